@@ -1,0 +1,1 @@
+//! flowdeck: build Apache Airflow workflows from a library of Python functions.
