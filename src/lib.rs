@@ -1,1 +1,4 @@
-//! flowdeck: build Apache Airflow workflows from a library of Python functions.
+//! flowdeck: build Apache Airflow workflows from a library of Python functions, deploy
+//! them and watch them run, from the terminal.
+
+pub mod model;

@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# Run a real, local Apache Airflow 3.3.2 for flowdeck development and tests.
+#
+#   scripts/dev-airflow.sh install   create/refresh the venv only
+#   scripts/dev-airflow.sh start     install if needed, start `airflow standalone`, wait healthy
+#   scripts/dev-airflow.sh stop      stop it (TERM to the process group, KILL after a timeout)
+#   scripts/dev-airflow.sh status    running / not running, and component health
+#   scripts/dev-airflow.sh env       `export ...` lines for: eval "$(scripts/dev-airflow.sh env)"
+#
+# Environment (all optional):
+#   FLOWDECK_AIRFLOW_DIR       state directory               (default <repo>/.airflow)
+#   FLOWDECK_DAGS_FOLDER       DAGs folder Airflow parses    (default $FLOWDECK_AIRFLOW_DIR/dags)
+#   FLOWDECK_AIRFLOW_PORT      api-server port on 127.0.0.1  (default 28080; +1 and +2 are
+#                              used for the worker and triggerer log servers)
+#   FLOWDECK_AIRFLOW_PASSWORD  password of user "admin"      (default admin)
+#   FLOWDECK_AIRFLOW_START_TIMEOUT  seconds to wait for health (default 180)
+#   FLOWDECK_PYTHON            python used to create the venv (default python3)
+#
+# Parse intervals are left at Airflow's stock values on purpose: flowdeck measures its
+# save-to-loaded latency against a stock Airflow.
+set -euo pipefail
+
+readonly AIRFLOW_VERSION="3.3.2"
+readonly PIP_VERSION="26.3"
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "${SCRIPT_DIR}/.." && pwd)"
+REQUIREMENTS="${SCRIPT_DIR}/airflow-requirements.txt"
+
+AF_DIR="${FLOWDECK_AIRFLOW_DIR:-${REPO_DIR}/.airflow}"
+VENV="${AF_DIR}/venv"
+HOME_DIR="${AF_DIR}/home"
+DAGS_FOLDER="${FLOWDECK_DAGS_FOLDER:-${AF_DIR}/dags}"
+PORT="${FLOWDECK_AIRFLOW_PORT:-28080}"
+USERNAME="admin"
+START_TIMEOUT="${FLOWDECK_AIRFLOW_START_TIMEOUT:-180}"
+STOP_TIMEOUT=30
+PYTHON="${FLOWDECK_PYTHON:-python3}"
+
+URL="http://127.0.0.1:${PORT}"
+PIDFILE="${HOME_DIR}/standalone.pgid"
+LOGFILE="${HOME_DIR}/standalone.log"
+INSTALL_LOG="${AF_DIR}/install.log"
+MARKER="${VENV}/.flowdeck-requirements.sha256"
+PASSWORDS_FILE="${HOME_DIR}/simple_auth_manager_passwords.json.generated"
+
+log() { printf '%s\n' "dev-airflow: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+usage() {
+  sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+# Make paths absolute so the values handed to Airflow do not depend on the caller's cwd.
+abspath() {
+  local p="$1"
+  case "$p" in
+    /*) printf '%s' "$p" ;;
+    *) printf '%s/%s' "$(pwd)" "$p" ;;
+  esac
+}
+AF_DIR="$(abspath "$AF_DIR")"
+VENV="$(abspath "$VENV")"
+HOME_DIR="$(abspath "$HOME_DIR")"
+DAGS_FOLDER="$(abspath "$DAGS_FOLDER")"
+
+if ! [[ "$PORT" =~ ^[0-9]+$ ]] || ((PORT < 1 || PORT > 65533)); then
+  die "FLOWDECK_AIRFLOW_PORT must be a port number (got '${PORT}')"
+fi
+
+requirements_hash() {
+  sha256sum "$REQUIREMENTS" | cut -d' ' -f1
+}
+
+venv_is_current() {
+  [[ -x "${VENV}/bin/airflow" && -x "${VENV}/bin/python" && -f "$MARKER" ]] \
+    && [[ "$(cat "$MARKER")" == "$(requirements_hash)" ]]
+}
+
+do_install() {
+  [[ -f "$REQUIREMENTS" ]] || die "missing ${REQUIREMENTS}"
+  if venv_is_current; then
+    return 0
+  fi
+  command -v "$PYTHON" >/dev/null 2>&1 || die "${PYTHON} not found (set FLOWDECK_PYTHON)"
+  "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' \
+    || die "apache-airflow ${AIRFLOW_VERSION} needs Python >= 3.10 (${PYTHON} is older)"
+  mkdir -p "$AF_DIR"
+  log "installing apache-airflow ${AIRFLOW_VERSION} into ${VENV} (1-3 min; log: ${INSTALL_LOG})"
+  : >"$INSTALL_LOG"
+  if [[ ! -x "${VENV}/bin/python" ]]; then
+    rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV" >>"$INSTALL_LOG" 2>&1 || {
+      tail -n 20 "$INSTALL_LOG" >&2
+      die "python -m venv failed (on Debian: apt-get install python3-venv)"
+    }
+  fi
+  rm -f "$MARKER"
+  if ! {
+    "${VENV}/bin/python" -m pip install --disable-pip-version-check "pip==${PIP_VERSION}" \
+      && "${VENV}/bin/python" -m pip install --disable-pip-version-check -r "$REQUIREMENTS"
+  } >>"$INSTALL_LOG" 2>&1; then
+    tail -n 30 "$INSTALL_LOG" >&2
+    die "pip install failed; full log in ${INSTALL_LOG}"
+  fi
+  requirements_hash >"$MARKER"
+  log "installed $("${VENV}/bin/airflow" version 2>/dev/null | tail -n 1 || echo "apache-airflow")"
+}
+
+# The process-group id of our running standalone, or nothing.
+running_pgid() {
+  [[ -f "$PIDFILE" ]] || return 1
+  local pgid
+  pgid="$(tr -dc '0-9' <"$PIDFILE")"
+  [[ -n "$pgid" ]] || return 1
+  kill -0 -- "-${pgid}" 2>/dev/null || return 1
+  printf '%s' "$pgid"
+}
+
+# Prints the health JSON; exit 0 only when every component reports "healthy".
+check_health() {
+  local body
+  body="$(curl -fsS --max-time 5 "${URL}/api/v2/monitor/health" 2>/dev/null)" || return 1
+  printf '%s\n' "$body"
+  printf '%s' "$body" | "$(health_python)" -c '
+import json, sys
+h = json.load(sys.stdin)
+comps = {k: v for k, v in h.items() if isinstance(v, dict) and "status" in v}
+required = {"metadatabase", "scheduler", "triggerer", "dag_processor"}
+ok = required <= comps.keys() and all(v["status"] == "healthy" for v in comps.values())
+sys.exit(0 if ok else 1)
+' 2>/dev/null
+}
+
+health_python() {
+  if [[ -x "${VENV}/bin/python" ]]; then printf '%s' "${VENV}/bin/python"; else printf '%s' "$PYTHON"; fi
+}
+
+health_summary() {
+  "$(health_python)" -c '
+import json, sys
+try:
+    h = json.load(sys.stdin)
+except ValueError:
+    print("unreachable"); sys.exit(0)
+print(", ".join("%s=%s" % (k, v.get("status")) for k, v in h.items() if isinstance(v, dict)))
+'
+}
+
+current_password() {
+  if [[ -f "$PASSWORDS_FILE" ]]; then
+    "$(health_python)" -c '
+import json, sys
+print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))
+' "$PASSWORDS_FILE" "$USERNAME" 2>/dev/null && return 0
+  fi
+  printf '%s\n' "${FLOWDECK_AIRFLOW_PASSWORD:-admin}"
+}
+
+port_in_use() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+print_access() {
+  printf 'Airflow %s is running\n' "$AIRFLOW_VERSION"
+  printf '  url:         %s\n' "$URL"
+  printf '  user:        %s\n' "$USERNAME"
+  printf '  password:    %s\n' "$(current_password)"
+  printf '  dags folder: %s\n' "$DAGS_FOLDER"
+  printf '  log:         %s\n' "$LOGFILE"
+}
+
+do_start() {
+  local pgid
+  if pgid="$(running_pgid)"; then
+    log "already running (process group ${pgid})"
+    if ! check_health >/dev/null; then
+      log "not healthy yet: $(check_health | health_summary)"
+    fi
+    print_access
+    return 0
+  fi
+  rm -f "$PIDFILE"
+
+  do_install
+
+  local p
+  for p in "$PORT" $((PORT + 1)) $((PORT + 2)); do
+    if port_in_use "$p"; then
+      die "port ${p} on 127.0.0.1 is already in use (another Airflow? set FLOWDECK_AIRFLOW_PORT)"
+    fi
+  done
+
+  mkdir -p "$HOME_DIR" "$DAGS_FOLDER"
+  # A known password for user admin; the simple auth manager keeps entries it finds here.
+  local password="${FLOWDECK_AIRFLOW_PASSWORD:-admin}"
+  "${VENV}/bin/python" -c '
+import json, sys
+with open(sys.argv[1], "w") as f:
+    json.dump({sys.argv[2]: sys.argv[3]}, f)
+' "$PASSWORDS_FILE" "$USERNAME" "$password"
+
+  log "starting airflow standalone on ${URL} (log: ${LOGFILE})"
+  (
+    cd "$HOME_DIR"
+    export PATH="${VENV}/bin:${PATH}"
+    export AIRFLOW_HOME="$HOME_DIR"
+    export AIRFLOW__CORE__DAGS_FOLDER="$DAGS_FOLDER"
+    export AIRFLOW__CORE__LOAD_EXAMPLES=False
+    export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="${USERNAME}:admin"
+    export AIRFLOW__API__HOST=127.0.0.1
+    export AIRFLOW__API__PORT="$PORT"
+    export AIRFLOW__API__BASE_URL="$URL"
+    export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${URL}/execution/"
+    export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=$((PORT + 1))
+    export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=$((PORT + 2))
+    # setsid makes the standalone the leader of a new process group: `stop` signals it whole.
+    exec setsid "${VENV}/bin/airflow" standalone </dev/null >"$LOGFILE" 2>&1
+  ) &
+  local pid=$!
+  # The subshell execs setsid, which (not being a group leader) execs airflow: same pid.
+  sleep 0.5
+  pgid="$(ps -o pgid= -p "$pid" 2>/dev/null | tr -dc '0-9' || true)"
+  [[ -n "$pgid" ]] || pgid="$pid"
+  printf '%s\n' "$pgid" >"$PIDFILE"
+
+  local deadline=$((SECONDS + START_TIMEOUT))
+  until check_health >/dev/null; do
+    if ! kill -0 -- "-${pgid}" 2>/dev/null; then
+      tail -n 40 "$LOGFILE" >&2 || true
+      rm -f "$PIDFILE"
+      die "airflow standalone exited during start-up (log: ${LOGFILE})"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 40 "$LOGFILE" >&2 || true
+      log "last health: $(check_health | health_summary)"
+      die "not healthy after ${START_TIMEOUT}s; still running as process group ${pgid} (stop it with: $0 stop)"
+    fi
+    sleep 1
+  done
+  print_access
+}
+
+do_stop() {
+  local pgid
+  if ! pgid="$(running_pgid)"; then
+    rm -f "$PIDFILE"
+    log "not running"
+    return 0
+  fi
+  log "stopping process group ${pgid}"
+  kill -TERM -- "-${pgid}" 2>/dev/null || true
+  local deadline=$((SECONDS + STOP_TIMEOUT))
+  while kill -0 -- "-${pgid}" 2>/dev/null; do
+    if ((SECONDS >= deadline)); then
+      log "still running after ${STOP_TIMEOUT}s: sending KILL to:"
+      ps -o pid=,stat=,args= -g "$pgid" 2>/dev/null | cut -c1-120 >&2 || true
+      kill -KILL -- "-${pgid}" 2>/dev/null || true
+      sleep 1
+      break
+    fi
+    sleep 0.5
+  done
+  rm -f "$PIDFILE"
+  log "stopped"
+}
+
+do_status() {
+  local pgid health
+  if pgid="$(running_pgid)"; then
+    if health="$(check_health)"; then
+      printf 'running (process group %s), healthy: %s\n' "$pgid" "$(printf '%s' "$health" | health_summary)"
+      printf '  url: %s  user: %s  password: %s\n' "$URL" "$USERNAME" "$(current_password)"
+      printf '  dags folder: %s\n' "$DAGS_FOLDER"
+      return 0
+    fi
+    printf 'running (process group %s), NOT healthy: %s\n' "$pgid" "$(printf '%s' "$health" | health_summary)"
+    return 1
+  fi
+  printf 'not running\n'
+  return 3
+}
+
+do_env() {
+  printf 'export FLOWDECK_AIRFLOW_URL=%q\n' "$URL"
+  printf 'export FLOWDECK_AIRFLOW_USERNAME=%q\n' "$USERNAME"
+  printf 'export FLOWDECK_AIRFLOW_PASSWORD=%q\n' "$(current_password)"
+  printf 'export FLOWDECK_DAGS_FOLDER=%q\n' "$DAGS_FOLDER"
+}
+
+main() {
+  [[ $# -eq 1 ]] || usage
+  case "$1" in
+    install) do_install; log "venv is up to date: ${VENV}" ;;
+    start) do_start ;;
+    stop) do_stop ;;
+    status) do_status ;;
+    env) do_env ;;
+    -h | --help | help) usage ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,484 @@
+//! The flow document: one TOML file describing one flow (PRODUCT.md's import/export
+//! format). `to_document` + `render_document` export; `parse_document` + `apply_document`
+//! import. Exporting and importing again yields an equal document, so nothing changes.
+
+use super::edge::Edge;
+use super::flow::{Flow, FlowSpec};
+use super::function::Function;
+use super::ids::{flow_id_for, new_id};
+use super::literal::Literal;
+use super::task::{Input, Mode, Task};
+use super::text::one_line;
+use super::validate::Problem;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowDocument {
+    pub flow: DocFlow,
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub defaults: toml::Table,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<DocTask>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub edges: Vec<DocEdge>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocFlow {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub schedule: String,
+    pub start_date: Option<String>,
+    #[serde(default)]
+    pub catchup: bool,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default = "yes")]
+    pub unpause_on_deploy: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocTask {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub python_callable: String,
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub options: toml::Table,
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub inputs: toml::Table,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocEdge {
+    pub from: String,
+    pub to: String,
+}
+
+/// The document of a saved flow. Options texts become tables (comments are not part of a
+/// flow's meaning); edges implied by inputs are left out, as import adds them back.
+pub fn to_document(spec: &FlowSpec, functions: &[Function]) -> FlowDocument {
+    let flow = &spec.flow;
+    let tasks = spec
+        .tasks
+        .iter()
+        .map(|t| DocTask {
+            id: t.variable_id.clone(),
+            function: t.function_id.as_ref().map(|fid| {
+                functions
+                    .iter()
+                    .find(|f| &f.id == fid)
+                    .map_or_else(|| fid.clone(), |f| f.name.clone())
+            }),
+            mode: (t.mode != Mode::Python).then(|| t.mode.as_str().to_string()),
+            python_callable: t.python_callable.clone(),
+            options: toml::from_str(&t.options).unwrap_or_default(),
+            inputs: t
+                .inputs
+                .iter()
+                .map(|(name, input)| (name.clone(), input_to_toml(input, spec)))
+                .collect(),
+        })
+        .collect();
+    let implied: Vec<(&str, &str)> = spec
+        .tasks
+        .iter()
+        .flat_map(|t| t.upstream_inputs().map(move |up| (up, t.id.as_str())))
+        .collect();
+    let edges = spec
+        .edges
+        .iter()
+        .filter(|e| !implied.contains(&(e.from_task_id.as_str(), e.to_task_id.as_str())))
+        .map(|e| DocEdge {
+            from: spec.var_of(&e.from_task_id).to_string(),
+            to: spec.var_of(&e.to_task_id).to_string(),
+        })
+        .collect();
+    FlowDocument {
+        flow: DocFlow {
+            name: flow.name.clone(),
+            description: flow.description.clone(),
+            schedule: flow.schedule.clone(),
+            start_date: Some(flow.start_date.format("%Y-%m-%d").to_string()),
+            catchup: flow.catchup,
+            tags: flow.tags.clone(),
+            unpause_on_deploy: flow.unpause_on_deploy,
+        },
+        defaults: toml::from_str(&flow.defaults).unwrap_or_default(),
+        tasks,
+        edges,
+    }
+}
+
+fn input_to_toml(input: &Input, spec: &FlowSpec) -> toml::Value {
+    let mut t = toml::Table::new();
+    match input {
+        // A literal table is wrapped so it cannot be mistaken for `{ task = … }`.
+        Input::Value { value } if matches!(value, Literal::Table(_)) => {
+            t.insert("value".into(), value.to_toml());
+        }
+        Input::Value { value } => return value.to_toml(),
+        Input::Task { task, key } => {
+            t.insert(
+                "task".into(),
+                toml::Value::String(spec.var_of(task).to_string()),
+            );
+            if let Some(k) = key {
+                t.insert("key".into(), toml::Value::String(k.clone()));
+            }
+        }
+        Input::Param { name } => {
+            t.insert("param".into(), toml::Value::String(name.clone()));
+        }
+    }
+    toml::Value::Table(t)
+}
+
+/// The document as TOML text, laid out like PRODUCT.md's example.
+pub fn render_document(doc: &FlowDocument) -> String {
+    let mut out = toml_edit::DocumentMut::new();
+    let mut flow = toml_edit::Table::new();
+    flow["name"] = toml_edit::value(doc.flow.name.clone());
+    flow["description"] = toml_edit::value(doc.flow.description.clone());
+    if !doc.flow.schedule.is_empty() {
+        flow["schedule"] = toml_edit::value(doc.flow.schedule.clone());
+    }
+    if let Some(d) = &doc.flow.start_date {
+        flow["start_date"] = toml_edit::value(d.clone());
+    }
+    flow["catchup"] = toml_edit::value(doc.flow.catchup);
+    let mut tags = toml_edit::Array::new();
+    for t in &doc.flow.tags {
+        tags.push(t.clone());
+    }
+    flow["tags"] = toml_edit::value(tags);
+    flow["unpause_on_deploy"] = toml_edit::value(doc.flow.unpause_on_deploy);
+    out["flow"] = toml_edit::Item::Table(flow);
+    if !doc.defaults.is_empty() {
+        out["defaults"] = toml_edit::Item::Table(plain_table(&doc.defaults));
+    }
+    if !doc.tasks.is_empty() {
+        let mut tasks = toml_edit::ArrayOfTables::new();
+        for t in &doc.tasks {
+            let mut tt = toml_edit::Table::new();
+            tt["id"] = toml_edit::value(t.id.clone());
+            if let Some(f) = &t.function {
+                tt["function"] = toml_edit::value(f.clone());
+            }
+            if let Some(m) = &t.mode {
+                tt["mode"] = toml_edit::value(m.clone());
+            }
+            if !t.python_callable.is_empty() {
+                tt["python_callable"] = toml_edit::value(t.python_callable.clone());
+            }
+            if !t.options.is_empty() {
+                tt["options"] = toml_edit::Item::Table(plain_table(&t.options));
+            }
+            if !t.inputs.is_empty() {
+                // Inputs are written inline (`rows = { task = "extract" }`) as in the spec.
+                let mut inputs = toml_edit::Table::new();
+                for (k, v) in &t.inputs {
+                    inputs[k.as_str()] = toml_edit::Item::Value(edit_value(v));
+                }
+                tt["inputs"] = toml_edit::Item::Table(inputs);
+            }
+            tasks.push(tt);
+        }
+        out["tasks"] = toml_edit::Item::ArrayOfTables(tasks);
+    }
+    if !doc.edges.is_empty() {
+        let mut edges = toml_edit::ArrayOfTables::new();
+        for e in &doc.edges {
+            let mut et = toml_edit::Table::new();
+            et["from"] = toml_edit::value(e.from.clone());
+            et["to"] = toml_edit::value(e.to.clone());
+            edges.push(et);
+        }
+        out["edges"] = toml_edit::Item::ArrayOfTables(edges);
+    }
+    out.to_string()
+}
+
+fn plain_table(t: &toml::Table) -> toml_edit::Table {
+    let mut out = toml_edit::Table::new();
+    for (k, v) in t {
+        out[k.as_str()] = toml_edit::Item::Value(edit_value(v));
+    }
+    out
+}
+
+fn edit_value(v: &toml::Value) -> toml_edit::Value {
+    match v {
+        toml::Value::String(s) => s.clone().into(),
+        toml::Value::Integer(i) => (*i).into(),
+        toml::Value::Float(f) => (*f).into(),
+        toml::Value::Boolean(b) => (*b).into(),
+        toml::Value::Datetime(d) => d.to_string().into(),
+        toml::Value::Array(items) => {
+            let mut a = toml_edit::Array::new();
+            for i in items {
+                a.push(edit_value(i));
+            }
+            toml_edit::Value::Array(a)
+        }
+        toml::Value::Table(t) => {
+            let mut it = toml_edit::InlineTable::new();
+            for (k, v) in t {
+                it.insert(k, edit_value(v));
+            }
+            toml_edit::Value::InlineTable(it)
+        }
+    }
+}
+
+/// Parses a flow document; unknown keys and type errors name the key and the line.
+pub fn parse_document(text: &str) -> Result<FlowDocument, String> {
+    toml::from_str(text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        match line {
+            Some(l) => format!("line {l}: {}", e.message()),
+            None => e.message().to_string(),
+        }
+    })
+}
+
+/// Turns a document into the flow to save. `existing` is the saved flow of the same
+/// name, whose record ids and timestamps are kept for tasks and edges that still exist.
+pub fn apply_document(
+    doc: &FlowDocument,
+    existing: Option<&FlowSpec>,
+    functions: &[Function],
+    now: DateTime<Utc>,
+) -> Result<FlowSpec, Vec<Problem>> {
+    let mut problems = Vec::new();
+    let flow_problem = |m: String| Problem {
+        task: None,
+        message: m,
+    };
+    let start_date = match &doc.flow.start_date {
+        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|_| {
+            problems.push(flow_problem(format!(
+                "start_date `{}` is not a date like 2024-01-01",
+                one_line(s)
+            )));
+            now.date_naive()
+        }),
+        None => existing.map_or(now.date_naive(), |e| e.flow.start_date),
+    };
+    let flow_id = existing.map_or_else(|| flow_id_for(&doc.flow.name), |e| e.flow.id.clone());
+    let defaults = table_text(&doc.defaults, existing.map(|e| e.flow.defaults.as_str()));
+    let flow = Flow {
+        id: flow_id.clone(),
+        name: doc.flow.name.clone(),
+        description: doc.flow.description.clone(),
+        version: existing.map_or(1, |e| e.flow.version),
+        created_at: existing.map_or(now, |e| e.flow.created_at),
+        updated_at: existing.map_or(now, |e| e.flow.updated_at),
+        schedule: doc.flow.schedule.trim().to_string(),
+        start_date,
+        catchup: doc.flow.catchup,
+        tags: doc.flow.tags.clone(),
+        defaults,
+        unpause_on_deploy: doc.flow.unpause_on_deploy,
+    };
+
+    // Record ids: reuse the saved task's id when the variable id matches.
+    let old_tasks: HashMap<&str, &Task> = existing
+        .map(|e| {
+            e.tasks
+                .iter()
+                .map(|t| (t.variable_id.as_str(), t))
+                .collect()
+        })
+        .unwrap_or_default();
+    let ids: HashMap<&str, String> = doc
+        .tasks
+        .iter()
+        .map(|t| {
+            let id = old_tasks
+                .get(t.id.as_str())
+                .map_or_else(|| new_id("task"), |o| o.id.clone());
+            (t.id.as_str(), id)
+        })
+        .collect();
+
+    let mut tasks = Vec::new();
+    for (position, dt) in doc.tasks.iter().enumerate() {
+        let here = |m: String| Problem {
+            task: Some(one_line(&dt.id)),
+            message: m,
+        };
+        let mode = match dt.mode.as_deref() {
+            None => Mode::Python,
+            Some(m) => Mode::parse(m).unwrap_or_else(|| {
+                problems.push(here(format!(
+                    "mode `{}` is unknown: use \"python\" or \"docker\"",
+                    one_line(m)
+                )));
+                Mode::Python
+            }),
+        };
+        let function_id = match (&dt.function, mode) {
+            (Some(name), _) => match functions.iter().find(|f| &f.name == name) {
+                Some(f) => Some(f.id.clone()),
+                None => {
+                    problems.push(here(format!(
+                        "function `{}` is not in the library; register it with `flowdeck function add FILE --function NAME --name {}`",
+                        one_line(name), one_line(name)
+                    )));
+                    None
+                }
+            },
+            (None, Mode::Python) => {
+                problems.push(here(
+                    "a python task needs `function = \"<library function name>\"`".into(),
+                ));
+                None
+            }
+            (None, Mode::Docker) => None,
+        };
+        let mut inputs = BTreeMap::new();
+        for (name, value) in &dt.inputs {
+            match input_from_toml(value, &ids) {
+                Ok(input) => {
+                    inputs.insert(name.clone(), input);
+                }
+                Err(e) => problems.push(here(format!("input `{}`: {e}", one_line(name)))),
+            }
+        }
+        let old = old_tasks.get(dt.id.as_str());
+        let options = table_text(&dt.options, old.map(|o| o.options.as_str()));
+        tasks.push(Task {
+            id: ids[dt.id.as_str()].clone(),
+            flow_id: flow_id.clone(),
+            function_id,
+            variable_id: dt.id.clone(),
+            python_callable: dt.python_callable.clone(),
+            options,
+            mode,
+            inputs,
+            position: position as u32,
+            created_at: old.map_or(now, |o| o.created_at),
+            updated_at: old.map_or(now, |o| o.updated_at),
+        });
+    }
+
+    let old_edges: HashMap<(&str, &str), &Edge> = existing
+        .map(|e| {
+            e.edges
+                .iter()
+                .map(|x| ((x.from_task_id.as_str(), x.to_task_id.as_str()), x))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut edges = Vec::new();
+    for de in &doc.edges {
+        let (Some(from), Some(to)) = (ids.get(de.from.as_str()), ids.get(de.to.as_str())) else {
+            let missing = if ids.contains_key(de.from.as_str()) {
+                &de.to
+            } else {
+                &de.from
+            };
+            problems.push(flow_problem(format!(
+                "edge {} → {}: there is no task `{}`",
+                one_line(&de.from),
+                one_line(&de.to),
+                one_line(missing)
+            )));
+            continue;
+        };
+        let id = old_edges
+            .get(&(from.as_str(), to.as_str()))
+            .map_or_else(|| new_id("edge"), |e| e.id.clone());
+        edges.push(Edge {
+            id,
+            flow_id: flow_id.clone(),
+            from_task_id: from.clone(),
+            to_task_id: to.clone(),
+        });
+    }
+    let mut spec = FlowSpec { flow, tasks, edges };
+    // Implied edges keep their saved ids too.
+    for task in &spec.tasks {
+        for up in task.upstream_inputs() {
+            let key = (up, task.id.as_str());
+            if !spec
+                .edges
+                .iter()
+                .any(|e| (e.from_task_id.as_str(), e.to_task_id.as_str()) == key)
+            {
+                if let Some(old) = old_edges.get(&key) {
+                    let mut e = (*old).clone();
+                    e.flow_id = spec.flow.id.clone();
+                    spec.edges.push(e);
+                }
+            }
+        }
+    }
+    super::validate::add_implied_edges(&mut spec);
+    if problems.is_empty() {
+        Ok(spec)
+    } else {
+        Err(problems)
+    }
+}
+
+fn input_from_toml(value: &toml::Value, ids: &HashMap<&str, String>) -> Result<Input, String> {
+    let toml::Value::Table(t) = value else {
+        return Literal::from_toml(value).map(|value| Input::Value { value });
+    };
+    let keys: Vec<&str> = t.keys().map(String::as_str).collect();
+    let string = |k: &str| match t.get(k) {
+        Some(toml::Value::String(s)) => Ok(s.clone()),
+        Some(other) => Err(format!("`{k}` must be a string, not {}", other.type_str())),
+        None => Err(format!("`{k}` is missing")),
+    };
+    match keys.as_slice() {
+        ["value"] => Literal::from_toml(&t["value"]).map(|value| Input::Value { value }),
+        ["param"] => Ok(Input::Param { name: string("param")? }),
+        ["task"] | ["key", "task"] => {
+            let var = string("task")?;
+            let task = ids
+                .get(var.as_str())
+                .cloned()
+                .ok_or_else(|| format!("there is no task `{}` in this flow", one_line(&var)))?;
+            let key = if t.contains_key("key") { Some(string("key")?) } else { None };
+            Ok(Input::Task { task, key })
+        }
+        _ => Err(format!(
+            "a table input must be {{ task = \"…\" }}, {{ task = \"…\", key = \"…\" }}, {{ param = \"…\" }} or {{ value = … }}, not {{ {} }}",
+            keys.iter().map(|k| one_line(k)).collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+/// Options text for a table; the saved text is kept (with its comments) when it means
+/// the same, so importing an exported flow changes nothing.
+fn table_text(table: &toml::Table, saved: Option<&str>) -> String {
+    if let Some(saved) = saved {
+        if toml::from_str::<toml::Table>(saved).ok().as_ref() == Some(table) {
+            return saved.to_string();
+        }
+    }
+    if table.is_empty() {
+        return String::new();
+    }
+    plain_table(table).to_string()
+}

@@ -1,0 +1,27 @@
+//! Plain types of the seed's four tables (Function, Flow, Task, Edge) plus what PRODUCT.md
+//! adds, and their validation. No I/O here.
+
+pub mod document;
+pub mod edge;
+pub mod flow;
+pub mod function;
+pub mod graph;
+pub mod ident;
+pub mod ids;
+pub mod literal;
+pub mod options;
+pub mod sample;
+pub mod schedule;
+pub mod task;
+pub mod text;
+pub mod validate;
+
+pub use edge::Edge;
+pub use flow::{Flow, FlowSpec};
+pub use function::{Function, Param, ParamKind};
+pub use literal::Literal;
+pub use task::{Input, Mode, Task};
+pub use validate::{validate, Problem};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,559 @@
+//! Task options: TOML text checked by key and type against the operator arguments
+//! flowdeck supports, with line numbers so an editor can point at the problem.
+
+use super::literal::Literal;
+use super::task::Mode;
+use super::text::{nearest, one_line};
+use std::collections::BTreeMap;
+
+/// The type an option's value must have; it also decides its Python spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionType {
+    /// Integer at least `min`.
+    Int {
+        min: i64,
+    },
+    Float,
+    Bool,
+    Str,
+    /// `"5m"`, `"1h30m"`, `"2d"`, `"45s"` or a number of seconds → `timedelta`.
+    Duration,
+    /// One of a fixed set of strings.
+    Choice(&'static [&'static str]),
+    /// A string or an array of strings.
+    StrOrList,
+    /// A table of string values (environment variables).
+    StrTable,
+    /// An array of mount tables `{ source, target, type, read_only }`.
+    Mounts,
+}
+
+impl OptionType {
+    pub fn describe(self) -> String {
+        match self {
+            OptionType::Int { min } => format!("an integer ≥ {min}"),
+            OptionType::Float => "a number".into(),
+            OptionType::Bool => "true or false".into(),
+            OptionType::Str => "a string".into(),
+            OptionType::Duration => "a duration like \"30s\", \"5m\", \"1h30m\" or seconds".into(),
+            OptionType::Choice(c) => format!("one of {}", c.join(", ")),
+            OptionType::StrOrList => "a string or an array of strings".into(),
+            OptionType::StrTable => "a table of strings, e.g. { KEY = \"value\" }".into(),
+            OptionType::Mounts => {
+                "an array of { source = \"…\", target = \"…\", type = \"bind\"|\"volume\"|\"tmpfs\", read_only = bool }".into()
+            }
+        }
+    }
+}
+
+/// Which task modes accept an option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applies {
+    All,
+    Python,
+    Docker,
+}
+
+pub struct OptionSpec {
+    pub key: &'static str,
+    pub ty: OptionType,
+    pub applies: Applies,
+    pub help: &'static str,
+}
+
+pub const TRIGGER_RULES: &[&str] = &[
+    "all_success",
+    "all_failed",
+    "all_done",
+    "all_done_min_one_success",
+    "all_skipped",
+    "one_success",
+    "one_failed",
+    "one_done",
+    "none_failed",
+    "none_failed_min_one_success",
+    "none_skipped",
+    "always",
+];
+
+const fn spec(
+    key: &'static str,
+    ty: OptionType,
+    applies: Applies,
+    help: &'static str,
+) -> OptionSpec {
+    OptionSpec {
+        key,
+        ty,
+        applies,
+        help,
+    }
+}
+
+use Applies::{All, Docker, Python};
+use OptionType::*;
+
+/// Every supported option. Names are Airflow's own operator arguments.
+pub const OPTION_SPECS: &[OptionSpec] = &[
+    spec("owner", Str, All, "who owns the task"),
+    spec(
+        "retries",
+        Int { min: 0 },
+        All,
+        "how many times a failed try is retried",
+    ),
+    spec("retry_delay", Duration, All, "wait between retries"),
+    spec(
+        "retry_exponential_backoff",
+        Bool,
+        All,
+        "double the delay after each retry",
+    ),
+    spec(
+        "max_retry_delay",
+        Duration,
+        All,
+        "cap for exponential backoff",
+    ),
+    spec(
+        "execution_timeout",
+        Duration,
+        All,
+        "fail a try that runs longer",
+    ),
+    spec(
+        "trigger_rule",
+        Choice(TRIGGER_RULES),
+        All,
+        "when the task may start",
+    ),
+    spec(
+        "depends_on_past",
+        Bool,
+        All,
+        "wait for the previous run's try to succeed",
+    ),
+    spec(
+        "wait_for_downstream",
+        Bool,
+        All,
+        "wait for the previous run's downstream tasks",
+    ),
+    spec("pool", Str, All, "Airflow pool to run in"),
+    spec("pool_slots", Int { min: 1 }, All, "slots taken in the pool"),
+    spec("queue", Str, All, "executor queue"),
+    spec(
+        "priority_weight",
+        Int { min: i64::MIN },
+        All,
+        "scheduling priority",
+    ),
+    spec(
+        "weight_rule",
+        Choice(&["downstream", "upstream", "absolute"]),
+        All,
+        "how priority adds up",
+    ),
+    spec(
+        "max_active_tis_per_dag",
+        Int { min: 1 },
+        All,
+        "concurrent tries of this task",
+    ),
+    spec("email", StrOrList, All, "addresses to notify"),
+    spec("email_on_failure", Bool, All, "mail when a try fails"),
+    spec("email_on_retry", Bool, All, "mail when a try is retried"),
+    spec(
+        "do_xcom_push",
+        Bool,
+        All,
+        "store the return value as the task's output",
+    ),
+    spec("doc_md", Str, All, "documentation shown in Airflow"),
+    spec(
+        "show_return_value_in_logs",
+        Bool,
+        Python,
+        "print the return value in the log",
+    ),
+    spec(
+        "image",
+        Str,
+        Docker,
+        "container image (required for docker tasks)",
+    ),
+    spec("command", StrOrList, Docker, "command run in the container"),
+    spec("entrypoint", StrOrList, Docker, "entrypoint override"),
+    spec("environment", StrTable, Docker, "environment variables"),
+    spec("docker_url", Str, Docker, "Docker daemon address"),
+    spec("api_version", Str, Docker, "Docker API version"),
+    spec("network_mode", Str, Docker, "container network"),
+    spec("mounts", Mounts, Docker, "volumes and bind mounts"),
+    spec(
+        "auto_remove",
+        Choice(&["never", "success", "force"]),
+        Docker,
+        "remove the container after the run",
+    ),
+    spec(
+        "mount_tmp_dir",
+        Bool,
+        Docker,
+        "bind a temporary host directory",
+    ),
+    spec("user", Str, Docker, "user inside the container"),
+    spec(
+        "working_dir",
+        Str,
+        Docker,
+        "working directory in the container",
+    ),
+    spec(
+        "force_pull",
+        Bool,
+        Docker,
+        "pull the image before every run",
+    ),
+    spec("cpus", Float, Docker, "CPU share"),
+    spec("mem_limit", Str, Docker, "memory limit, e.g. \"512m\""),
+    spec(
+        "shm_size",
+        Int { min: 0 },
+        Docker,
+        "size of /dev/shm in bytes",
+    ),
+    spec("tty", Bool, Docker, "allocate a pseudo-TTY"),
+    spec(
+        "xcom_all",
+        Bool,
+        Docker,
+        "push every stdout line, not only the last",
+    ),
+    spec(
+        "retrieve_output",
+        Bool,
+        Docker,
+        "read the output from a file in the container",
+    ),
+    spec("retrieve_output_path", Str, Docker, "path of that file"),
+];
+
+pub fn spec_for(key: &str) -> Option<&'static OptionSpec> {
+    OPTION_SPECS.iter().find(|s| s.key == key)
+}
+
+/// One problem in an options text, with the 1-based line it is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionProblem {
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for OptionProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// Options that passed validation, keyed by option name.
+pub type ParsedOptions = BTreeMap<String, Literal>;
+
+/// Parses and checks an options text for a task of `mode` (`None` for flow defaults,
+/// which apply to every task). Returns every problem found, not just the first.
+pub fn parse_options(text: &str, mode: Option<Mode>) -> Result<ParsedOptions, Vec<OptionProblem>> {
+    let doc = match toml_edit::ImDocument::parse(text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+            let message = e.message().trim().to_string();
+            return Err(vec![OptionProblem {
+                line,
+                message: format!("not valid TOML: {message}"),
+            }]);
+        }
+    };
+    let plain: toml::Table = match toml::from_str(text) {
+        Ok(t) => t,
+        Err(e) => {
+            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
+            return Err(vec![OptionProblem {
+                line,
+                message: format!("not valid TOML: {}", e.message()),
+            }]);
+        }
+    };
+    let mut problems = Vec::new();
+    let mut parsed = ParsedOptions::new();
+    for (key, item) in doc.as_table().iter() {
+        let line = doc
+            .as_table()
+            .key(key)
+            .and_then(|k| k.span())
+            .or_else(|| item.span())
+            .map(|s| line_of(text, s.start))
+            .unwrap_or(1);
+        let shown = one_line(key);
+        let Some(spec) = spec_for(key) else {
+            let hint = nearest(key, OPTION_SPECS.iter().map(|s| s.key))
+                .map(|n| format!("; did you mean `{n}`?"))
+                .unwrap_or_else(|| "; press ? in the editor for the list of options".into());
+            problems.push(OptionProblem {
+                line,
+                message: format!("unknown option `{shown}`{hint}"),
+            });
+            continue;
+        };
+        let allowed = match (spec.applies, mode) {
+            (Applies::All, _) => true,
+            (Applies::Python, Some(Mode::Python)) | (Applies::Docker, Some(Mode::Docker)) => true,
+            (_, None) => false,
+            _ => false,
+        };
+        if !allowed {
+            let where_ = match mode {
+                None => "flow defaults (set it on the task instead)".to_string(),
+                Some(m) => format!("{} tasks", m.as_str()),
+            };
+            problems.push(OptionProblem {
+                line,
+                message: format!("option `{shown}` does not apply to {where_}"),
+            });
+            continue;
+        }
+        let value = &plain[key];
+        match check_value(spec.ty, value) {
+            Ok(lit) => {
+                parsed.insert(key.to_string(), lit);
+            }
+            Err(why) => problems.push(OptionProblem {
+                line,
+                message: format!("`{shown}` must be {}{why}", spec.ty.describe()),
+            }),
+        }
+    }
+    if mode == Some(Mode::Docker) && !parsed.contains_key("image") && problems.is_empty() {
+        problems.push(OptionProblem {
+            line: 1,
+            message: "a docker task needs `image`, e.g. image = \"python:3.12-slim\"".into(),
+        });
+    }
+    if problems.is_empty() {
+        Ok(parsed)
+    } else {
+        problems.sort_by_key(|p| p.line);
+        Err(problems)
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Checks one value; the error is a suffix for "`key` must be …".
+fn check_value(ty: OptionType, value: &toml::Value) -> Result<Literal, String> {
+    let got = |v: &toml::Value| format!(", not {}", v.type_str());
+    match (ty, value) {
+        (Int { min }, toml::Value::Integer(i)) if *i >= min => Ok(Literal::Int(*i)),
+        (Int { .. }, toml::Value::Integer(i)) => Err(format!(", not {i}")),
+        (Float, toml::Value::Float(f)) if f.is_finite() => Ok(Literal::Float(*f)),
+        (Float, toml::Value::Integer(i)) => Ok(Literal::Float(*i as f64)),
+        (Bool, toml::Value::Boolean(b)) => Ok(Literal::Bool(*b)),
+        (Str, toml::Value::String(s)) => Ok(Literal::Str(s.clone())),
+        (Duration, toml::Value::String(s)) => parse_duration(s)
+            .map(|secs| Literal::Int(secs as i64))
+            .map_err(|e| format!(" ({e})")),
+        (Duration, toml::Value::Integer(i)) if *i >= 0 => Ok(Literal::Int(*i)),
+        (Choice(choices), toml::Value::String(s)) if choices.contains(&s.as_str()) => {
+            Ok(Literal::Str(s.clone()))
+        }
+        (Choice(choices), toml::Value::String(s)) => {
+            Err(match nearest(s, choices.iter().copied()) {
+                Some(n) => format!(", not `{}` (did you mean `{n}`?)", one_line(s)),
+                None => format!(", not `{}`", one_line(s)),
+            })
+        }
+        (StrOrList, toml::Value::String(s)) => Ok(Literal::Str(s.clone())),
+        (StrOrList, toml::Value::Array(items)) => items
+            .iter()
+            .map(|i| match i {
+                toml::Value::String(s) => Ok(Literal::Str(s.clone())),
+                other => Err(format!(", but an item is {}", other.type_str())),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Literal::List),
+        (StrTable, toml::Value::Table(t)) => t
+            .iter()
+            .map(|(k, v)| match v {
+                toml::Value::String(s) => Ok((k.clone(), Literal::Str(s.clone()))),
+                toml::Value::Integer(i) => Ok((k.clone(), Literal::Str(i.to_string()))),
+                toml::Value::Boolean(b) => Ok((k.clone(), Literal::Str(b.to_string()))),
+                other => Err(format!(", but `{}` is {}", one_line(k), other.type_str())),
+            })
+            .collect::<Result<BTreeMap<_, _>, _>>()
+            .map(Literal::Table),
+        (Mounts, toml::Value::Array(items)) => items
+            .iter()
+            .map(check_mount)
+            .collect::<Result<Vec<_>, _>>()
+            .map(Literal::List),
+        (_, v) => Err(got(v)),
+    }
+}
+
+fn check_mount(item: &toml::Value) -> Result<Literal, String> {
+    let toml::Value::Table(t) = item else {
+        return Err(format!(", but an item is {}", item.type_str()));
+    };
+    let mut out = BTreeMap::new();
+    for (k, v) in t {
+        let lit = match (k.as_str(), v) {
+            ("source" | "target", toml::Value::String(s)) => Literal::Str(s.clone()),
+            ("type", toml::Value::String(s))
+                if ["bind", "volume", "tmpfs"].contains(&s.as_str()) =>
+            {
+                Literal::Str(s.clone())
+            }
+            ("read_only", toml::Value::Boolean(b)) => Literal::Bool(*b),
+            (key, _) => {
+                return Err(format!(
+                    ", but mount key `{}` is unknown or has the wrong type",
+                    one_line(key)
+                ))
+            }
+        };
+        out.insert(k.clone(), lit);
+    }
+    if !out.contains_key("target") {
+        return Err(", but a mount has no `target`".into());
+    }
+    Ok(Literal::Table(out))
+}
+
+/// Seconds in a duration like `"90s"`, `"5m"`, `"1h30m"`, `"2d"`, `"1w"` or `"300"`.
+pub fn parse_duration(text: &str) -> Result<u64, String> {
+    let s = text.trim();
+    if s.is_empty() {
+        return Err("empty duration".into());
+    }
+    if let Ok(n) = s.parse::<u64>() {
+        return Ok(n);
+    }
+    let mut total: u64 = 0;
+    let mut number = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        if c.is_whitespace() {
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 604_800,
+            other => {
+                return Err(format!(
+                    "unknown unit {other:?} in `{}`; use s, m, h, d or w",
+                    one_line(s)
+                ))
+            }
+        };
+        let n: u64 = number
+            .parse()
+            .map_err(|_| format!("a number must come before {c:?} in `{}`", one_line(s)))?;
+        total = total
+            .checked_add(n.checked_mul(unit).ok_or("duration too long")?)
+            .ok_or("duration too long")?;
+        number.clear();
+    }
+    if !number.is_empty() {
+        return Err(format!(
+            "`{}` ends with a number without a unit",
+            one_line(s)
+        ));
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5m"), Ok(300));
+        assert_eq!(parse_duration("1h30m"), Ok(5400));
+        assert_eq!(parse_duration("2d"), Ok(172_800));
+        assert_eq!(parse_duration("45"), Ok(45));
+        assert!(parse_duration("5x").unwrap_err().contains("unknown unit"));
+        assert!(parse_duration("5m3")
+            .unwrap_err()
+            .contains("without a unit"));
+    }
+
+    #[test]
+    fn valid_options_parse_to_typed_values() {
+        let parsed = parse_options(
+            "retries = 2\nretry_delay = \"5m\"\npool = \"etl\"\n",
+            Some(Mode::Python),
+        )
+        .unwrap();
+        assert_eq!(parsed["retries"], Literal::Int(2));
+        assert_eq!(parsed["retry_delay"], Literal::Int(300));
+    }
+
+    #[test]
+    fn unknown_keys_name_the_nearest_and_the_line() {
+        let err = parse_options("retries = 1\nretrys = 2\n", Some(Mode::Python)).unwrap_err();
+        assert_eq!(err.len(), 1);
+        assert_eq!(err[0].line, 2);
+        assert!(
+            err[0]
+                .message
+                .contains("unknown option `retrys`; did you mean `retries`?"),
+            "{}",
+            err[0]
+        );
+    }
+
+    #[test]
+    fn wrong_types_and_modes_are_reported_together() {
+        let err = parse_options(
+            "retries = \"two\"\nimage = \"x\"\ntrigger_rule = \"all_sucess\"\n",
+            Some(Mode::Python),
+        )
+        .unwrap_err();
+        let text: Vec<String> = err.iter().map(|p| p.to_string()).collect();
+        assert_eq!(text.len(), 3, "{text:?}");
+        assert!(
+            text[0].starts_with("line 1: `retries` must be an integer ≥ 0, not string"),
+            "{text:?}"
+        );
+        assert!(
+            text[1].contains("does not apply to python tasks"),
+            "{text:?}"
+        );
+        assert!(text[2].contains("did you mean `all_success`"), "{text:?}");
+    }
+
+    #[test]
+    fn syntax_errors_have_a_line() {
+        let err = parse_options("retries = 1\nretries = = 2\n", None).unwrap_err();
+        assert_eq!(err[0].line, 2, "{err:?}");
+        assert!(err[0].message.starts_with("not valid TOML"));
+    }
+
+    #[test]
+    fn docker_tasks_need_an_image() {
+        let err = parse_options("command = \"echo hi\"", Some(Mode::Docker)).unwrap_err();
+        assert!(err[0].message.contains("needs `image`"));
+        let ok = parse_options(
+            "image = \"python:3.12\"\nenvironment = { A = \"1\" }\nmounts = [{ source = \"/d\", target = \"/data\", type = \"bind\" }]",
+            Some(Mode::Docker),
+        );
+        assert!(ok.is_ok(), "{ok:?}");
+    }
+}
