@@ -1,4 +1,7 @@
 //! flowdeck: build Apache Airflow workflows from a library of Python functions, deploy
 //! them and watch them run, from the terminal.
 
+pub mod airflow;
 pub mod model;
+pub mod python;
+pub mod render;

@@ -1,0 +1,1 @@
+//! Asks python3 about Python source: syntax, top-level functions and their parameters.

@@ -1,0 +1,1 @@
+//! Airflow DAG files from flows: tera templates, escaping, atomic writes, reconcile.
