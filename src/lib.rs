@@ -5,3 +5,4 @@ pub mod airflow;
 pub mod model;
 pub mod python;
 pub mod render;
+pub mod store;

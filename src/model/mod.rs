@@ -1,6 +1,7 @@
 //! Plain types of the seed's four tables (Function, Flow, Task, Edge) plus what PRODUCT.md
 //! adds, and their validation. No I/O here.
 
+pub mod deploy;
 pub mod document;
 pub mod edge;
 pub mod flow;

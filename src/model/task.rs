@@ -62,6 +62,7 @@ pub struct Task {
     /// One entry per function parameter that is given a value.
     pub inputs: BTreeMap<String, Input>,
     /// Order of the task in its flow (the order the operator added them).
+    #[serde(default)]
     pub position: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -1,0 +1,51 @@
+//! Where a flow is in its deploy lifecycle (PRODUCT.md): saved → rendered → parsing →
+//! ready / import error. Persisted per flow so a restart knows what is pending.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeployState {
+    /// In the database, not yet written as a DAG file.
+    Saved,
+    /// DAG file written; Airflow has not been asked yet (or is unreachable).
+    Rendered,
+    /// Waiting for Airflow to parse this render.
+    Parsing,
+    /// Airflow serves this render with no import error.
+    Ready,
+    /// Airflow failed to import this render.
+    ImportError,
+}
+
+impl DeployState {
+    pub fn label(self) -> &'static str {
+        match self {
+            DeployState::Saved => "saved",
+            DeployState::Rendered => "rendered",
+            DeployState::Parsing => "parsing",
+            DeployState::Ready => "ready",
+            DeployState::ImportError => "import error",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeployRecord {
+    pub flow_id: String,
+    pub state: DeployState,
+    /// Flow version this record is about.
+    pub version: u32,
+    /// SHA-256 of the DAG file written for that version.
+    pub rendered_hash: Option<String>,
+    pub rendered_at: Option<DateTime<Utc>>,
+    /// When the state last changed.
+    pub since: DateTime<Utc>,
+    /// Import error text, or what flowdeck is waiting for.
+    pub message: String,
+    /// Task the import error points at, if it could be told.
+    pub error_task: Option<String>,
+    /// Last version that reached `ready` (the diff before deploying compares with it).
+    pub deployed_version: Option<u32>,
+}

@@ -1,0 +1,386 @@
+//! Flows with their tasks and edges, saved together; revisions; deploy records.
+
+use super::error::{Context, Error, Result};
+use super::tables::*;
+use super::Store;
+use crate::model::deploy::DeployRecord;
+use crate::model::document::{render_document, to_document};
+use crate::model::{validate, Edge, Flow, FlowSpec, Function, Task};
+use chrono::{DateTime, Utc};
+use redb::{ReadableTable, ReadableTableMetadata, Table};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// One saved version of a flow, as its flow document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Revision {
+    pub flow_id: String,
+    pub version: u32,
+    pub saved_at: DateTime<Utc>,
+    /// The flow document (TOML) of this version.
+    pub document: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SaveOutcome {
+    /// The flow as stored (timestamps and version set).
+    pub spec: FlowSpec,
+    /// False when the save changed nothing (and so bumped nothing).
+    pub changed: bool,
+    pub created: bool,
+}
+
+impl Store {
+    /// Validates and saves a whole flow in one transaction: flow row, tasks, edges, the
+    /// revision. The version goes up by one only when the content really changed.
+    pub fn save_flow(&self, spec: &FlowSpec) -> Result<SaveOutcome> {
+        let now = Utc::now();
+        let tx = self.write()?;
+        let outcome = {
+            let functions = read_functions(&tx.open_table(FUNCTIONS).ctx("opening functions")?)?;
+            validate(spec, &functions).map_err(Error::Invalid)?;
+            let mut flows = tx.open_table(FLOWS).ctx("opening flows")?;
+            let mut names = tx.open_table(FLOW_NAMES).ctx("opening flow names")?;
+            let mut tasks = tx.open_table(TASKS).ctx("opening tasks")?;
+            let mut edges = tx.open_table(EDGES).ctx("opening edges")?;
+            if let Some(owner) = names
+                .get(spec.flow.name.as_str())
+                .ctx("reading flow names")?
+            {
+                if owner.value() != spec.flow.id {
+                    return Err(Error::NameTaken {
+                        kind: "flow",
+                        name: spec.flow.name.clone(),
+                    });
+                }
+            }
+            let old = load_spec(&flows, &tasks, &edges, &spec.flow.id)?;
+            let mut new = spec.clone();
+            let created = old.is_none();
+            let changed = match &old {
+                None => true,
+                Some(old) => old.content_differs(&new, &functions),
+            };
+            if !changed {
+                return Ok(SaveOutcome {
+                    spec: old.unwrap_or(new),
+                    changed: false,
+                    created: false,
+                });
+            }
+            stamp(&mut new, old.as_ref(), now);
+            if let Some(old) = &old {
+                if old.flow.name != new.flow.name {
+                    names
+                        .remove(old.flow.name.as_str())
+                        .ctx("renaming a flow")?;
+                }
+                remove_children(&mut tasks, &old.flow.id)?;
+                remove_children(&mut edges, &old.flow.id)?;
+            }
+            flows
+                .insert(new.flow.id.as_str(), encode(&new.flow)?.as_slice())
+                .ctx("writing a flow")?;
+            names
+                .insert(new.flow.name.as_str(), new.flow.id.as_str())
+                .ctx("writing flow names")?;
+            for t in &new.tasks {
+                tasks
+                    .insert(child_key(&t.flow_id, &t.id).as_str(), encode(t)?.as_slice())
+                    .ctx("writing tasks")?;
+            }
+            for e in &new.edges {
+                edges
+                    .insert(child_key(&e.flow_id, &e.id).as_str(), encode(e)?.as_slice())
+                    .ctx("writing edges")?;
+            }
+            let revision = Revision {
+                flow_id: new.flow.id.clone(),
+                version: new.flow.version,
+                saved_at: now,
+                document: render_document(&to_document(&new, &functions)),
+            };
+            tx.open_table(REVISIONS)
+                .ctx("opening revisions")?
+                .insert(
+                    revision_key(&revision.flow_id, revision.version).as_str(),
+                    encode(&revision)?.as_slice(),
+                )
+                .ctx("writing a revision")?;
+            SaveOutcome {
+                spec: new,
+                changed: true,
+                created,
+            }
+        };
+        tx.commit().ctx("saving a flow")?;
+        Ok(outcome)
+    }
+
+    pub fn flow(&self, id: &str) -> Result<Option<FlowSpec>> {
+        let tx = self.read()?;
+        let flows = tx.open_table(FLOWS).ctx("opening flows")?;
+        let tasks = tx.open_table(TASKS).ctx("opening tasks")?;
+        let edges = tx.open_table(EDGES).ctx("opening edges")?;
+        load_spec(&flows, &tasks, &edges, id)
+    }
+
+    pub fn flow_by_name(&self, name: &str) -> Result<Option<FlowSpec>> {
+        let id = {
+            let tx = self.read()?;
+            let names = tx.open_table(FLOW_NAMES).ctx("opening flow names")?;
+            match names.get(name).ctx("reading flow names")? {
+                Some(id) => id.value().to_string(),
+                None => return Ok(None),
+            }
+        };
+        self.flow(&id)
+    }
+
+    /// A flow by name, or its id (`dag_…`), as the CLI accepts either.
+    pub fn find_flow(&self, name_or_id: &str) -> Result<FlowSpec> {
+        if let Some(spec) = self.flow_by_name(name_or_id)? {
+            return Ok(spec);
+        }
+        if name_or_id.starts_with("dag_") {
+            if let Some(spec) = self.flow(name_or_id)? {
+                return Ok(spec);
+            }
+        }
+        Err(Error::NotFound {
+            kind: "flow",
+            name: name_or_id.to_string(),
+        })
+    }
+
+    /// Flow rows only (no tasks), sorted by name: what a list needs.
+    pub fn flows(&self) -> Result<Vec<Flow>> {
+        let tx = self.read()?;
+        let table = tx.open_table(FLOWS).ctx("opening flows")?;
+        let mut out = Vec::with_capacity(table.len().ctx("counting flows")? as usize);
+        for row in table.iter().ctx("reading flows")? {
+            let (_, v) = row.ctx("reading flows")?;
+            out.push(decode::<Flow>("flow", v.value())?);
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Every flow with its tasks and edges (for reconcile and the poller).
+    pub fn flow_specs(&self) -> Result<Vec<FlowSpec>> {
+        let tx = self.read()?;
+        let flows = tx.open_table(FLOWS).ctx("opening flows")?;
+        let tasks = tx.open_table(TASKS).ctx("opening tasks")?;
+        let edges = tx.open_table(EDGES).ctx("opening edges")?;
+        let mut out = Vec::new();
+        for row in flows.iter().ctx("reading flows")? {
+            let (k, _) = row.ctx("reading flows")?;
+            if let Some(spec) = load_spec(&flows, &tasks, &edges, k.value())? {
+                out.push(spec);
+            }
+        }
+        out.sort_by(|a, b| a.flow.name.cmp(&b.flow.name));
+        Ok(out)
+    }
+
+    /// Removes a flow with its tasks, edges, revisions and deploy record.
+    pub fn delete_flow(&self, id: &str) -> Result<Flow> {
+        let tx = self.write()?;
+        let flow = {
+            let mut flows = tx.open_table(FLOWS).ctx("opening flows")?;
+            let flow: Flow = match flows.remove(id).ctx("removing a flow")? {
+                Some(v) => decode("flow", v.value())?,
+                None => {
+                    return Err(Error::NotFound {
+                        kind: "flow",
+                        name: id.to_string(),
+                    })
+                }
+            };
+            tx.open_table(FLOW_NAMES)
+                .ctx("opening flow names")?
+                .remove(flow.name.as_str())
+                .ctx("removing a flow name")?;
+            remove_children(&mut tx.open_table(TASKS).ctx("opening tasks")?, id)?;
+            remove_children(&mut tx.open_table(EDGES).ctx("opening edges")?, id)?;
+            remove_children(&mut tx.open_table(REVISIONS).ctx("opening revisions")?, id)?;
+            tx.open_table(DEPLOYS)
+                .ctx("opening deploys")?
+                .remove(id)
+                .ctx("removing a deploy record")?;
+            flow
+        };
+        tx.commit().ctx("removing a flow")?;
+        Ok(flow)
+    }
+
+    /// Saved versions of a flow, newest first.
+    pub fn revisions(&self, flow_id: &str) -> Result<Vec<Revision>> {
+        let tx = self.read()?;
+        let table = tx.open_table(REVISIONS).ctx("opening revisions")?;
+        let (lo, hi) = child_range(flow_id);
+        let mut out = Vec::new();
+        for row in table
+            .range(lo.as_str()..hi.as_str())
+            .ctx("reading revisions")?
+        {
+            let (_, v) = row.ctx("reading revisions")?;
+            out.push(decode::<Revision>("revision", v.value())?);
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    pub fn revision(&self, flow_id: &str, version: u32) -> Result<Option<Revision>> {
+        let tx = self.read()?;
+        let table = tx.open_table(REVISIONS).ctx("opening revisions")?;
+        let row = table
+            .get(revision_key(flow_id, version).as_str())
+            .ctx("reading revisions")?;
+        row.map(|v| decode("revision", v.value())).transpose()
+    }
+
+    pub fn set_deploy(&self, record: &DeployRecord) -> Result<()> {
+        let tx = self.write()?;
+        tx.open_table(DEPLOYS)
+            .ctx("opening deploys")?
+            .insert(record.flow_id.as_str(), encode(record)?.as_slice())
+            .ctx("writing a deploy record")?;
+        tx.commit().ctx("saving a deploy record")
+    }
+
+    pub fn deploy(&self, flow_id: &str) -> Result<Option<DeployRecord>> {
+        let tx = self.read()?;
+        let table = tx.open_table(DEPLOYS).ctx("opening deploys")?;
+        let row = table.get(flow_id).ctx("reading deploys")?;
+        row.map(|v| decode("deploy record", v.value())).transpose()
+    }
+
+    pub fn deploys(&self) -> Result<HashMap<String, DeployRecord>> {
+        let tx = self.read()?;
+        let table = tx.open_table(DEPLOYS).ctx("opening deploys")?;
+        let mut out = HashMap::new();
+        for row in table.iter().ctx("reading deploys")? {
+            let (k, v) = row.ctx("reading deploys")?;
+            out.insert(k.value().to_string(), decode("deploy record", v.value())?);
+        }
+        Ok(out)
+    }
+}
+
+fn read_functions(
+    table: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<Vec<Function>> {
+    let mut out = Vec::new();
+    for row in table.iter().ctx("reading functions")? {
+        let (_, v) = row.ctx("reading functions")?;
+        out.push(decode("function", v.value())?);
+    }
+    Ok(out)
+}
+
+fn load_spec(
+    flows: &impl ReadableTable<&'static str, &'static [u8]>,
+    tasks: &impl ReadableTable<&'static str, &'static [u8]>,
+    edges: &impl ReadableTable<&'static str, &'static [u8]>,
+    id: &str,
+) -> Result<Option<FlowSpec>> {
+    let Some(row) = flows.get(id).ctx("reading flows")? else {
+        return Ok(None);
+    };
+    let flow: Flow = decode("flow", row.value())?;
+    let (lo, hi) = child_range(id);
+    let mut task_list: Vec<Task> = Vec::new();
+    for row in tasks.range(lo.as_str()..hi.as_str()).ctx("reading tasks")? {
+        let (_, v) = row.ctx("reading tasks")?;
+        task_list.push(decode("task", v.value())?);
+    }
+    task_list.sort_by_key(|t| t.position);
+    let mut edge_list: Vec<Edge> = Vec::new();
+    for row in edges.range(lo.as_str()..hi.as_str()).ctx("reading edges")? {
+        let (_, v) = row.ctx("reading edges")?;
+        edge_list.push(decode("edge", v.value())?);
+    }
+    // Edges in task order, so a loaded flow compares equal to the one that was saved.
+    let pos: HashMap<&str, u32> = task_list
+        .iter()
+        .map(|t| (t.id.as_str(), t.position))
+        .collect();
+    edge_list.sort_by_key(|e| {
+        (
+            pos.get(e.from_task_id.as_str()).copied(),
+            pos.get(e.to_task_id.as_str()).copied(),
+            e.id.clone(),
+        )
+    });
+    Ok(Some(FlowSpec {
+        flow,
+        tasks: task_list,
+        edges: edge_list,
+    }))
+}
+
+/// Sets versions and timestamps: created_at kept from the saved record, updated_at now
+/// for what changed, positions renumbered in list order.
+fn stamp(new: &mut FlowSpec, old: Option<&FlowSpec>, now: DateTime<Utc>) {
+    match old {
+        Some(old) => {
+            new.flow.created_at = old.flow.created_at;
+            new.flow.version = old.flow.version + 1;
+        }
+        None => {
+            new.flow.created_at = now;
+            new.flow.version = 1;
+        }
+    }
+    new.flow.updated_at = now;
+    let old_tasks: HashMap<&str, &Task> = old
+        .map(|o| o.tasks.iter().map(|t| (t.id.as_str(), t)).collect())
+        .unwrap_or_default();
+    for (i, task) in new.tasks.iter_mut().enumerate() {
+        task.position = i as u32;
+        task.flow_id = new.flow.id.clone();
+        match old_tasks.get(task.id.as_str()) {
+            Some(o) => {
+                task.created_at = o.created_at;
+                let mut probe = task.clone();
+                probe.updated_at = o.updated_at;
+                task.updated_at = if &&probe == o { o.updated_at } else { now };
+            }
+            None => {
+                task.created_at = now;
+                task.updated_at = now;
+            }
+        }
+    }
+    for edge in &mut new.edges {
+        edge.flow_id = new.flow.id.clone();
+    }
+    // Keep edges in the same order load_spec returns them.
+    let pos: HashMap<String, u32> = new
+        .tasks
+        .iter()
+        .map(|t| (t.id.clone(), t.position))
+        .collect();
+    new.edges.sort_by_key(|e| {
+        (
+            pos.get(&e.from_task_id).copied(),
+            pos.get(&e.to_task_id).copied(),
+            e.id.clone(),
+        )
+    });
+}
+
+fn remove_children(table: &mut Table<&'static str, &'static [u8]>, parent: &str) -> Result<()> {
+    let (lo, hi) = child_range(parent);
+    let keys: Vec<String> = table
+        .range(lo.as_str()..hi.as_str())
+        .ctx("listing records")?
+        .map(|row| row.map(|(k, _)| k.value().to_string()))
+        .collect::<std::result::Result<_, _>>()
+        .ctx("listing records")?;
+    for k in keys {
+        table.remove(k.as_str()).ctx("removing a record")?;
+    }
+    Ok(())
+}

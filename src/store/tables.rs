@@ -1,0 +1,49 @@
+//! Table definitions and record encoding. Records are JSON so a migration can read an
+//! older shape with serde defaults; keys of child tables are `parent/child` so one
+//! prefix range lists a flow's tasks or edges.
+
+use super::error::{Error, Result};
+use redb::TableDefinition;
+use serde::{de::DeserializeOwned, Serialize};
+
+pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+pub const FUNCTIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("functions");
+pub const FUNCTION_NAMES: TableDefinition<&str, &str> = TableDefinition::new("function_names");
+pub const FLOWS: TableDefinition<&str, &[u8]> = TableDefinition::new("flows");
+pub const FLOW_NAMES: TableDefinition<&str, &str> = TableDefinition::new("flow_names");
+/// Key `flow_id/task_id`.
+pub const TASKS: TableDefinition<&str, &[u8]> = TableDefinition::new("tasks");
+/// Key `flow_id/edge_id`.
+pub const EDGES: TableDefinition<&str, &[u8]> = TableDefinition::new("edges");
+/// Key `flow_id/0000000042` (zero-padded so versions sort).
+pub const REVISIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("revisions");
+pub const DEPLOYS: TableDefinition<&str, &[u8]> = TableDefinition::new("deploys");
+
+pub const SCHEMA_KEY: &str = "schema_version";
+
+pub fn child_key(parent: &str, child: &str) -> String {
+    format!("{parent}/{child}")
+}
+
+/// Bounds of every child key of `parent`: `/` sorts right before `0`.
+pub fn child_range(parent: &str) -> (String, String) {
+    (format!("{parent}/"), format!("{parent}0"))
+}
+
+pub fn revision_key(flow_id: &str, version: u32) -> String {
+    format!("{flow_id}/{version:010}")
+}
+
+pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(value).map_err(|e| Error::Corrupt {
+        kind: "new",
+        reason: e.to_string(),
+    })
+}
+
+pub fn decode<T: DeserializeOwned>(kind: &'static str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Corrupt {
+        kind,
+        reason: e.to_string(),
+    })
+}
