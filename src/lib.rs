@@ -2,6 +2,7 @@
 //! them and watch them run, from the terminal.
 
 pub mod airflow;
+pub mod config;
 pub mod model;
 pub mod python;
 pub mod render;
