@@ -2,8 +2,11 @@
 //! them and watch them run, from the terminal.
 
 pub mod airflow;
+pub mod cli;
 pub mod config;
+pub mod library;
 pub mod model;
+pub mod ops;
 pub mod python;
 pub mod render;
 pub mod store;

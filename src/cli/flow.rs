@@ -1,0 +1,159 @@
+//! `flowdeck flow …`
+
+use super::output::{json, table};
+use crate::config::Settings;
+use crate::model::schedule::describe_schedule;
+use crate::ops;
+use crate::python::Python;
+use crate::store::Store;
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum FlowCommand {
+    /// Create or update a flow from a TOML flow document
+    Import { file: PathBuf },
+    /// Print a flow's TOML document (or write it to --output)
+    Export {
+        name: String,
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// List flows
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a flow with its tasks and edges
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a flow (and its DAG file)
+    Rm { name: String },
+    /// List a flow's saved versions
+    Revisions { name: String },
+}
+
+pub fn run(command: FlowCommand, settings: &Settings) -> anyhow::Result<i32> {
+    let store = Store::open(&settings.db)?;
+    let python = Python::new(settings.python.clone());
+    match command {
+        FlowCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let outcome = ops::import_flow(&store, &python, &text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let f = &outcome.spec.flow;
+            let what = match (outcome.created, outcome.changed) {
+                (true, _) => "created",
+                (false, true) => "updated",
+                (false, false) => "unchanged",
+            };
+            println!(
+                "{what} flow `{}` ({}, version {})",
+                crate::model::text::one_line(&f.name),
+                f.id,
+                f.version
+            );
+        }
+        FlowCommand::Export { name, output } => {
+            let spec = store.find_flow(&name)?;
+            let text = ops::export_flow(&store, &spec)?;
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
+                None => print!("{text}"),
+            }
+        }
+        FlowCommand::List { json: as_json } => {
+            let flows = store.flows()?;
+            let deploys = store.deploys()?;
+            if as_json {
+                println!("{}", json(&flows)?);
+            } else {
+                let rows: Vec<Vec<String>> = flows
+                    .iter()
+                    .map(|f| {
+                        vec![
+                            f.name.clone(),
+                            f.id.clone(),
+                            f.version.to_string(),
+                            describe_schedule(&f.schedule),
+                            deploys
+                                .get(&f.id)
+                                .map_or("saved", |d| d.state.label())
+                                .to_string(),
+                        ]
+                    })
+                    .collect();
+                print!(
+                    "{}",
+                    table(&["NAME", "ID", "VERSION", "SCHEDULE", "STATE"], &rows)
+                );
+            }
+        }
+        FlowCommand::Show {
+            name,
+            json: as_json,
+        } => {
+            let spec = store.find_flow(&name)?;
+            if as_json {
+                println!("{}", json(&spec)?);
+            } else {
+                let f = &spec.flow;
+                println!("name:        {}", crate::model::text::one_line(&f.name));
+                println!("id:          {}", f.id);
+                println!("version:     {}", f.version);
+                println!("schedule:    {}", describe_schedule(&f.schedule));
+                println!(
+                    "description: {}",
+                    crate::model::text::one_line(&f.description)
+                );
+                let rows: Vec<Vec<String>> = spec
+                    .tasks
+                    .iter()
+                    .map(|t| {
+                        let upstream: Vec<&str> = spec
+                            .edges
+                            .iter()
+                            .filter(|e| e.to_task_id == t.id)
+                            .map(|e| spec.var_of(&e.from_task_id))
+                            .collect();
+                        vec![
+                            t.variable_id.clone(),
+                            t.mode.as_str().to_string(),
+                            upstream.join(", "),
+                        ]
+                    })
+                    .collect();
+                print!("{}", table(&["TASK", "MODE", "AFTER"], &rows));
+            }
+        }
+        FlowCommand::Rm { name } => {
+            let spec = store.find_flow(&name)?;
+            store.delete_flow(&spec.flow.id)?;
+            println!(
+                "removed flow `{}` ({})",
+                crate::model::text::one_line(&spec.flow.name),
+                spec.flow.id
+            );
+        }
+        FlowCommand::Revisions { name } => {
+            let spec = store.find_flow(&name)?;
+            let rows: Vec<Vec<String>> = store
+                .revisions(&spec.flow.id)?
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.version.to_string(),
+                        r.saved_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    ]
+                })
+                .collect();
+            print!("{}", table(&["VERSION", "SAVED"], &rows));
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,126 @@
+//! `flowdeck function …`
+
+use super::output::{json, table};
+use crate::config::Settings;
+use crate::library::{register, source_changed, Registration};
+use crate::python::Python;
+use crate::store::Store;
+use clap::Subcommand;
+use std::path::PathBuf;
+
+#[derive(Subcommand, Debug)]
+pub enum FunctionCommand {
+    /// Register a Python function from FILE (copied into the library folder)
+    Add {
+        file: PathBuf,
+        /// The function's name in the file
+        #[arg(long)]
+        function: String,
+        /// Library name [default: the function name]
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// List the library
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one function
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a function no task uses
+    Rm { name: String },
+}
+
+pub fn run(command: FunctionCommand, settings: &Settings) -> anyhow::Result<i32> {
+    let store = Store::open(&settings.db)?;
+    match command {
+        FunctionCommand::Add {
+            file,
+            function,
+            name,
+            description,
+        } => {
+            let python = Python::new(settings.python.clone());
+            let f = register(
+                &store,
+                &python,
+                &settings.library_folder(),
+                &Registration {
+                    file: &file,
+                    function: &function,
+                    name: name.as_deref(),
+                    description: description.as_deref(),
+                },
+            )?;
+            println!("registered {} as `{}` ({})", f.signature(), f.name, f.path);
+        }
+        FunctionCommand::List { json: as_json } => {
+            let functions = store.functions()?;
+            if as_json {
+                println!("{}", json(&functions)?);
+            } else {
+                let usage = store.function_usage()?;
+                let rows: Vec<Vec<String>> = functions
+                    .iter()
+                    .map(|f| {
+                        vec![
+                            f.name.clone(),
+                            f.signature(),
+                            f.filename.clone(),
+                            usage.get(&f.id).copied().unwrap_or(0).to_string(),
+                            f.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+                        ]
+                    })
+                    .collect();
+                print!(
+                    "{}",
+                    table(&["NAME", "SIGNATURE", "FILE", "TASKS", "UPDATED"], &rows)
+                );
+            }
+        }
+        FunctionCommand::Show {
+            name,
+            json: as_json,
+        } => {
+            let Some(f) = store.function_by_name(&name)? else {
+                anyhow::bail!(
+                    "there is no function `{name}`; `flowdeck function list` shows the library"
+                );
+            };
+            if as_json {
+                println!("{}", json(&f)?);
+            } else {
+                let changed = if source_changed(&f) {
+                    " (changed since registration: run `function add` again to re-import)"
+                } else {
+                    ""
+                };
+                println!("name:        {}", crate::model::text::one_line(&f.name));
+                println!("signature:   {}", f.signature());
+                println!("file:        {}", f.path);
+                println!("source:      {}{changed}", f.source_path);
+                println!(
+                    "description: {}",
+                    crate::model::text::one_line(&f.description)
+                );
+                println!("id:          {}", f.id);
+                println!("created:     {}", f.created_at.to_rfc3339());
+                println!("updated:     {}", f.updated_at.to_rfc3339());
+            }
+        }
+        FunctionCommand::Rm { name } => {
+            let f = store.delete_function(&name)?;
+            println!(
+                "removed function `{}` (its library file {} is kept for flows already deployed)",
+                f.name, f.path
+            );
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,224 @@
+//! Registering library functions (the seed's data flow 4.1): check the file, copy it into
+//! the library package in the dags folder, store the metadata.
+
+use crate::model::ids::{new_id, sha256_hex};
+use crate::model::Function;
+use crate::python::{self, Python};
+use crate::store::{self, Store};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: no such file; check the path", path.display())]
+    Missing { path: PathBuf },
+    #[error("cannot read {}: {reason}", path.display())]
+    Read { path: PathBuf, reason: String },
+    #[error("{} is not a Python file (.py)", path.display())]
+    NotPython { path: PathBuf },
+    #[error("{} is not UTF-8 text (byte {offset}); save it as UTF-8", path.display())]
+    NotUtf8 { path: PathBuf, offset: usize },
+    #[error("{} is not valid Python: {source}", path.display())]
+    Syntax {
+        path: PathBuf,
+        source: python::Error,
+    },
+    #[error("{} defines no top-level function `{function}`{}", path.display(), suggest(available))]
+    NoSuchFunction {
+        path: PathBuf,
+        function: String,
+        available: Vec<String>,
+    },
+    #[error("`{stem}` cannot be imported as a Python module; rename the file to a name made of letters, digits and _ that does not clash with a standard module (e.g. `{stem}_udf.py`)")]
+    BadModuleName { stem: String },
+    #[error("the function name `{0}` is not valid: it must not be empty")]
+    BadName(String),
+    #[error("cannot write the library file {}: {reason}", path.display())]
+    Write { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Store(#[from] store::Error),
+}
+
+fn suggest(available: &[String]) -> String {
+    if available.is_empty() {
+        "; it defines no functions at all".into()
+    } else {
+        format!("; it defines: {}", available.join(", "))
+    }
+}
+
+/// What the operator asks to register.
+pub struct Registration<'a> {
+    pub file: &'a Path,
+    pub function: &'a str,
+    pub name: Option<&'a str>,
+    pub description: Option<&'a str>,
+}
+
+/// Checks and registers a function. Registering the same name from the same source
+/// again updates it (re-import after an edit); another source under a taken name fails.
+pub fn register(
+    store: &Store,
+    python: &Python,
+    library: &Path,
+    req: &Registration,
+) -> Result<Function, Error> {
+    let path = req.file;
+    if !path.exists() {
+        return Err(Error::Missing {
+            path: path.to_path_buf(),
+        });
+    }
+    if path.extension().and_then(|e| e.to_str()) != Some("py") {
+        return Err(Error::NotPython {
+            path: path.to_path_buf(),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let source = String::from_utf8(bytes.clone()).map_err(|e| Error::NotUtf8 {
+        path: path.to_path_buf(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    if !python::module_name_ok(&stem) {
+        return Err(Error::BadModuleName { stem });
+    }
+    let filename = path
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    let info = python
+        .inspect(&source, &filename)
+        .map_err(|source| Error::Syntax {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let Some(found) = info.functions.iter().find(|f| f.name == req.function) else {
+        return Err(Error::NoSuchFunction {
+            path: path.to_path_buf(),
+            function: req.function.to_string(),
+            available: info.functions.iter().map(|f| f.name.clone()).collect(),
+        });
+    };
+    let name = req.name.unwrap_or(req.function).trim().to_string();
+    if name.is_empty() {
+        return Err(Error::BadName(name));
+    }
+    let source_path = std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string();
+    let existing = store.function_by_name(&name)?;
+    let hash = sha256_hex(&bytes);
+    let module = choose_module(store, library, &stem, &source_path, &hash)?;
+    let stored_name = format!("{module}.py");
+    let stored = library.join(&stored_name);
+    ensure_library_package(library)?;
+    write_atomic(&stored, &bytes)?;
+    let now = chrono::Utc::now();
+    let function = Function {
+        id: existing
+            .as_ref()
+            .filter(|e| e.source_path == source_path)
+            .map_or_else(|| new_id("fn"), |e| e.id.clone()),
+        name,
+        filename: stored_name,
+        path: stored.display().to_string(),
+        function: req.function.to_string(),
+        description: req
+            .description
+            .map(str::to_string)
+            .or_else(|| existing.as_ref().map(|e| e.description.clone()))
+            .or_else(|| found.doc.clone())
+            .unwrap_or_default(),
+        created_at: now,
+        updated_at: now,
+        params: found.params.clone(),
+        content_hash: hash,
+        source_path,
+        module,
+    };
+    Ok(store.save_function(&function)?)
+}
+
+/// The module name for a file: its stem, unless a different file already owns that
+/// name in the library, then `stem_2`, `stem_3`, … so files never overwrite each other.
+fn choose_module(
+    store: &Store,
+    library: &Path,
+    stem: &str,
+    source_path: &str,
+    hash: &str,
+) -> Result<String, Error> {
+    let functions = store.functions()?;
+    for n in 1.. {
+        let candidate = if n == 1 {
+            stem.to_string()
+        } else {
+            format!("{stem}_{n}")
+        };
+        let owners: Vec<&Function> = functions.iter().filter(|f| f.module == candidate).collect();
+        let file = library.join(format!("{candidate}.py"));
+        let free = if owners.is_empty() {
+            // A file nobody registered: only reuse it when it is the same content.
+            !file.exists()
+                || std::fs::read(&file)
+                    .map(|b| sha256_hex(&b) == hash)
+                    .unwrap_or(false)
+        } else {
+            owners.iter().all(|f| f.source_path == source_path)
+        };
+        if free {
+            return Ok(candidate);
+        }
+    }
+    unreachable!("the loop above returns")
+}
+
+/// The library folder is a package (importable by workers since the dags folder is on
+/// sys.path).
+pub fn ensure_library_package(library: &Path) -> Result<(), Error> {
+    let init = library.join("__init__.py");
+    if init.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(library).map_err(|e| Error::Write {
+        path: library.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    write_atomic(&init, b"# Library functions registered with flowdeck.\n")
+}
+
+/// Temp file in the same folder, fsync, rename: a reader sees the old or the new file.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    use std::io::Write;
+    let fail = |e: std::io::Error| Error::Write {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.flowdeck-tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    ));
+    let mut file = std::fs::File::create(&tmp).map_err(fail)?;
+    file.write_all(bytes).map_err(fail)?;
+    file.sync_all().map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(fail)?;
+    Ok(())
+}
+
+/// True when the registered source file changed since registration (offer a re-import).
+pub fn source_changed(function: &Function) -> bool {
+    match std::fs::read(&function.source_path) {
+        Ok(bytes) => sha256_hex(&bytes) != function.content_hash,
+        Err(_) => false,
+    }
+}
