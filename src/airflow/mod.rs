@@ -1,1 +1,24 @@
-//! Airflow REST client (v2 token auth / v1 basic auth) and the poller that feeds the UI.
+//! Talking to Apache Airflow: a REST client for Airflow 3 (`/api/v2`, JWT) and Airflow 2
+//! (`/api/v1`, basic auth) chosen by probing, the shared response types, user-facing
+//! errors, log formatting, terminal sanitising, and the poller task that feeds the UI.
+//! This module knows nothing of the UI or the store: it takes settings and a watch list
+//! and hands back typed values and events.
+
+mod client;
+mod config;
+mod error;
+pub mod logs;
+pub mod poller;
+pub mod text;
+mod types;
+
+pub use client::{Client, PAGE_LIMIT};
+pub use config::AirflowConfig;
+pub use error::Error;
+pub use logs::{LogChunk, LogLine};
+
+pub use text::{sanitize_for_terminal, sanitize_lines, sanitize_multiline};
+pub use types::{
+    ApiVersion, Changes, ComponentHealth, Dag, DagRun, DagRunState, Health, ImportError,
+    ManualState, RunKey, TaskInfo, TaskInstance, TaskState, Version,
+};

@@ -1,0 +1,1069 @@
+//! The HTTP client: finds out which API the server speaks, authenticates (JWT for
+//! Airflow 3, basic auth for Airflow 2), maps every failure to an [`Error`] sentence and
+//! every answer to the shared types. It counts the requests it sends so the poller's
+//! cost can be measured.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use reqwest::{header, Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use tracing::{debug, warn};
+
+use super::config::AirflowConfig;
+use super::error::{detail_from_body, Error};
+use super::logs::{content_to_lines, LogChunk};
+use super::types::{
+    ApiVersion, Changes, Dag, DagRun, Health, ImportError, ManualState, RunKey, TaskInfo,
+    TaskInstance, Version, WireDag, WireDagRun, WireDagRuns, WireDags, WireHealth,
+    WireImportErrors, WireLog, WireTaskInstance, WireTaskInstances, WireTasks, WireToken,
+    WireVersion, WireXcom,
+};
+
+/// Airflow's `[api] maximum_page_limit` default; asking for more is silently capped.
+pub const PAGE_LIMIT: usize = 100;
+
+/// A server that keeps returning full pages would otherwise be paged forever.
+const MAX_PAGES: usize = 1_000;
+
+/// Airflow REST client. Cheap to clone (shared connection pool, token and counters).
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    config: AirflowConfig,
+    /// `config.url` without a trailing slash.
+    base: String,
+    /// Result of probing `/version`; cleared by [`Client::forget_api`].
+    version: RwLock<Option<Version>>,
+    /// Serialises probing so concurrent first calls probe once.
+    probe_lock: tokio::sync::Mutex<()>,
+    /// Airflow 3 JWT. Behind an async mutex so that concurrent 401s fetch one new token.
+    token: tokio::sync::Mutex<Option<String>>,
+    requests: AtomicU64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("config", &self.inner.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A successful answer: body plus the server's clock.
+struct Answer {
+    body: Vec<u8>,
+    server_time: Option<DateTime<Utc>>,
+}
+
+/// Percent-encodes one path segment. Run ids carry `:` and `+`
+/// (`manual__2026-11-27T07:20:46.495261+00:00`); everything but unreserved characters is
+/// encoded so no proxy or router can reinterpret them. `~` stays literal: Airflow reads
+/// it as "all".
+fn seg(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Finds the most telling cause of a transport error: "connection refused" rather than
+/// reqwest's generic "error sending request".
+fn transport_reason(err: &reqwest::Error) -> String {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    let mut innermost = err.to_string();
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => return "connection refused".into(),
+                std::io::ErrorKind::ConnectionReset => return "connection reset".into(),
+                std::io::ErrorKind::ConnectionAborted => return "connection aborted".into(),
+                _ => {}
+            }
+        }
+        innermost = e.to_string();
+        source = e.source();
+    }
+    let lower = innermost.to_ascii_lowercase();
+    if lower.contains("dns") || lower.contains("failed to lookup") || lower.contains("name or service") {
+        "the host name could not be resolved".into()
+    } else if lower.contains("certificate") || lower.contains("tls") {
+        format!("TLS failed ({innermost}); use an https URL with a valid certificate, or opt out with insecure TLS for a dev server")
+    } else {
+        innermost
+    }
+}
+
+impl Client {
+    /// Builds a client. No request is sent: the API version is probed on first use, so
+    /// creating a client for an Airflow that is still starting works.
+    pub fn new(config: AirflowConfig) -> Result<Self, Error> {
+        let base = config.url.trim().trim_end_matches('/').to_owned();
+        let parsed = reqwest::Url::parse(&base)
+            .map_err(|e| Error::Config(format!("invalid URL {base:?}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::Config(format!(
+                "URL {base:?} must start with http:// or https://"
+            )));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .danger_accept_invalid_certs(config.insecure_tls)
+            .user_agent(concat!("flowdeck/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config(e.to_string()))?;
+        if config.insecure_tls {
+            warn!(url = %base, "TLS certificate verification is disabled for Airflow");
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                config,
+                base,
+                version: RwLock::new(None),
+                probe_lock: tokio::sync::Mutex::new(()),
+                token: tokio::sync::Mutex::new(None),
+                requests: AtomicU64::new(0),
+            }),
+        })
+    }
+
+    #[must_use]
+    pub fn config(&self) -> &AirflowConfig {
+        &self.inner.config
+    }
+
+    /// The base URL requests go to (no trailing slash).
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.inner.base
+    }
+
+    /// HTTP requests sent so far by this client and its clones (probes and token
+    /// requests included).
+    #[must_use]
+    pub fn request_count(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// Forgets the probed API version and token, so the next call probes again. Call it
+    /// when Airflow comes back after being unreachable: it may have been upgraded.
+    pub async fn forget_api(&self) {
+        if let Ok(mut v) = self.inner.version.write() {
+            *v = None;
+        }
+        *self.inner.token.lock().await = None;
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Probing and auth
+
+    fn cached_version(&self) -> Option<Version> {
+        self.inner.version.read().ok().and_then(|v| v.clone())
+    }
+
+    /// The API the server speaks, probing `/api/v2/version` then `/api/v1/version` once.
+    pub async fn api_version(&self) -> Result<ApiVersion, Error> {
+        Ok(self.version().await?.api)
+    }
+
+    /// Airflow's version (from the probe; cached until [`Client::forget_api`]).
+    pub async fn version(&self) -> Result<Version, Error> {
+        if let Some(v) = self.cached_version() {
+            return Ok(v);
+        }
+        let _guard = self.inner.probe_lock.lock().await;
+        if let Some(v) = self.cached_version() {
+            return Ok(v);
+        }
+        let v = self.probe().await?;
+        debug!(version = %v.version, api = ?v.api, "probed Airflow");
+        if let Ok(mut slot) = self.inner.version.write() {
+            *slot = Some(v.clone());
+        }
+        Ok(v)
+    }
+
+    async fn probe(&self) -> Result<Version, Error> {
+        let mut tried = Vec::new();
+        for api in [ApiVersion::V2, ApiVersion::V1] {
+            let url = format!("{}{}/version", self.inner.base, api.prefix());
+            let resp = self.send_raw(Method::GET, &url, None, "read Airflow's version").await?;
+            let status = resp.status();
+            if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
+                tried.push(format!("GET {}/version answered {}", api.prefix(), status.as_u16()));
+                continue;
+            }
+            let answer = self.finish(resp, "read Airflow's version").await?;
+            return match serde_json::from_slice::<WireVersion>(&answer.body) {
+                Ok(w) if !w.version.is_empty() => Ok(Version {
+                    version: w.version,
+                    git_version: w.git_version,
+                    api,
+                }),
+                _ => Err(Error::NotAirflow {
+                    url: self.inner.base.clone(),
+                    reason: format!("GET {}/version did not return a version", api.prefix()),
+                }),
+            };
+        }
+        Err(Error::NotAirflow {
+            url: self.inner.base.clone(),
+            reason: tried.join(", "),
+        })
+    }
+
+    async fn token(&self) -> Result<String, Error> {
+        let mut slot = self.inner.token.lock().await;
+        if let Some(t) = slot.as_ref() {
+            return Ok(t.clone());
+        }
+        let t = self.fetch_token().await?;
+        *slot = Some(t.clone());
+        Ok(t)
+    }
+
+    /// Replaces `stale` with a new token, unless another task already did.
+    async fn refresh_token(&self, stale: &str) -> Result<String, Error> {
+        let mut slot = self.inner.token.lock().await;
+        if let Some(t) = slot.as_ref() {
+            if t != stale {
+                return Ok(t.clone());
+            }
+        }
+        *slot = None;
+        let t = self.fetch_token().await?;
+        *slot = Some(t.clone());
+        Ok(t)
+    }
+
+    async fn fetch_token(&self) -> Result<String, Error> {
+        let url = format!("{}/auth/token", self.inner.base);
+        let body = json!({
+            "username": self.inner.config.username,
+            "password": self.inner.config.password,
+        });
+        // The body holds the password: it goes to reqwest only, never to a log line.
+        let resp = self.send_raw(Method::POST, &url, Some((&body, None)), "sign in").await?;
+        if matches!(resp.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            return Err(self.credentials_error());
+        }
+        let answer = self.finish(resp, "sign in").await?;
+        let token: WireToken = decode(&answer.body, "sign in")?;
+        debug!("obtained a new Airflow API token");
+        token
+            .access_token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| Error::Decode {
+                action: "sign in".into(),
+                reason: "no access_token in the answer of POST /auth/token".into(),
+            })
+    }
+
+    fn credentials_error(&self) -> Error {
+        Error::Credentials {
+            user: self.inner.config.username.clone(),
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Transport
+
+    async fn send_raw(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<(&Value, Option<&str>)>,
+        action: &str,
+    ) -> Result<reqwest::Response, Error> {
+        let mut req = self
+            .inner
+            .http
+            .request(method.clone(), url)
+            .header(header::ACCEPT, "application/json");
+        if let Some((body, bearer)) = body {
+            req = req.json(body);
+            if let Some(t) = bearer {
+                req = req.bearer_auth(t);
+            }
+        }
+        self.execute(req, &method, url, action).await
+    }
+
+    async fn execute(
+        &self,
+        req: reqwest::RequestBuilder,
+        method: &Method,
+        url: &str,
+        action: &str,
+    ) -> Result<reqwest::Response, Error> {
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        // Only method, URL (no credentials in it) and timing are logged.
+        match req.send().await {
+            Ok(resp) => {
+                debug!(%method, url, status = resp.status().as_u16(), ms = started.elapsed().as_millis() as u64, "airflow request");
+                Ok(resp)
+            }
+            Err(e) => {
+                debug!(%method, url, error = %e, "airflow request failed");
+                Err(self.transport_error(&e, action))
+            }
+        }
+    }
+
+    fn transport_error(&self, e: &reqwest::Error, action: &str) -> Error {
+        if e.is_timeout() {
+            Error::Timeout {
+                url: self.inner.base.clone(),
+                action: action.to_owned(),
+                seconds: self.inner.config.timeout.as_secs().max(1),
+            }
+        } else if e.is_builder() {
+            Error::Config(e.to_string())
+        } else if e.is_decode() || e.is_body() {
+            Error::Decode {
+                action: action.to_owned(),
+                reason: e.to_string(),
+            }
+        } else {
+            Error::Unreachable {
+                url: self.inner.base.clone(),
+                reason: transport_reason(e),
+            }
+        }
+    }
+
+    /// Reads the body and turns a non-2xx status into an error.
+    async fn finish(&self, resp: reqwest::Response, action: &str) -> Result<Answer, Error> {
+        let status = resp.status();
+        let server_time = resp
+            .headers()
+            .get(header::DATE)
+            .and_then(|d| d.to_str().ok())
+            .and_then(|d| DateTime::parse_from_rfc2822(d).ok())
+            .map(|d| d.with_timezone(&Utc));
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e, action))?
+            .to_vec();
+        if status.is_success() {
+            return Ok(Answer { body, server_time });
+        }
+        let detail = detail_from_body(&String::from_utf8_lossy(&body));
+        let action = action.to_owned();
+        Err(match status.as_u16() {
+            401 => self.credentials_error(),
+            403 => Error::Forbidden {
+                user: self.inner.config.username.clone(),
+                action,
+                detail,
+            },
+            404 => Error::NotFound { action, detail },
+            status @ 400..=499 => Error::Rejected {
+                action,
+                status,
+                detail,
+            },
+            status => Error::Server {
+                action,
+                status,
+                detail,
+            },
+        })
+    }
+
+    /// One authenticated API call. `path` is below the API prefix and already encoded.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        action: &str,
+    ) -> Result<Answer, Error> {
+        let version = self.version().await?;
+        let url = format!("{}{}{}", self.inner.base, version.api.prefix(), path);
+        let build = |bearer: Option<&str>| {
+            let mut req = self
+                .inner
+                .http
+                .request(method.clone(), &url)
+                .header(header::ACCEPT, "application/json")
+                .query(query);
+            if let Some(body) = body {
+                req = req.json(body);
+            }
+            match (version.api, bearer) {
+                (ApiVersion::V2, Some(t)) => req.bearer_auth(t),
+                (ApiVersion::V1, _) => req.basic_auth(
+                    &self.inner.config.username,
+                    Some(&self.inner.config.password),
+                ),
+                (ApiVersion::V2, None) => req,
+            }
+        };
+        match version.api {
+            ApiVersion::V1 => {
+                let resp = self.execute(build(None), &method, &url, action).await?;
+                self.finish(resp, action).await
+            }
+            ApiVersion::V2 => {
+                let token = self.token().await?;
+                let resp = self.execute(build(Some(&token)), &method, &url, action).await?;
+                match self.finish(resp, action).await {
+                    Err(e) if token_rejected(&e) => {
+                        // 401 "Token Expired", or 403 "Invalid JWT token" after the
+                        // api-server restarted with a new secret: one new token, one retry.
+                        debug!("Airflow refused the API token; fetching a new one");
+                        let fresh = self.refresh_token(&token).await?;
+                        let resp = self.execute(build(Some(&fresh)), &method, &url, action).await?;
+                        self.finish(resp, action).await
+                    }
+                    other => other,
+                }
+            }
+        }
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        action: &str,
+    ) -> Result<T, Error> {
+        let answer = self.call(Method::GET, path, query, None, action).await?;
+        decode(&answer.body, action)
+    }
+
+    /// Follows `limit`/`offset` pages until `total_entries` (or a short page) says done.
+    async fn get_paged<W, T>(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        action: &str,
+        split: impl Fn(W) -> (Vec<T>, Option<u64>),
+    ) -> Result<(Vec<T>, Option<DateTime<Utc>>), Error>
+    where
+        W: DeserializeOwned,
+    {
+        let mut items = Vec::new();
+        let mut first_time = None;
+        for page in 0..MAX_PAGES {
+            let mut q = query.to_vec();
+            q.push(("limit", PAGE_LIMIT.to_string()));
+            q.push(("offset", items.len().to_string()));
+            let answer = self.call(Method::GET, path, &q, None, action).await?;
+            if page == 0 {
+                first_time = answer.server_time;
+            }
+            let (batch, total) = split(decode(&answer.body, action)?);
+            let got = batch.len();
+            items.extend(batch);
+            let more = match total {
+                Some(total) => (items.len() as u64) < total && got > 0,
+                None => got >= PAGE_LIMIT,
+            };
+            if !more {
+                break;
+            }
+        }
+        Ok((items, first_time))
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Endpoints
+
+    /// Component health (no authentication needed).
+    pub async fn health(&self) -> Result<Health, Error> {
+        let version = self.version().await?;
+        let path = match version.api {
+            ApiVersion::V2 => "/api/v2/monitor/health",
+            ApiVersion::V1 => "/api/v1/health",
+        };
+        let url = format!("{}{}", self.inner.base, path);
+        let resp = self.send_raw(Method::GET, &url, None, "check Airflow's health").await?;
+        let answer = self.finish(resp, "check Airflow's health").await?;
+        let w: WireHealth = decode(&answer.body, "check Airflow's health")?;
+        Ok(w.into())
+    }
+
+    /// One DAG. `Error::NotFound` until Airflow has parsed it.
+    pub async fn get_dag(&self, dag_id: &str) -> Result<Dag, Error> {
+        let action = format!("read DAG {dag_id}");
+        let w: WireDag = self.get(&format!("/dags/{}", seg(dag_id)), &[], &action).await?;
+        Ok(w.into())
+    }
+
+    /// All (non-stale) DAGs whose id starts with `prefix`, every page.
+    pub async fn list_dags(&self, prefix: &str) -> Result<Vec<Dag>, Error> {
+        let api = self.api_version().await?;
+        // `dag_id_pattern` is a contains-LIKE on both APIs (`_` is a wildcard there), and
+        // 3.3 adds a prefix filter; the exact prefix is enforced here.
+        let mut query = vec![("dag_id_pattern", prefix.to_owned())];
+        match api {
+            ApiVersion::V2 => {
+                query.push(("dag_id_prefix_pattern", prefix.to_owned()));
+                query.push(("order_by", "dag_id".to_owned()));
+            }
+            ApiVersion::V1 => query.push(("order_by", "dag_id".to_owned())),
+        }
+        let (dags, _) = self
+            .get_paged(
+                "/dags",
+                &query,
+                "list DAGs",
+                |w: WireDags| (w.dags, w.total_entries),
+            )
+            .await?;
+        Ok(dags
+            .into_iter()
+            .map(Dag::from)
+            .filter(|d| d.dag_id.starts_with(prefix))
+            .collect())
+    }
+
+    /// All import errors (every page).
+    pub async fn import_errors(&self) -> Result<Vec<ImportError>, Error> {
+        let (errors, _) = self
+            .get_paged(
+                "/importErrors",
+                &[("order_by", "import_error_id".to_owned())],
+                "list import errors",
+                |w: WireImportErrors| (w.import_errors, w.total_entries),
+            )
+            .await?;
+        Ok(errors.into_iter().map(ImportError::from).collect())
+    }
+
+    /// Pauses or unpauses a DAG.
+    pub async fn set_paused(&self, dag_id: &str, paused: bool) -> Result<Dag, Error> {
+        let action = format!("{} DAG {dag_id}", if paused { "pause" } else { "unpause" });
+        let answer = self
+            .call(
+                Method::PATCH,
+                &format!("/dags/{}", seg(dag_id)),
+                &[("update_mask", "is_paused".to_owned())],
+                Some(&json!({ "is_paused": paused })),
+                &action,
+            )
+            .await?;
+        let w: WireDag = decode(&answer.body, &action)?;
+        Ok(w.into())
+    }
+
+    /// Triggers a run. Without `logical_date`, Airflow 3 gets the current UTC time (a
+    /// null logical date leaves `{{ ds }}` undefined and such tasks fail); Airflow 2
+    /// rejects a null one and picks "now" itself when the key is absent.
+    pub async fn trigger_run(
+        &self,
+        dag_id: &str,
+        conf: Option<Value>,
+        logical_date: Option<DateTime<Utc>>,
+    ) -> Result<DagRun, Error> {
+        let action = format!("trigger a run of {dag_id}");
+        let api = self.api_version().await?;
+        let mut body = serde_json::Map::new();
+        match (api, logical_date) {
+            (ApiVersion::V2, date) => {
+                body.insert(
+                    "logical_date".into(),
+                    Value::String(rfc3339(date.unwrap_or_else(Utc::now))),
+                );
+            }
+            (ApiVersion::V1, Some(date)) => {
+                body.insert("logical_date".into(), Value::String(rfc3339(date)));
+            }
+            (ApiVersion::V1, None) => {}
+        }
+        match conf {
+            Some(conf) => {
+                body.insert("conf".into(), conf);
+            }
+            None if api == ApiVersion::V1 => {
+                body.insert("conf".into(), json!({}));
+            }
+            None => {}
+        }
+        let answer = self
+            .call(
+                Method::POST,
+                &format!("/dags/{}/dagRuns", seg(dag_id)),
+                &[],
+                Some(&Value::Object(body)),
+                &action,
+            )
+            .await?;
+        let w: WireDagRun = decode(&answer.body, &action)?;
+        Ok(w.into())
+    }
+
+    /// One run.
+    pub async fn get_dag_run(&self, dag_id: &str, run_id: &str) -> Result<DagRun, Error> {
+        let action = format!("read run {run_id} of {dag_id}");
+        let w: WireDagRun = self
+            .get(&format!("/dags/{}/dagRuns/{}", seg(dag_id), seg(run_id)), &[], &action)
+            .await?;
+        Ok(w.into())
+    }
+
+    /// The newest `limit` runs of one DAG, newest first.
+    pub async fn dag_runs(&self, dag_id: &str, limit: usize) -> Result<Vec<DagRun>, Error> {
+        let action = format!("list runs of {dag_id}");
+        let order = self.newest_first().await?;
+        let w: WireDagRuns = self
+            .get(
+                &format!("/dags/{}/dagRuns", seg(dag_id)),
+                &[
+                    ("order_by", order.to_owned()),
+                    ("limit", limit.clamp(1, PAGE_LIMIT).to_string()),
+                ],
+                &action,
+            )
+            .await?;
+        Ok(w.dag_runs.into_iter().map(DagRun::from).collect())
+    }
+
+    async fn newest_first(&self) -> Result<&'static str, Error> {
+        Ok(match self.api_version().await? {
+            ApiVersion::V2 => "-run_after",
+            ApiVersion::V1 => "-execution_date",
+        })
+    }
+
+    /// The newest `limit` runs across several DAGs, newest first, in as few requests as
+    /// the page cap allows (one for `limit` ≤ 100) whatever the number of DAGs.
+    pub async fn dag_runs_batch(
+        &self,
+        dag_ids: &[String],
+        limit: usize,
+    ) -> Result<Vec<DagRun>, Error> {
+        if dag_ids.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let order = self.newest_first().await?;
+        let mut runs = Vec::new();
+        while runs.len() < limit {
+            let page_limit = (limit - runs.len()).min(PAGE_LIMIT);
+            let body = json!({
+                "dag_ids": dag_ids,
+                "order_by": order,
+                "page_limit": page_limit,
+                "page_offset": runs.len(),
+            });
+            let answer = self
+                .call(
+                    Method::POST,
+                    "/dags/~/dagRuns/list",
+                    &[],
+                    Some(&body),
+                    "list runs",
+                )
+                .await?;
+            let w: WireDagRuns = decode(&answer.body, "list runs")?;
+            let got = w.dag_runs.len();
+            runs.extend(w.dag_runs.into_iter().map(DagRun::from));
+            let total_left = w.total_entries.is_none_or(|t| (runs.len() as u64) < t);
+            if got < page_limit || !total_left {
+                break;
+            }
+        }
+        Ok(runs)
+    }
+
+    /// Runs of DAGs starting with `prefix` created or changed at or after `since`
+    /// (server clock). One request unless more than 100 runs changed.
+    pub async fn runs_changed_since(
+        &self,
+        since: DateTime<Utc>,
+        prefix: &str,
+    ) -> Result<Changes<DagRun>, Error> {
+        let api = self.api_version().await?;
+        let mut query = vec![("updated_at_gte", rfc3339(since))];
+        if api == ApiVersion::V2 {
+            // Airflow 2 has no DAG filter on this listing: filtered here instead.
+            query.push(("dag_id_prefix_pattern", prefix.to_owned()));
+            query.push(("order_by", "id".to_owned()));
+        }
+        let (runs, server_time) = self
+            .get_paged("/dags/~/dagRuns", &query, "list changed runs", |w: WireDagRuns| {
+                (w.dag_runs, w.total_entries)
+            })
+            .await?;
+        Ok(Changes {
+            items: runs
+                .into_iter()
+                .map(DagRun::from)
+                .filter(|r| r.dag_id.starts_with(prefix))
+                .collect(),
+            server_time,
+        })
+    }
+
+    /// Task instances of DAGs starting with `prefix` changed at or after `since`.
+    pub async fn task_instances_changed_since(
+        &self,
+        since: DateTime<Utc>,
+        prefix: &str,
+    ) -> Result<Changes<TaskInstance>, Error> {
+        let api = self.api_version().await?;
+        let mut query = vec![("updated_at_gte", rfc3339(since))];
+        if api == ApiVersion::V2 {
+            query.push(("dag_id_prefix_pattern", prefix.to_owned()));
+            query.push(("order_by", "id".to_owned()));
+        }
+        let (tis, server_time) = self
+            .get_paged(
+                "/dags/~/dagRuns/~/taskInstances",
+                &query,
+                "list changed task instances",
+                |w: WireTaskInstances| (w.task_instances, w.total_entries),
+            )
+            .await?;
+        Ok(Changes {
+            items: tis
+                .into_iter()
+                .map(TaskInstance::from)
+                .filter(|t| t.dag_id.starts_with(prefix))
+                .collect(),
+            server_time,
+        })
+    }
+
+    /// Task instances of one run (every page; mapped tasks can exceed 100).
+    pub async fn task_instances(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+    ) -> Result<Vec<TaskInstance>, Error> {
+        let action = format!("list the tasks of run {run_id}");
+        let (tis, _) = self
+            .get_paged(
+                &format!("/dags/{}/dagRuns/{}/taskInstances", seg(dag_id), seg(run_id)),
+                &[],
+                &action,
+                |w: WireTaskInstances| (w.task_instances, w.total_entries),
+            )
+            .await?;
+        Ok(tis.into_iter().map(TaskInstance::from).collect())
+    }
+
+    /// Task instances of several runs in one request per 100 task instances.
+    pub async fn task_instances_batch(
+        &self,
+        runs: &[RunKey],
+    ) -> Result<Vec<TaskInstance>, Error> {
+        if runs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut dag_ids: Vec<&str> = runs.iter().map(|r| r.dag_id.as_str()).collect();
+        dag_ids.sort_unstable();
+        dag_ids.dedup();
+        let run_ids: Vec<&str> = runs.iter().map(|r| r.run_id.as_str()).collect();
+        let mut out: Vec<TaskInstance> = Vec::new();
+        let mut offset = 0;
+        for _ in 0..MAX_PAGES {
+            let body = json!({
+                "dag_ids": dag_ids,
+                "dag_run_ids": run_ids,
+                "page_limit": PAGE_LIMIT,
+                "page_offset": offset,
+            });
+            let answer = self
+                .call(
+                    Method::POST,
+                    "/dags/~/dagRuns/~/taskInstances/list",
+                    &[],
+                    Some(&body),
+                    "list task instances",
+                )
+                .await?;
+            let w: WireTaskInstances = decode(&answer.body, "list task instances")?;
+            let got = w.task_instances.len();
+            offset += got;
+            out.extend(w.task_instances.into_iter().map(TaskInstance::from));
+            let more = match w.total_entries {
+                Some(t) => (offset as u64) < t && got > 0,
+                None => got >= PAGE_LIMIT,
+            };
+            if !more {
+                break;
+            }
+        }
+        // The filter is a cross product of DAG ids and run ids; keep the exact pairs.
+        out.retain(|t| {
+            runs.iter()
+                .any(|r| r.dag_id == t.dag_id && r.run_id == t.run_id)
+        });
+        Ok(out)
+    }
+
+    /// Earlier tries of one task (each a [`TaskInstance`] with its `try_number`).
+    pub async fn task_tries(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+        task_id: &str,
+    ) -> Result<Vec<TaskInstance>, Error> {
+        let action = format!("list the tries of task {task_id}");
+        let w: WireTaskInstances = self
+            .get(
+                &format!(
+                    "/dags/{}/dagRuns/{}/taskInstances/{}/tries",
+                    seg(dag_id),
+                    seg(run_id),
+                    seg(task_id)
+                ),
+                &[],
+                &action,
+            )
+            .await?;
+        Ok(w.task_instances.into_iter().map(TaskInstance::from).collect())
+    }
+
+    /// A piece of a task's log as sanitised lines. Pass the previous chunk's
+    /// `continuation_token` to read on.
+    pub async fn logs(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+        task_id: &str,
+        try_number: u32,
+        continuation_token: Option<&str>,
+    ) -> Result<LogChunk, Error> {
+        let action = format!("read the log of task {task_id} (try {try_number})");
+        let mut query = vec![("full_content", "false".to_owned())];
+        if let Some(t) = continuation_token {
+            query.push(("token", t.to_owned()));
+        }
+        let w: WireLog = self
+            .get(
+                &format!(
+                    "/dags/{}/dagRuns/{}/taskInstances/{}/logs/{}",
+                    seg(dag_id),
+                    seg(run_id),
+                    seg(task_id),
+                    try_number
+                ),
+                &query,
+                &action,
+            )
+            .await?;
+        Ok(LogChunk {
+            lines: content_to_lines(&w.content),
+            continuation_token: w.continuation_token.filter(|t| !t.is_empty()),
+        })
+    }
+
+    /// The value a task returned (XCom `return_value`), `None` if it returned nothing.
+    pub async fn xcom_return_value(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+        task_id: &str,
+    ) -> Result<Option<Value>, Error> {
+        let action = format!("read what task {task_id} returned");
+        let api = self.api_version().await?;
+        let query: Vec<(&str, String)> = match api {
+            // Airflow 2 returns a string unless asked for the deserialised value.
+            ApiVersion::V1 => vec![
+                ("deserialize", "true".to_owned()),
+                ("stringify", "false".to_owned()),
+            ],
+            ApiVersion::V2 => Vec::new(),
+        };
+        let result: Result<WireXcom, Error> = self
+            .get(
+                &format!(
+                    "/dags/{}/dagRuns/{}/taskInstances/{}/xcomEntries/return_value",
+                    seg(dag_id),
+                    seg(run_id),
+                    seg(task_id)
+                ),
+                &query,
+                &action,
+            )
+            .await;
+        match result {
+            Ok(w) => Ok(Some(w.value)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Clears task instances of one run so they run again. `dry_run` only reports what
+    /// would be cleared. `only_failed` is sent as false: Airflow's default (true) would
+    /// silently skip a successful task the user asked to rerun.
+    pub async fn clear_task_instances(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+        task_ids: &[String],
+        include_downstream: bool,
+        dry_run: bool,
+    ) -> Result<Vec<TaskInstance>, Error> {
+        let action = format!("clear tasks of run {run_id}");
+        let body = json!({
+            "dry_run": dry_run,
+            "only_failed": false,
+            "dag_run_id": run_id,
+            "task_ids": task_ids,
+            "include_downstream": include_downstream,
+            "reset_dag_runs": true,
+        });
+        let answer = self
+            .call(
+                Method::POST,
+                &format!("/dags/{}/clearTaskInstances", seg(dag_id)),
+                &[],
+                Some(&body),
+                &action,
+            )
+            .await?;
+        let w: WireTaskInstances = decode(&answer.body, &action)?;
+        Ok(w.task_instances.into_iter().map(TaskInstance::from).collect())
+    }
+
+    /// Marks one task instance success or failed.
+    pub async fn set_task_state(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+        task_id: &str,
+        state: ManualState,
+    ) -> Result<(), Error> {
+        let action = format!("mark task {task_id} {}", state.as_str());
+        let api = self.api_version().await?;
+        let path = format!(
+            "/dags/{}/dagRuns/{}/taskInstances/{}",
+            seg(dag_id),
+            seg(run_id),
+            seg(task_id)
+        );
+        let (query, body) = match api {
+            ApiVersion::V2 => (
+                vec![("update_mask", "new_state".to_owned())],
+                json!({ "new_state": state.as_str() }),
+            ),
+            ApiVersion::V1 => (
+                Vec::new(),
+                json!({ "dry_run": false, "new_state": state.as_str() }),
+            ),
+        };
+        self.call(Method::PATCH, &path, &query, Some(&body), &action)
+            .await?;
+        Ok(())
+    }
+
+    /// Asks the dag-processor to parse the file behind `file_token` now. On Airflow 3 this
+    /// also rescans the file's bundle, so new files in it are found (see AIRFLOW.md).
+    pub async fn reparse_dag_file(&self, file_token: &str) -> Result<(), Error> {
+        self.call(
+            Method::PUT,
+            &format!("/parseDagFile/{}", seg(file_token)),
+            &[],
+            None,
+            "request a re-parse of a DAG file",
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The tasks Airflow serves for a DAG, with their downstream ids.
+    pub async fn dag_tasks(&self, dag_id: &str) -> Result<Vec<TaskInfo>, Error> {
+        let action = format!("list the tasks of DAG {dag_id}");
+        let w: WireTasks = self
+            .get(&format!("/dags/{}/tasks", seg(dag_id)), &[], &action)
+            .await?;
+        Ok(w.tasks.into_iter().map(TaskInfo::from).collect())
+    }
+
+    /// One task instance.
+    pub async fn task_instance(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+        task_id: &str,
+    ) -> Result<TaskInstance, Error> {
+        let action = format!("read task {task_id} of run {run_id}");
+        let w: WireTaskInstance = self
+            .get(
+                &format!(
+                    "/dags/{}/dagRuns/{}/taskInstances/{}",
+                    seg(dag_id),
+                    seg(run_id),
+                    seg(task_id)
+                ),
+                &[],
+                &action,
+            )
+            .await?;
+        Ok(w.into())
+    }
+}
+
+/// Whether Airflow refused the bearer token itself (as opposed to the user's rights).
+/// Checked on 3.3.2: an expired token is a 401 "Token Expired", while a malformed or
+/// foreign-signed one is a 403 "Invalid JWT token".
+fn token_rejected(e: &Error) -> bool {
+    match e {
+        Error::Credentials { .. } => true,
+        Error::Forbidden { detail, .. } => {
+            let d = detail.to_ascii_lowercase();
+            d.contains("jwt") || d.contains("token")
+        }
+        _ => false,
+    }
+}
+
+fn decode<T: DeserializeOwned>(body: &[u8], action: &str) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|e| Error::Decode {
+        action: action.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_encoded() {
+        assert_eq!(
+            seg("manual__2026-11-27T07:20:46.495261+00:00"),
+            "manual__2026-11-27T07%3A20%3A46.495261%2B00%3A00"
+        );
+        assert_eq!(seg("~"), "~");
+        assert_eq!(seg("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn bad_urls_are_config_errors() {
+        assert!(matches!(
+            Client::new(AirflowConfig::new("not a url", "u", "p")),
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            Client::new(AirflowConfig::new("ftp://x", "u", "p")),
+            Err(Error::Config(_))
+        ));
+    }
+}

@@ -1,0 +1,84 @@
+//! Making untrusted text (task logs, stack traces, Airflow's own messages) safe to print
+//! in a terminal. Task code controls what ends up in its log, so a log line can carry
+//! escape sequences that move the cursor, rewrite the title or hide text; every such
+//! string goes through here before it reaches the screen.
+
+use std::fmt::Write as _;
+
+/// Turns every control character except `\t` into a visible escape, so that the result
+/// can be written to a terminal without being interpreted.
+///
+/// C0 controls and DEL use caret notation (`ESC` → `^[`, `\n` → `^J`, DEL → `^?`); C1
+/// controls (U+0080–U+009F, e.g. the single-character CSI U+009B) and the Unicode
+/// bidirectional overrides that can reorder what a line appears to say become
+/// `\u{9b}`-style escapes.
+#[must_use]
+pub fn sanitize_for_terminal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        push_visible(&mut out, ch);
+    }
+    out
+}
+
+/// Like [`sanitize_for_terminal`] but keeps line breaks: `\r\n`, `\r` and `\n` all end a
+/// line. For stack traces and other multi-line text.
+#[must_use]
+pub fn sanitize_lines(text: &str) -> Vec<String> {
+    text.replace("\r\n", "\n")
+        .split(['\n', '\r'])
+        .map(sanitize_for_terminal)
+        .collect()
+}
+
+/// [`sanitize_lines`] joined with `\n`: multi-line text where only the line breaks
+/// remain as control characters.
+#[must_use]
+pub fn sanitize_multiline(text: &str) -> String {
+    sanitize_lines(text).join("\n")
+}
+
+fn push_visible(out: &mut String, ch: char) {
+    match ch {
+        '\t' => out.push('\t'),
+        // C0: caret notation is what `cat -v` and most pagers show, so users know it.
+        '\u{0}'..='\u{1f}' => {
+            out.push('^');
+            out.push(char::from(b'@' + ch as u8));
+        }
+        '\u{7f}' => out.push_str("^?"),
+        // C1 controls, bidi embeddings/overrides/isolates, line/paragraph separators and
+        // the BOM-like zero-width no-break space: none is printable, several change how
+        // the rest of the line is shown.
+        '\u{80}'..='\u{9f}'
+        | '\u{200e}'..='\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{feff}' => {
+            let _ = write!(out, "\\u{{{:x}}}", ch as u32);
+        }
+        _ => out.push(ch),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_are_made_visible() {
+        assert_eq!(sanitize_for_terminal("\x1b[31mred\x1b[0m"), "^[[31mred^[[0m");
+        assert_eq!(sanitize_for_terminal("a\tb"), "a\tb");
+        assert_eq!(sanitize_for_terminal("a\nb\r"), "a^Jb^M");
+        assert_eq!(sanitize_for_terminal("\u{9b}2J"), "\\u{9b}2J");
+        assert_eq!(sanitize_for_terminal("\u{7f}"), "^?");
+        assert_eq!(sanitize_for_terminal("\u{202e}abc"), "\\u{202e}abc");
+        assert_eq!(sanitize_for_terminal("héllo ✓"), "héllo ✓");
+    }
+
+    #[test]
+    fn lines_keep_their_breaks() {
+        assert_eq!(sanitize_lines("a\r\nb\x07\nc"), vec!["a", "b^G", "c"]);
+        assert_eq!(sanitize_multiline("x\n\x1b"), "x\n^[");
+    }
+}
