@@ -656,10 +656,23 @@ impl Client {
         dag_ids: &[String],
         limit: usize,
     ) -> Result<Vec<DagRun>, Error> {
+        Ok(self.dag_runs_batch_timed(dag_ids, limit).await?.items)
+    }
+
+    /// [`Client::dag_runs_batch`] plus the server's clock, where deltas start from.
+    pub(crate) async fn dag_runs_batch_timed(
+        &self,
+        dag_ids: &[String],
+        limit: usize,
+    ) -> Result<Changes<DagRun>, Error> {
         if dag_ids.is_empty() || limit == 0 {
-            return Ok(Vec::new());
+            return Ok(Changes {
+                items: Vec::new(),
+                server_time: None,
+            });
         }
         let order = self.newest_first().await?;
+        let mut server_time = None;
         let mut runs = Vec::new();
         while runs.len() < limit {
             let page_limit = (limit - runs.len()).min(PAGE_LIMIT);
@@ -678,6 +691,7 @@ impl Client {
                     "list runs",
                 )
                 .await?;
+            server_time = server_time.or(answer.server_time);
             let w: WireDagRuns = decode(&answer.body, "list runs")?;
             let got = w.dag_runs.len();
             runs.extend(w.dag_runs.into_iter().map(DagRun::from));
@@ -686,7 +700,10 @@ impl Client {
                 break;
             }
         }
-        Ok(runs)
+        Ok(Changes {
+            items: runs,
+            server_time,
+        })
     }
 
     /// Runs of DAGs starting with `prefix` created or changed at or after `since`
@@ -771,8 +788,20 @@ impl Client {
         &self,
         runs: &[RunKey],
     ) -> Result<Vec<TaskInstance>, Error> {
+        Ok(self.task_instances_batch_timed(runs).await?.items)
+    }
+
+    /// [`Client::task_instances_batch`] plus the server's clock.
+    pub(crate) async fn task_instances_batch_timed(
+        &self,
+        runs: &[RunKey],
+    ) -> Result<Changes<TaskInstance>, Error> {
+        let mut server_time = None;
         if runs.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Changes {
+                items: Vec::new(),
+                server_time,
+            });
         }
         let mut dag_ids: Vec<&str> = runs.iter().map(|r| r.dag_id.as_str()).collect();
         dag_ids.sort_unstable();
@@ -796,6 +825,7 @@ impl Client {
                     "list task instances",
                 )
                 .await?;
+            server_time = server_time.or(answer.server_time);
             let w: WireTaskInstances = decode(&answer.body, "list task instances")?;
             let got = w.task_instances.len();
             offset += got;
@@ -813,7 +843,10 @@ impl Client {
             runs.iter()
                 .any(|r| r.dag_id == t.dag_id && r.run_id == t.run_id)
         });
-        Ok(out)
+        Ok(Changes {
+            items: out,
+            server_time,
+        })
     }
 
     /// Earlier tries of one task (each a [`TaskInstance`] with its `try_number`).
