@@ -142,20 +142,37 @@ fn default_dags_folder() -> PathBuf {
 pub fn load_file(path: &Path, create: bool) -> Result<ConfigFile, Error> {
     if !path.exists() {
         if !create {
-            return Err(Error::Read { path: path.to_path_buf(), reason: "no such file".into() });
+            return Err(Error::Read {
+                path: path.to_path_buf(),
+                reason: "no such file".into(),
+            });
         }
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::Create { path: path.to_path_buf(), reason: e.to_string() })?;
+            std::fs::create_dir_all(parent).map_err(|e| Error::Create {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
         }
-        std::fs::write(path, DEFAULT_CONFIG).map_err(|e| Error::Create { path: path.to_path_buf(), reason: e.to_string() })?;
+        std::fs::write(path, DEFAULT_CONFIG).map_err(|e| Error::Create {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Read { path: path.to_path_buf(), reason: e.to_string() })?;
-    parse(&text).map_err(|reason| Error::Invalid { path: path.to_path_buf(), reason })
+    let text = std::fs::read_to_string(path).map_err(|e| Error::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    parse(&text).map_err(|reason| Error::Invalid {
+        path: path.to_path_buf(),
+        reason,
+    })
 }
 
 pub fn parse(text: &str) -> Result<ConfigFile, String> {
     toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         match line {
             Some(l) => format!("line {l}: {}", e.message()),
             None => e.message().to_string(),
@@ -171,7 +188,10 @@ pub fn resolve(o: Overrides) -> Result<Settings, Error> {
     Ok(Settings {
         db: o.db.unwrap_or_else(|| data.join("flowdeck.redb")),
         config_path,
-        dags_folder: o.dags_folder.or(file.paths.dags_folder).unwrap_or_else(default_dags_folder),
+        dags_folder: o
+            .dags_folder
+            .or(file.paths.dags_folder)
+            .unwrap_or_else(default_dags_folder),
         library_package: "flowdeck_functions".into(),
         templates_dir: file.paths.templates_dir,
         airflow_url: o
@@ -180,13 +200,19 @@ pub fn resolve(o: Overrides) -> Result<Settings, Error> {
             .unwrap_or_else(|| "http://127.0.0.1:8080".into())
             .trim_end_matches('/')
             .to_string(),
-        airflow_username: o.airflow_username.or(file.airflow.username).unwrap_or_else(|| "admin".into()),
+        airflow_username: o
+            .airflow_username
+            .or(file.airflow.username)
+            .unwrap_or_else(|| "admin".into()),
         airflow_password: o.airflow_password.unwrap_or_default(),
         insecure_tls: file.airflow.insecure_tls.unwrap_or(false),
         timeout_secs: file.airflow.timeout_secs.unwrap_or(10),
         poll_interval_secs: file.airflow.poll_interval_secs.unwrap_or(2).max(1),
         deploy_timeout_secs: file.airflow.deploy_timeout_secs.unwrap_or(120),
-        python: file.python.program.unwrap_or_else(|| PathBuf::from("python3")),
+        python: file
+            .python
+            .program
+            .unwrap_or_else(|| PathBuf::from("python3")),
         theme: file.ui.theme.unwrap_or_else(|| "dark".into()),
         bell: file.ui.bell.unwrap_or(false),
         keybindings: file.keybindings,

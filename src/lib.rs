@@ -4,6 +4,8 @@
 pub mod airflow;
 pub mod cli;
 pub mod config;
+pub mod core;
+pub mod deploy;
 pub mod library;
 pub mod model;
 pub mod ops;

@@ -120,8 +120,7 @@ pub fn register(
     let module = choose_module(store, library, &stem, &source_path, &hash)?;
     let stored_name = format!("{module}.py");
     let stored = library.join(&stored_name);
-    ensure_library_package(library)?;
-    write_atomic(&stored, &bytes)?;
+    write_module(library, &module, &bytes)?;
     let now = chrono::Utc::now();
     let function = Function {
         id: existing
@@ -182,36 +181,24 @@ fn choose_module(
     unreachable!("the loop above returns")
 }
 
-/// The library folder is a package (importable by workers since the dags folder is on
-/// sys.path).
-pub fn ensure_library_package(library: &Path) -> Result<(), Error> {
-    let init = library.join("__init__.py");
-    if init.exists() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(library).map_err(|e| Error::Write {
-        path: library.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    write_atomic(&init, b"# Library functions registered with flowdeck.\n")
-}
-
-/// Temp file in the same folder, fsync, rename: a reader sees the old or the new file.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    use std::io::Write;
-    let fail = |e: std::io::Error| Error::Write {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
+/// Writes a module into the library package (created with its `.airflowignore` entry
+/// on first use) atomically; identical content is left untouched.
+fn write_module(library: &Path, module: &str, bytes: &[u8]) -> Result<(), Error> {
+    let fail = |reason: String| Error::Write {
+        path: library.join(format!("{module}.py")),
+        reason,
     };
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.flowdeck-tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
-    ));
-    let mut file = std::fs::File::create(&tmp).map_err(fail)?;
-    file.write_all(bytes).map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)?;
+    let (Some(dags), Some(package)) = (
+        library.parent(),
+        library.file_name().and_then(|n| n.to_str()),
+    ) else {
+        return Err(fail(
+            "the library folder must be inside the dags folder".into(),
+        ));
+    };
+    std::fs::create_dir_all(dags).map_err(|e| fail(e.to_string()))?;
+    crate::render::write_library_module(dags, package, module, bytes)
+        .map_err(|e| fail(e.to_string()))?;
     Ok(())
 }
 

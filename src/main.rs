@@ -24,7 +24,7 @@ fn main() {
 fn run(cli: Cli) -> anyhow::Result<i32> {
     let settings = cli.settings()?;
     match cli.command {
-        Some(command) => cli::run(command, &settings),
+        Some(command) => cli::run(command, settings),
         None => {
             anyhow::bail!("the terminal interface is not built yet; use a subcommand (see --help)")
         }

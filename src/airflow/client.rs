@@ -101,7 +101,10 @@ fn transport_reason(err: &reqwest::Error) -> String {
         source = e.source();
     }
     let lower = innermost.to_ascii_lowercase();
-    if lower.contains("dns") || lower.contains("failed to lookup") || lower.contains("name or service") {
+    if lower.contains("dns")
+        || lower.contains("failed to lookup")
+        || lower.contains("name or service")
+    {
         "the host name could not be resolved".into()
     } else if lower.contains("certificate") || lower.contains("tls") {
         format!("TLS failed ({innermost}); use an https URL with a valid certificate, or opt out with insecure TLS for a dev server")
@@ -205,10 +208,16 @@ impl Client {
         let mut tried = Vec::new();
         for api in [ApiVersion::V2, ApiVersion::V1] {
             let url = format!("{}{}/version", self.inner.base, api.prefix());
-            let resp = self.send_raw(Method::GET, &url, None, "read Airflow's version").await?;
+            let resp = self
+                .send_raw(Method::GET, &url, None, "read Airflow's version")
+                .await?;
             let status = resp.status();
             if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
-                tried.push(format!("GET {}/version answered {}", api.prefix(), status.as_u16()));
+                tried.push(format!(
+                    "GET {}/version answered {}",
+                    api.prefix(),
+                    status.as_u16()
+                ));
                 continue;
             }
             let answer = self.finish(resp, "read Airflow's version").await?;
@@ -261,8 +270,13 @@ impl Client {
             "password": self.inner.config.password,
         });
         // The body holds the password: it goes to reqwest only, never to a log line.
-        let resp = self.send_raw(Method::POST, &url, Some((&body, None)), "sign in").await?;
-        if matches!(resp.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+        let resp = self
+            .send_raw(Method::POST, &url, Some((&body, None)), "sign in")
+            .await?;
+        if matches!(
+            resp.status(),
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+        ) {
             return Err(self.credentials_error());
         }
         let answer = self.finish(resp, "sign in").await?;
@@ -428,14 +442,18 @@ impl Client {
             }
             ApiVersion::V2 => {
                 let token = self.token().await?;
-                let resp = self.execute(build(Some(&token)), &method, &url, action).await?;
+                let resp = self
+                    .execute(build(Some(&token)), &method, &url, action)
+                    .await?;
                 match self.finish(resp, action).await {
                     Err(e) if token_rejected(&e) => {
                         // 401 "Token Expired", or 403 "Invalid JWT token" after the
                         // api-server restarted with a new secret: one new token, one retry.
                         debug!("Airflow refused the API token; fetching a new one");
                         let fresh = self.refresh_token(&token).await?;
-                        let resp = self.execute(build(Some(&fresh)), &method, &url, action).await?;
+                        let resp = self
+                            .execute(build(Some(&fresh)), &method, &url, action)
+                            .await?;
                         self.finish(resp, action).await
                     }
                     other => other,
@@ -500,7 +518,9 @@ impl Client {
             ApiVersion::V1 => "/api/v1/health",
         };
         let url = format!("{}{}", self.inner.base, path);
-        let resp = self.send_raw(Method::GET, &url, None, "check Airflow's health").await?;
+        let resp = self
+            .send_raw(Method::GET, &url, None, "check Airflow's health")
+            .await?;
         let answer = self.finish(resp, "check Airflow's health").await?;
         let w: WireHealth = decode(&answer.body, "check Airflow's health")?;
         Ok(w.into())
@@ -509,7 +529,9 @@ impl Client {
     /// One DAG. `Error::NotFound` until Airflow has parsed it.
     pub async fn get_dag(&self, dag_id: &str) -> Result<Dag, Error> {
         let action = format!("read DAG {dag_id}");
-        let w: WireDag = self.get(&format!("/dags/{}", seg(dag_id)), &[], &action).await?;
+        let w: WireDag = self
+            .get(&format!("/dags/{}", seg(dag_id)), &[], &action)
+            .await?;
         Ok(w.into())
     }
 
@@ -527,12 +549,9 @@ impl Client {
             ApiVersion::V1 => query.push(("order_by", "dag_id".to_owned())),
         }
         let (dags, _) = self
-            .get_paged(
-                "/dags",
-                &query,
-                "list DAGs",
-                |w: WireDags| (w.dags, w.total_entries),
-            )
+            .get_paged("/dags", &query, "list DAGs", |w: WireDags| {
+                (w.dags, w.total_entries)
+            })
             .await?;
         Ok(dags
             .into_iter()
@@ -620,7 +639,11 @@ impl Client {
     pub async fn get_dag_run(&self, dag_id: &str, run_id: &str) -> Result<DagRun, Error> {
         let action = format!("read run {run_id} of {dag_id}");
         let w: WireDagRun = self
-            .get(&format!("/dags/{}/dagRuns/{}", seg(dag_id), seg(run_id)), &[], &action)
+            .get(
+                &format!("/dags/{}/dagRuns/{}", seg(dag_id), seg(run_id)),
+                &[],
+                &action,
+            )
             .await?;
         Ok(w.into())
     }
@@ -721,9 +744,12 @@ impl Client {
             query.push(("order_by", "id".to_owned()));
         }
         let (runs, server_time) = self
-            .get_paged("/dags/~/dagRuns", &query, "list changed runs", |w: WireDagRuns| {
-                (w.dag_runs, w.total_entries)
-            })
+            .get_paged(
+                "/dags/~/dagRuns",
+                &query,
+                "list changed runs",
+                |w: WireDagRuns| (w.dag_runs, w.total_entries),
+            )
             .await?;
         Ok(Changes {
             items: runs
@@ -774,7 +800,11 @@ impl Client {
         let action = format!("list the tasks of run {run_id}");
         let (tis, _) = self
             .get_paged(
-                &format!("/dags/{}/dagRuns/{}/taskInstances", seg(dag_id), seg(run_id)),
+                &format!(
+                    "/dags/{}/dagRuns/{}/taskInstances",
+                    seg(dag_id),
+                    seg(run_id)
+                ),
                 &[],
                 &action,
                 |w: WireTaskInstances| (w.task_instances, w.total_entries),
@@ -784,10 +814,7 @@ impl Client {
     }
 
     /// Task instances of several runs in one request per 100 task instances.
-    pub async fn task_instances_batch(
-        &self,
-        runs: &[RunKey],
-    ) -> Result<Vec<TaskInstance>, Error> {
+    pub async fn task_instances_batch(&self, runs: &[RunKey]) -> Result<Vec<TaskInstance>, Error> {
         Ok(self.task_instances_batch_timed(runs).await?.items)
     }
 
@@ -869,7 +896,10 @@ impl Client {
                 &action,
             )
             .await?;
-        Ok(w.task_instances.into_iter().map(TaskInstance::from).collect())
+        Ok(w.task_instances
+            .into_iter()
+            .map(TaskInstance::from)
+            .collect())
     }
 
     /// A piece of a task's log as sanitised lines. Pass the previous chunk's
@@ -972,7 +1002,10 @@ impl Client {
             )
             .await?;
         let w: WireTaskInstances = decode(&answer.body, &action)?;
-        Ok(w.task_instances.into_iter().map(TaskInstance::from).collect())
+        Ok(w.task_instances
+            .into_iter()
+            .map(TaskInstance::from)
+            .collect())
     }
 
     /// Marks one task instance success or failed.

@@ -44,7 +44,9 @@ pub enum Error {
     },
 
     /// 5xx.
-    #[error("Airflow answered {status} while trying to {action}: {detail} — check the api-server log")]
+    #[error(
+        "Airflow answered {status} while trying to {action}: {detail} — check the api-server log"
+    )]
     Server {
         action: String,
         status: u16,
@@ -173,7 +175,9 @@ mod tests {
             "The Dag with ID: `x` was not found"
         );
         assert_eq!(
-            detail_from_body(r#"{"detail":{"reason":"Unique constraint violation","statement":"INSERT"}}"#),
+            detail_from_body(
+                r#"{"detail":{"reason":"Unique constraint violation","statement":"INSERT"}}"#
+            ),
             r#"Unique constraint violation (statement="INSERT")"#
         );
         assert_eq!(
@@ -186,7 +190,10 @@ mod tests {
             detail_from_body(r#"{"type":"x","title":"DAG not found","status":404}"#),
             "DAG not found"
         );
-        assert_eq!(detail_from_body("<html>\x1b[2J</html>"), "<html>^[[2J</html>");
+        assert_eq!(
+            detail_from_body("<html>\x1b[2J</html>"),
+            "<html>^[[2J</html>"
+        );
         assert_eq!(detail_from_body(""), "no details given");
     }
 
@@ -201,7 +208,12 @@ mod tests {
             "Airflow is not reachable at http://127.0.0.1:1: connection refused — is it running?"
         );
         assert!(e.is_offline());
-        let e = Error::Credentials { user: "admin".into() };
-        assert_eq!(e.to_string(), "Airflow rejected the credentials for user admin");
+        let e = Error::Credentials {
+            user: "admin".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "Airflow rejected the credentials for user admin"
+        );
     }
 }

@@ -164,7 +164,10 @@ fn traceback_lines(excs: &[Value]) -> Vec<String> {
     let mut out = Vec::new();
     for (i, exc) in excs.iter().enumerate() {
         if i > 0 {
-            let cause = exc.get("is_cause").and_then(Value::as_bool).unwrap_or(false);
+            let cause = exc
+                .get("is_cause")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             out.push(String::new());
             out.push(if cause {
                 "  The above exception was the direct cause of the following exception:".into()
@@ -185,21 +188,36 @@ fn traceback_lines(excs: &[Value]) -> Vec<String> {
                 out.push(format!("    File \"{file}\", line {line}, in {name}"));
             }
         }
-        let exc_type = exc.get("exc_type").and_then(Value::as_str).unwrap_or("Exception");
+        let exc_type = exc
+            .get("exc_type")
+            .and_then(Value::as_str)
+            .unwrap_or("Exception");
         match exc.get("exc_value").and_then(Value::as_str) {
             Some(value) if !value.is_empty() => {
                 let mut value_lines = value.lines();
-                out.push(format!("  {exc_type}: {}", value_lines.next().unwrap_or("")));
+                out.push(format!(
+                    "  {exc_type}: {}",
+                    value_lines.next().unwrap_or("")
+                ));
                 out.extend(value_lines.map(|l| format!("  {l}")));
             }
             _ => out.push(format!("  {exc_type}")),
         }
         if let Some(Value::Array(notes)) = exc.get("exc_notes") {
-            out.extend(notes.iter().filter_map(Value::as_str).map(|n| format!("  {n}")));
+            out.extend(
+                notes
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|n| format!("  {n}")),
+            );
         }
         // Exception groups nest their members.
         if let Some(Value::Array(nested)) = exc.get("exceptions") {
-            out.extend(traceback_lines(nested).into_iter().map(|l| format!("  {l}")));
+            out.extend(
+                traceback_lines(nested)
+                    .into_iter()
+                    .map(|l| format!("  {l}")),
+            );
         }
     }
     out
@@ -360,7 +378,13 @@ mod tests {
             "[('host1', '*** Found local files:\\n[2024] {x.py:1} INFO - it\\'s \\x1b ok\\n')]"
         ));
         let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
-        assert_eq!(texts, vec!["*** Found local files:", "[2024] {x.py:1} INFO - it's ^[ ok"]);
+        assert_eq!(
+            texts,
+            vec![
+                "*** Found local files:",
+                "[2024] {x.py:1} INFO - it's ^[ ok"
+            ]
+        );
         let raw = content_to_lines(&json!("[2024] plain log\nsecond"));
         assert_eq!(raw.len(), 2);
     }

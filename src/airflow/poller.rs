@@ -59,11 +59,19 @@ impl Default for Watch {
 /// Whether flowdeck can talk to Airflow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Connection {
-    Online { version: Version, health: Health },
+    Online {
+        version: Version,
+        health: Health,
+    },
     /// Not reachable; the next attempt is in `retry_in`.
-    Offline { reason: String, retry_in: Duration },
+    Offline {
+        reason: String,
+        retry_in: Duration,
+    },
     /// Reachable, but the credentials were refused.
-    AuthFailed { reason: String },
+    AuthFailed {
+        reason: String,
+    },
 }
 
 /// The request kinds; each has at most one request in flight.

@@ -67,7 +67,10 @@ mod tests {
 
     #[test]
     fn escapes_are_made_visible() {
-        assert_eq!(sanitize_for_terminal("\x1b[31mred\x1b[0m"), "^[[31mred^[[0m");
+        assert_eq!(
+            sanitize_for_terminal("\x1b[31mred\x1b[0m"),
+            "^[[31mred^[[0m"
+        );
         assert_eq!(sanitize_for_terminal("a\tb"), "a\tb");
         assert_eq!(sanitize_for_terminal("a\nb\r"), "a^Jb^M");
         assert_eq!(sanitize_for_terminal("\u{9b}2J"), "\\u{9b}2J");

@@ -563,9 +563,7 @@ impl From<WireDagRun> for DagRun {
             dag_id: w.dag_id,
             run_id: w.dag_run_id,
             run_type: w.run_type,
-            state: w
-                .state
-                .map_or(DagRunState::Queued, DagRunState::from),
+            state: w.state.map_or(DagRunState::Queued, DagRunState::from),
             logical_date: w.logical_date.or(w.execution_date),
             queued_at: w.queued_at,
             start_date: w.start_date,
@@ -704,9 +702,10 @@ mod tests {
         assert!(d.is_paused && !d.is_stale);
         assert_eq!(d.tags, vec!["x"]);
         assert!(d.last_parsed_time.is_some());
-        let v1: WireDag =
-            serde_json::from_str(r#"{"dag_id":"dag_b","is_active":false,"is_paused":null,"tags":null}"#)
-                .unwrap();
+        let v1: WireDag = serde_json::from_str(
+            r#"{"dag_id":"dag_b","is_active":false,"is_paused":null,"tags":null}"#,
+        )
+        .unwrap();
         let d = Dag::from(v1);
         assert!(d.is_stale && !d.is_paused);
     }

@@ -1,11 +1,9 @@
 //! `flowdeck flow …`
 
 use super::output::{json, table};
-use crate::config::Settings;
+use crate::core::Core;
 use crate::model::schedule::describe_schedule;
 use crate::ops;
-use crate::python::Python;
-use crate::store::Store;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -34,16 +32,28 @@ pub enum FlowCommand {
     Rm { name: String },
     /// List a flow's saved versions
     Revisions { name: String },
+    /// Print the Airflow DAG file a flow renders to
+    Render { name: String },
+    /// Write the flow's DAG file into the dags folder (and wait for Airflow with --wait)
+    Deploy {
+        name: String,
+        /// Wait until Airflow has loaded this version (or reports an import error)
+        #[arg(long)]
+        wait: bool,
+        /// Seconds to wait [default: deploy_timeout_secs of the config, 120]
+        #[arg(long)]
+        timeout: Option<u64>,
+    },
 }
 
-pub fn run(command: FlowCommand, settings: &Settings) -> anyhow::Result<i32> {
-    let store = Store::open(&settings.db)?;
-    let python = Python::new(settings.python.clone());
+pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
+    let store = &core.store;
+    let python = &core.python;
     match command {
         FlowCommand::Import { file } => {
             let text = std::fs::read_to_string(&file)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
-            let outcome = ops::import_flow(&store, &python, &text)
+            let outcome = ops::import_flow(store, python, &text)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let f = &outcome.spec.flow;
             let what = match (outcome.created, outcome.changed) {
@@ -60,7 +70,7 @@ pub fn run(command: FlowCommand, settings: &Settings) -> anyhow::Result<i32> {
         }
         FlowCommand::Export { name, output } => {
             let spec = store.find_flow(&name)?;
-            let text = ops::export_flow(&store, &spec)?;
+            let text = ops::export_flow(store, &spec)?;
             match output {
                 Some(path) => std::fs::write(&path, text)
                     .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
@@ -154,6 +164,74 @@ pub fn run(command: FlowCommand, settings: &Settings) -> anyhow::Result<i32> {
                 .collect();
             print!("{}", table(&["VERSION", "SAVED"], &rows));
         }
+        FlowCommand::Render { name } => {
+            let spec = store.find_flow(&name)?;
+            print!("{}", core.deployer.render(&spec)?.source);
+        }
+        FlowCommand::Deploy {
+            name,
+            wait,
+            timeout,
+        } => {
+            let spec = store.find_flow(&name)?;
+            return super::block_on(deploy(core, &spec.flow.id, wait, timeout));
+        }
     }
     Ok(0)
+}
+
+async fn deploy(
+    core: &Core,
+    flow_id: &str,
+    wait: bool,
+    timeout: Option<u64>,
+) -> anyhow::Result<i32> {
+    use crate::model::deploy::DeployState;
+    if !wait {
+        let written = core.deployer.write(flow_id)?;
+        let what = match written.outcome {
+            crate::render::WriteOutcome::Written => "wrote",
+            crate::render::WriteOutcome::Unchanged => "unchanged",
+        };
+        println!(
+            "{what} {}",
+            core.settings
+                .dags_folder
+                .join(&written.rendered.file_name)
+                .display()
+        );
+        return Ok(0);
+    }
+    let timeout = timeout.map_or_else(|| core.deploy_timeout(), std::time::Duration::from_secs);
+    let started = std::time::Instant::now();
+    let record = core
+        .deployer
+        .deploy(flow_id, timeout, |r| {
+            eprintln!(
+                "[{:5.1} s] {}: {}",
+                started.elapsed().as_secs_f64(),
+                r.state.label(),
+                r.message.lines().next().unwrap_or("")
+            );
+        })
+        .await?;
+    match record.state {
+        DeployState::Ready => {
+            println!("ready: {}", record.message);
+            Ok(0)
+        }
+        DeployState::ImportError => {
+            let task = record
+                .error_task
+                .as_deref()
+                .map(|t| format!(" (in task `{t}`)"))
+                .unwrap_or_default();
+            println!("import error{task}:\n{}", record.message);
+            Ok(1)
+        }
+        _ => {
+            println!("{}", record.message);
+            Ok(1)
+        }
+    }
 }

@@ -1,10 +1,8 @@
 //! `flowdeck function …`
 
 use super::output::{json, table};
-use crate::config::Settings;
+use crate::core::Core;
 use crate::library::{register, source_changed, Registration};
-use crate::python::Python;
-use crate::store::Store;
 use clap::Subcommand;
 use std::path::PathBuf;
 
@@ -37,8 +35,8 @@ pub enum FunctionCommand {
     Rm { name: String },
 }
 
-pub fn run(command: FunctionCommand, settings: &Settings) -> anyhow::Result<i32> {
-    let store = Store::open(&settings.db)?;
+pub fn run(command: FunctionCommand, core: &Core) -> anyhow::Result<i32> {
+    let store = &core.store;
     match command {
         FunctionCommand::Add {
             file,
@@ -46,11 +44,10 @@ pub fn run(command: FunctionCommand, settings: &Settings) -> anyhow::Result<i32>
             name,
             description,
         } => {
-            let python = Python::new(settings.python.clone());
             let f = register(
-                &store,
-                &python,
-                &settings.library_folder(),
+                store,
+                &core.python,
+                &core.settings.library_folder(),
                 &Registration {
                     file: &file,
                     function: &function,

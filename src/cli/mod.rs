@@ -5,8 +5,11 @@
 mod flow;
 mod function;
 mod output;
+mod run;
+mod status;
 
 use crate::config::{self, Overrides, Settings};
+use crate::core::Core;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -41,6 +44,14 @@ pub enum Command {
     /// Flows: import, export, render, deploy
     #[command(subcommand)]
     Flow(flow::FlowCommand),
+    /// Runs: trigger, list, logs
+    #[command(subcommand)]
+    Run(run::RunCommand),
+    /// Airflow's health and each flow's deploy state
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 impl Cli {
@@ -59,9 +70,23 @@ impl Cli {
 }
 
 /// Runs a subcommand. Returns the process exit code.
-pub fn run(command: Command, settings: &Settings) -> anyhow::Result<i32> {
+pub fn run(command: Command, settings: Settings) -> anyhow::Result<i32> {
+    let core = Core::open(settings)?;
     match command {
-        Command::Function(c) => function::run(c, settings),
-        Command::Flow(c) => flow::run(c, settings),
+        Command::Function(c) => function::run(c, &core),
+        Command::Flow(c) => flow::run(c, &core),
+        Command::Run(c) => block_on(run::run(c, &core)),
+        Command::Status { json } => block_on(status::run(&core, json)),
+    }
+}
+
+/// The CLI is synchronous except where it talks to Airflow.
+pub(crate) fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt.block_on(future),
+        Err(e) => panic!("cannot start the async runtime: {e}"),
     }
 }

@@ -303,8 +303,10 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
             )
         },
         catchup: py_bool(flow.catchup).into(),
+        // The last tag names this render (see REVISION_PLACEHOLDER): Airflow serving it
+        // is the proof that it parsed this very file.
         tags: format!(
-            "[{}]",
+            "[{}, \"{REVISION_PLACEHOLDER}\"]",
             tags.iter()
                 .map(|t| python_str(t))
                 .collect::<Vec<_>>()
@@ -367,6 +369,13 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
         .to_string();
     body.push('\n');
 
+    // The revision is the hash of the body holding the placeholder; swapping it in
+    // afterwards keeps the file deterministic without a hash that includes itself.
+    let revision = format!(
+        "{REVISION_TAG_PREFIX}{}",
+        &sha256_hex(body.as_bytes())[..12]
+    );
+    let body = body.replacen(REVISION_PLACEHOLDER, &revision, 1);
     let content_hash = sha256_hex(body.as_bytes());
     let line_map = line_map(&body, &context.tasks);
     let source = make_header(&flow.id, &flow.name, flow.version, &content_hash) + &body;
@@ -375,9 +384,18 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
         file_name: super::dag_file_name(&flow.id),
         source,
         content_hash,
+        revision,
         line_map,
     })
 }
+
+/// Tag prefix of the per-render revision tag, e.g. `flowdeck-rev:3f9a0c1d2b4e`.
+pub const REVISION_TAG_PREFIX: &str = "flowdeck-rev:";
+
+/// Stands for the revision tag while the body is hashed. Control characters never reach
+/// the body from user text (every user string is an escaped literal), so this cannot
+/// collide with anything a user typed.
+const REVISION_PLACEHOLDER: &str = "\u{1}flowdeck-revision\u{1}";
 
 /// Tasks in dependency order, ties broken by position. `None` when the edges form a cycle.
 fn task_order(spec: &FlowSpec) -> Option<Vec<&Task>> {

@@ -67,6 +67,9 @@ pub struct Rendered {
     pub source: String,
     /// SHA-256 (hex) of the body, as written in the header.
     pub content_hash: String,
+    /// The DAG tag naming this render (`flowdeck-rev:…`); when Airflow serves it, Airflow
+    /// has parsed this file.
+    pub revision: String,
     /// Which lines hold which task (its operator and, for overrides, its code).
     pub line_map: Vec<TaskLines>,
 }

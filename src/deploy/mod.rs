@@ -1,0 +1,367 @@
+//! The deploy lifecycle of PRODUCT.md: saved → rendered → parsing → ready / import error,
+//! persisted per flow. Writing the DAG file never depends on Airflow being up; confirming
+//! that Airflow loaded it does, and is retried when Airflow comes back.
+
+pub mod judge;
+
+pub use judge::{judge, Expected, Verdict};
+
+use crate::airflow::{self, Client};
+use crate::model::deploy::{DeployRecord, DeployState};
+use crate::model::FlowSpec;
+use crate::render::{self, Rendered, Renderer, WriteOutcome};
+use crate::store::{self, Store};
+use chrono::Utc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] store::Error),
+    #[error(transparent)]
+    Render(#[from] render::Error),
+    #[error(transparent)]
+    Airflow(#[from] airflow::Error),
+    #[error("Airflow has not loaded flow `{flow}` after {waited} s: {reason}")]
+    Timeout {
+        flow: String,
+        waited: u64,
+        reason: String,
+    },
+}
+
+/// What the DAG file step did.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub rendered: Rendered,
+    pub outcome: WriteOutcome,
+    pub record: DeployRecord,
+}
+
+pub struct Deployer {
+    pub store: Arc<Store>,
+    pub renderer: Renderer,
+    pub dags_folder: PathBuf,
+    pub library_package: String,
+    pub client: Option<Arc<Client>>,
+    /// file_token of some DAG Airflow already knows: asking Airflow 3 to re-parse it
+    /// rescans the whole bundle, which is how a brand-new file is found in seconds.
+    nudge_token: Mutex<Option<String>>,
+}
+
+impl Deployer {
+    pub fn new(
+        store: Arc<Store>,
+        renderer: Renderer,
+        dags_folder: PathBuf,
+        library_package: String,
+        client: Option<Arc<Client>>,
+    ) -> Deployer {
+        Deployer {
+            store,
+            renderer,
+            dags_folder,
+            library_package,
+            client,
+            nudge_token: Mutex::new(None),
+        }
+    }
+
+    pub fn render(&self, spec: &FlowSpec) -> Result<Rendered, Error> {
+        let functions = self.store.functions()?;
+        Ok(self.renderer.render(spec, &functions)?)
+    }
+
+    /// Renders the saved flow and writes its DAG file atomically (untouched when the
+    /// content is the same), recording `rendered`.
+    pub fn write(&self, flow_id: &str) -> Result<Written, Error> {
+        let spec = self
+            .store
+            .flow(flow_id)?
+            .ok_or_else(|| store::Error::NotFound {
+                kind: "flow",
+                name: flow_id.to_string(),
+            })?;
+        let rendered = self.render(&spec)?;
+        std::fs::create_dir_all(&self.dags_folder)
+            .map_err(|e| render::Error::io("create", self.dags_folder.clone(), e))?;
+        render::ensure_library_package(&self.dags_folder, &self.library_package)?;
+        let outcome = render::write_if_changed(&self.dags_folder, &rendered)?;
+        let previous = self.store.deploy(flow_id)?;
+        let now = Utc::now();
+        let same_file = previous
+            .as_ref()
+            .is_some_and(|p| p.rendered_hash.as_deref() == Some(rendered.content_hash.as_str()));
+        let record = match previous {
+            // Same bytes already in place and confirmed: nothing to wait for.
+            Some(p)
+                if outcome == WriteOutcome::Unchanged
+                    && same_file
+                    && p.state == DeployState::Ready =>
+            {
+                p
+            }
+            p => DeployRecord {
+                flow_id: flow_id.to_string(),
+                state: DeployState::Rendered,
+                version: spec.flow.version,
+                rendered_hash: Some(rendered.content_hash.clone()),
+                rendered_at: Some(match (&p, outcome) {
+                    (Some(p), WriteOutcome::Unchanged) if same_file => p.rendered_at.unwrap_or(now),
+                    _ => now,
+                }),
+                since: now,
+                message: "DAG file written".into(),
+                error_task: None,
+                deployed_version: p.and_then(|p| p.deployed_version),
+            },
+        };
+        self.store.set_deploy(&record)?;
+        Ok(Written {
+            rendered,
+            outcome,
+            record,
+        })
+    }
+
+    /// Removes a flow: its DAG file first (so Airflow stops scheduling it), then the records.
+    pub fn remove(&self, flow_id: &str) -> Result<(), Error> {
+        render::remove_dag_file(&self.dags_folder, flow_id)?;
+        self.store.delete_flow(flow_id)?;
+        Ok(())
+    }
+
+    /// Writes the file, then (with a client) waits until Airflow serves this render or
+    /// reports its import error. `progress` sees every state change.
+    pub async fn deploy(
+        &self,
+        flow_id: &str,
+        timeout: Duration,
+        mut progress: impl FnMut(&DeployRecord),
+    ) -> Result<DeployRecord, Error> {
+        let written = self.write(flow_id)?;
+        progress(&written.record);
+        if written.record.state == DeployState::Ready {
+            return Ok(written.record);
+        }
+        let Some(client) = self.client.clone() else {
+            return Ok(written.record);
+        };
+        self.confirm(&client, written, timeout, progress).await
+    }
+
+    async fn confirm(
+        &self,
+        client: &Client,
+        written: Written,
+        timeout: Duration,
+        mut progress: impl FnMut(&DeployRecord),
+    ) -> Result<DeployRecord, Error> {
+        let spec =
+            self.store
+                .flow(&written.record.flow_id)?
+                .ok_or_else(|| store::Error::NotFound {
+                    kind: "flow",
+                    name: written.record.flow_id.clone(),
+                })?;
+        let expected = expected_of(&spec, &written);
+        let flow_id = spec.flow.id.clone();
+        let mut record = written.record.clone();
+        let set = |record: &mut DeployRecord,
+                   state: DeployState,
+                   message: String,
+                   progress: &mut dyn FnMut(&DeployRecord)|
+         -> Result<(), Error> {
+            if record.state != state || record.message != message {
+                record.state = state;
+                record.message = message;
+                record.since = Utc::now();
+                self.store.set_deploy(record)?;
+                progress(record);
+            }
+            Ok(())
+        };
+        let start = Instant::now();
+        let mut last_nudge: Option<Instant> = None;
+        let mut reason = String::from("waiting for Airflow");
+        loop {
+            // Re-nudge now and then: the first request can land before Airflow noticed
+            // anything, and a rescan request is cheap.
+            if last_nudge.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) {
+                match self.nudge(client, &flow_id).await {
+                    Ok(Some(why)) => reason = why,
+                    Ok(None) => {}
+                    Err(e) if e.is_offline() => {
+                        set(&mut record, DeployState::Rendered, format!("{e}; the DAG file is written and will be confirmed when Airflow is back"), &mut progress)?;
+                        return Ok(record);
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                last_nudge = Some(Instant::now());
+                set(
+                    &mut record,
+                    DeployState::Parsing,
+                    reason.clone(),
+                    &mut progress,
+                )?;
+            }
+            let verdict = self.look(client, &expected, &flow_id).await?;
+            match verdict {
+                Verdict::Ready => {
+                    if spec.flow.unpause_on_deploy {
+                        if let Ok(dag) = client.get_dag(&flow_id).await {
+                            if dag.is_paused {
+                                client.set_paused(&flow_id, false).await?;
+                            }
+                        }
+                    }
+                    record.deployed_version = Some(spec.flow.version);
+                    record.error_task = None;
+                    let took = start.elapsed().as_secs_f64();
+                    set(
+                        &mut record,
+                        DeployState::Ready,
+                        format!(
+                            "Airflow loaded version {} in {took:.1} s",
+                            spec.flow.version
+                        ),
+                        &mut progress,
+                    )?;
+                    return Ok(record);
+                }
+                Verdict::ImportError { stack_trace } => {
+                    record.error_task = written.rendered.task_of_traceback(&stack_trace);
+                    set(
+                        &mut record,
+                        DeployState::ImportError,
+                        stack_trace,
+                        &mut progress,
+                    )?;
+                    return Ok(record);
+                }
+                Verdict::Waiting(why) => {
+                    if why != reason {
+                        reason = why;
+                        set(
+                            &mut record,
+                            DeployState::Parsing,
+                            reason.clone(),
+                            &mut progress,
+                        )?;
+                    }
+                }
+            }
+            if start.elapsed() >= timeout {
+                return Err(Error::Timeout {
+                    flow: spec.flow.name.clone(),
+                    waited: timeout.as_secs(),
+                    reason,
+                });
+            }
+            tokio::time::sleep(poll_delay(start.elapsed())).await;
+        }
+    }
+
+    /// Asks Airflow to re-parse. Returns what we are waiting for when it cannot help.
+    async fn nudge(
+        &self,
+        client: &Client,
+        flow_id: &str,
+    ) -> Result<Option<String>, airflow::Error> {
+        let token = match client.get_dag(flow_id).await {
+            Ok(dag) => Some(dag.file_token),
+            Err(e) if e.is_not_found() => self.known_token(client).await?,
+            Err(e) => return Err(e),
+        };
+        let Some(token) = token else {
+            return Ok(Some("Airflow knows no DAG yet to trigger a folder rescan with; waiting for its periodic scan ([dag_processor] refresh_interval, 5 min by default)".into()));
+        };
+        match client.reparse_dag_file(&token).await {
+            Ok(()) => Ok(None),
+            Err(e) if e.is_not_found() => {
+                // The DAG we used to nudge is gone: forget it and pick another next time.
+                *self.nudge_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                Ok(None)
+            }
+            Err(airflow::Error::Unsupported { .. }) => Ok(Some(
+                "this Airflow cannot be asked to re-parse; waiting for its next scan of the dags folder (dag_dir_list_interval, 5 min by default)".into(),
+            )),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn known_token(&self, client: &Client) -> Result<Option<String>, airflow::Error> {
+        if let Some(t) = self
+            .nudge_token
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        {
+            return Ok(Some(t));
+        }
+        // flowdeck's own DAGs first; any DAG of the folder's bundle serves as well.
+        let mut dags = client.list_dags("dag_").await?;
+        if dags.is_empty() {
+            dags = client.list_dags("").await?;
+        }
+        let token = dags.into_iter().next().map(|d| d.file_token);
+        *self.nudge_token.lock().unwrap_or_else(|p| p.into_inner()) = token.clone();
+        Ok(token)
+    }
+
+    async fn look(
+        &self,
+        client: &Client,
+        expected: &Expected,
+        flow_id: &str,
+    ) -> Result<Verdict, Error> {
+        let errors = client.import_errors().await?;
+        let dag = match client.get_dag(flow_id).await {
+            Ok(d) => Some(d),
+            Err(e) if e.is_not_found() => None,
+            Err(e) => return Err(e.into()),
+        };
+        // The task list is only worth a request once Airflow serves this revision.
+        let this_revision = dag
+            .as_ref()
+            .is_some_and(|d| d.tags.contains(&expected.revision));
+        let served = if this_revision {
+            Some(client.dag_tasks(flow_id).await?)
+        } else {
+            None
+        };
+        Ok(judge(expected, dag.as_ref(), served.as_deref(), &errors))
+    }
+}
+
+fn expected_of(spec: &FlowSpec, written: &Written) -> Expected {
+    Expected {
+        file_name: written.rendered.file_name.clone(),
+        tasks: spec.tasks.iter().map(|t| t.variable_id.clone()).collect(),
+        edges: spec
+            .edges
+            .iter()
+            .map(|e| {
+                (
+                    spec.var_of(&e.from_task_id).to_string(),
+                    spec.var_of(&e.to_task_id).to_string(),
+                )
+            })
+            .collect(),
+        written_at: written.record.rendered_at.unwrap_or_else(Utc::now),
+        revision: written.rendered.revision.clone(),
+    }
+}
+
+/// Quick at first (Airflow usually answers within a second once nudged), then calmer.
+fn poll_delay(elapsed: Duration) -> Duration {
+    if elapsed < Duration::from_secs(5) {
+        Duration::from_millis(200)
+    } else if elapsed < Duration::from_secs(30) {
+        Duration::from_millis(1000)
+    } else {
+        Duration::from_secs(3)
+    }
+}
