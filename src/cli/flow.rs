@@ -34,6 +34,12 @@ pub enum FlowCommand {
     Revisions { name: String },
     /// Print the Airflow DAG file a flow renders to
     Render { name: String },
+    /// Compare the dags folder with the saved flows: missing, stale and orphaned DAG files
+    Reconcile {
+        /// Write missing and stale files, remove orphaned flowdeck files and old temp files
+        #[arg(long)]
+        repair: bool,
+    },
     /// Write the flow's DAG file into the dags folder (and wait for Airflow with --wait)
     Deploy {
         name: String,

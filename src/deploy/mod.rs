@@ -126,6 +126,50 @@ impl Deployer {
         })
     }
 
+    /// Compares the dags folder with every saved flow (changes nothing).
+    pub fn reconcile(&self) -> Result<render::ReconcileReport, Error> {
+        std::fs::create_dir_all(&self.dags_folder).map_err(|e| render::Error::io("create", self.dags_folder.clone(), e))?;
+        let flows = self.store.flow_specs()?;
+        let functions = self.store.functions()?;
+        Ok(render::reconcile(&self.dags_folder, &flows, &functions, &self.renderer)?)
+    }
+
+    /// Fixes what `reconcile` found: missing and stale files are written through the
+    /// normal write step (so deploy records follow), orphans and old temp files removed.
+    /// Returns one line per action.
+    pub fn repair(&self, report: &render::ReconcileReport) -> Result<Vec<String>, Error> {
+        let mut lines = Vec::new();
+        for rendered in report.missing.iter().chain(&report.stale) {
+            let written = self.write(&rendered.flow_id)?;
+            lines.push(format!("wrote {}", self.dags_folder.join(&written.rendered.file_name).display()));
+        }
+        let rest = render::ReconcileReport {
+            orphaned: report.orphaned.clone(),
+            temp_files: report.temp_files.clone(),
+            ..render::ReconcileReport::default()
+        };
+        let outcome = render::repair(&self.dags_folder, &rest);
+        lines.extend(outcome.removed.iter().map(|p| format!("removed {}", p.display())));
+        lines.extend(outcome.failed.iter().map(|(p, e)| format!("could not fix {}: {e}", p.display())));
+        Ok(lines)
+    }
+
+    /// Flows whose saved version is not yet confirmed in Airflow: what to deploy when
+    /// Airflow is back.
+    pub fn pending(&self) -> Result<Vec<String>, Error> {
+        let deploys = self.store.deploys()?;
+        Ok(self
+            .store
+            .flows()?
+            .into_iter()
+            .filter(|f| match deploys.get(&f.id) {
+                None => false,
+                Some(d) => d.version != f.version || matches!(d.state, DeployState::Saved | DeployState::Rendered | DeployState::Parsing),
+            })
+            .map(|f| f.id)
+            .collect())
+    }
+
     /// Removes a flow: its DAG file first (so Airflow stops scheduling it), then the records.
     pub fn remove(&self, flow_id: &str) -> Result<(), Error> {
         render::remove_dag_file(&self.dags_folder, flow_id)?;
