@@ -32,7 +32,11 @@ async fn live_version_token_dags_import_errors() {
     let dags = client.list_dags("dag_").await.expect("list dags");
     assert!(dags.iter().all(|d| d.dag_id.starts_with("dag_")));
     let errors = client.import_errors().await.expect("import errors");
-    eprintln!("{} flowdeck DAGs, {} import errors", dags.len(), errors.len());
+    eprintln!(
+        "{} flowdeck DAGs, {} import errors",
+        dags.len(),
+        errors.len()
+    );
 
     if let Some(dag) = dags.first() {
         let again = client.get_dag(&dag.dag_id).await.expect("get dag");
@@ -58,7 +62,10 @@ async fn live_version_token_dags_import_errors() {
     }
 
     let missing = client.get_dag("dag_flowdeck_live_test_missing").await;
-    assert!(matches!(missing, Err(ref e) if e.is_not_found()), "{missing:?}");
+    assert!(
+        matches!(missing, Err(ref e) if e.is_not_found()),
+        "{missing:?}"
+    );
 
     if version.api == ApiVersion::V2 {
         let mut bad = client.config().clone();
@@ -82,5 +89,8 @@ async fn live_poll_costs() {
     poller.poll_once().await;
     let steady = client.request_count() - before;
     eprintln!("live poll: cold {cold} requests, steady {steady}; events {events:?}");
-    assert!(steady <= 3, "steady poll without watched flows made {steady} requests");
+    assert!(
+        steady <= 3,
+        "steady poll without watched flows made {steady} requests"
+    );
 }

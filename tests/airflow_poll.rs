@@ -48,16 +48,21 @@ async fn fake_airflow(flows: usize) -> MockServer {
             .and(path(p))
             .respond_with(ResponseTemplate::new(200).set_body_json(body))
     };
-    get("/api/v2/version", json!({"version": "3.3.2"})).mount(&server).await;
+    get("/api/v2/version", json!({"version": "3.3.2"}))
+        .mount(&server)
+        .await;
     get(
         "/api/v2/monitor/health",
         json!({"metadatabase": {"status": "healthy"}, "scheduler": {"status": "healthy"}}),
     )
     .mount(&server)
     .await;
-    get("/api/v2/importErrors", json!({"import_errors": [], "total_entries": 0}))
-        .mount(&server)
-        .await;
+    get(
+        "/api/v2/importErrors",
+        json!({"import_errors": [], "total_entries": 0}),
+    )
+    .mount(&server)
+    .await;
     Mock::given(method("POST"))
         .and(path("/auth/token"))
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({"access_token": "t"})))
@@ -72,25 +77,36 @@ async fn fake_airflow(flows: usize) -> MockServer {
                      "run_type": "manual", "run_after": "2026-11-27T07:20:46Z"});
     Mock::given(method("POST"))
         .and(path("/api/v2/dags/~/dagRuns/list"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"dag_runs": [run], "total_entries": 1})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"dag_runs": [run], "total_entries": 1})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v2/dags/~/dagRuns"))
         // A quiet Airflow: nothing changed since the last poll.
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"dag_runs": [], "total_entries": 0})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"dag_runs": [], "total_entries": 0})),
+        )
         .mount(&server)
         .await;
     let ti = json!({"dag_id": dag_id(0), "dag_run_id": "manual__1", "task_id": "extract",
                     "map_index": -1, "state": "running", "try_number": 1});
     Mock::given(method("POST"))
         .and(path("/api/v2/dags/~/dagRuns/~/taskInstances/list"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"task_instances": [ti], "total_entries": 1})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"task_instances": [ti], "total_entries": 1})),
+        )
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v2/dags/~/dagRuns/~/taskInstances"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"task_instances": [], "total_entries": 0})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"task_instances": [], "total_entries": 0})),
+        )
         .mount(&server)
         .await;
     server
@@ -126,14 +142,21 @@ async fn measure(flows: usize) -> Cost {
         })
         .expect("DAGs listed on the first poll");
     assert_eq!(listed, flows);
-    assert!(events.iter().any(|e| matches!(e, PollEvent::Runs { runs, .. } if runs.len() == flows)));
-    assert!(events.iter().any(|e| matches!(e, PollEvent::TaskInstances { tasks, .. } if tasks.len() == 1)));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, PollEvent::Runs { runs, .. } if runs.len() == flows)));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, PollEvent::TaskInstances { tasks, .. } if tasks.len() == 1)));
 
     let before = count();
     let quiet = poller.poll_once().await;
     let steady = count() - before;
     // Nothing changed: only the health heartbeat is reported.
-    assert!(quiet.iter().all(|e| matches!(e, PollEvent::Health { .. })), "{quiet:?}");
+    assert!(
+        quiet.iter().all(|e| matches!(e, PollEvent::Health { .. })),
+        "{quiet:?}"
+    );
 
     // The poll on which the periodic full DAG listing falls due.
     poller.mark_all_stale();
@@ -162,8 +185,15 @@ async fn requests_per_poll_do_not_grow_with_flows() {
         println!("{flows:>5} | {cold:>10} | {steady:>10} | {listing:>21} | {avg:.2}");
     }
     // A quiet poll costs the same whatever the number of flows.
-    assert!(rows.iter().all(|r| r.2 == rows[0].2), "{:?}", rows.iter().map(|r| r.2).collect::<Vec<_>>());
-    assert_eq!(rows[0].2, 4, "health + import errors + run changes + task-instance changes");
+    assert!(
+        rows.iter().all(|r| r.2 == rows[0].2),
+        "{:?}",
+        rows.iter().map(|r| r.2).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        rows[0].2, 4,
+        "health + import errors + run changes + task-instance changes"
+    );
     // Only the DAG listing grows: one page per 100 DAGs.
     for (flows, _, steady, listing, _) in &rows {
         let pages = flows.div_ceil(100) as u64;
@@ -205,7 +235,10 @@ async fn a_slow_request_is_not_issued_twice() {
     assert!(health >= 5, "only {health} health events");
     // ...and the hung request was sent once, not once per poll.
     let requests = server.received_requests().await.unwrap_or_default();
-    let import_requests = requests.iter().filter(|r| r.url.path() == "/api/v2/importErrors").count();
+    let import_requests = requests
+        .iter()
+        .filter(|r| r.url.path() == "/api/v2/importErrors")
+        .count();
     assert_eq!(import_requests, 1);
     drop(handle);
 }

@@ -51,7 +51,10 @@ fn v3_version_health_and_dags() {
     assert!(dag.last_parsed_time.is_some());
     assert!(!dag.file_token.is_empty());
     assert_eq!(dag.bundle_name.as_deref(), Some("dags-folder"));
-    assert_eq!(dag.relative_fileloc.as_deref(), Some("dag_fixture0000000001.py"));
+    assert_eq!(
+        dag.relative_fileloc.as_deref(),
+        Some("dag_fixture0000000001.py")
+    );
 
     let one: Dag = parse::<WireDag>(&v3("dag_get.json")).into();
     assert_eq!(one.dag_id, "dag_fixture0000000001");
@@ -78,7 +81,11 @@ fn v3_tasks_served() {
 #[test]
 fn v3_import_errors() {
     let list: WireImportErrors = parse(&v3("import_errors.json"));
-    let errors: Vec<ImportError> = list.import_errors.into_iter().map(ImportError::from).collect();
+    let errors: Vec<ImportError> = list
+        .import_errors
+        .into_iter()
+        .map(ImportError::from)
+        .collect();
     assert_eq!(errors.len(), 1);
     let e = &errors[0];
     assert_eq!(e.filename, "dag_fixture_broken.py");
@@ -109,9 +116,14 @@ fn v3_runs() {
         let list: WireDagRuns = parse(&v3(name));
         let runs: Vec<DagRun> = list.dag_runs.into_iter().map(DagRun::from).collect();
         assert!(!runs.is_empty(), "{name}");
-        assert!(runs.iter().all(|r| !r.run_id.is_empty() && r.run_after.is_some()), "{name}");
         assert!(
-            runs.iter().all(|r| !matches!(r.state, DagRunState::Other(_))),
+            runs.iter()
+                .all(|r| !r.run_id.is_empty() && r.run_after.is_some()),
+            "{name}"
+        );
+        assert!(
+            runs.iter()
+                .all(|r| !matches!(r.state, DagRunState::Other(_))),
             "{name}: {runs:?}"
         );
     }
@@ -127,7 +139,11 @@ fn v3_task_instances() {
         "task_instance_patch_success.json",
     ] {
         let list: WireTaskInstances = parse(&v3(name));
-        let tis: Vec<TaskInstance> = list.task_instances.into_iter().map(TaskInstance::from).collect();
+        let tis: Vec<TaskInstance> = list
+            .task_instances
+            .into_iter()
+            .map(TaskInstance::from)
+            .collect();
         assert!(!tis.is_empty(), "{name}");
         for ti in &tis {
             assert!(!ti.task_id.is_empty() && !ti.run_id.is_empty(), "{name}");
@@ -165,7 +181,10 @@ fn v3_logs_become_readable_lines() {
         .unwrap_or_else(|| panic!("{texts:#?}"));
     assert!(is_clock(&hello[..8]), "{hello}");
     // Group markers become headers; closing markers vanish.
-    assert!(texts.iter().any(|t| t.ends_with("▸ Pre Execute")), "{texts:#?}");
+    assert!(
+        texts.iter().any(|t| t.ends_with("▸ Pre Execute")),
+        "{texts:#?}"
+    );
     assert!(!texts.iter().any(|t| t.contains("::endgroup::")));
     // Identity fields repeated on every event are not repeated on every line.
     assert!(!texts.iter().any(|t| t.contains("ti_id=")));
@@ -183,7 +202,10 @@ fn v3_logs_become_readable_lines() {
         &"    File \"/work/main/.airflow/dags/dag_fixture0000000001.py\", line 20, in _load"
     ));
     assert!(texts.contains(&"  ValueError: load failed on purpose (flowdeck fixture)"));
-    assert!(lines[at..].iter().take(3).all(|l| l.level.as_deref() == Some("error")));
+    assert!(lines[at..]
+        .iter()
+        .take(3)
+        .all(|l| l.level.as_deref() == Some("error")));
 }
 
 #[test]
@@ -194,8 +216,14 @@ fn v3_xcom_and_errors() {
     let t: WireToken = parse(&v3("auth_token.json"));
     assert!(t.access_token.is_some());
 
-    assert_eq!(detail_from_body(&v3("error_401_expired_token.json")), "Token Expired");
-    assert_eq!(detail_from_body(&v3("error_403_bad_token.json")), "Invalid JWT token");
+    assert_eq!(
+        detail_from_body(&v3("error_401_expired_token.json")),
+        "Token Expired"
+    );
+    assert_eq!(
+        detail_from_body(&v3("error_403_bad_token.json")),
+        "Invalid JWT token"
+    );
     assert_eq!(
         detail_from_body(&v3("error_404_unknown_dag.json")),
         "The Dag with ID: `dag_does_not_exist` was not found"
@@ -223,8 +251,8 @@ fn every_recorded_collection_parses() {
                 continue;
             }
             let text = std::fs::read_to_string(&path).expect("readable");
-            let value: Value = serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let value: Value =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             if value.get("dags").is_some() {
                 serde_json::from_value::<WireDags>(value.clone()).expect("dags");
             }
