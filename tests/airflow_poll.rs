@@ -242,3 +242,64 @@ async fn a_slow_request_is_not_issued_twice() {
     assert_eq!(import_requests, 1);
     drop(handle);
 }
+
+/// Import errors that change file set trigger a DAG listing on the next poll; the same
+/// broken file re-parsed (only its timestamp moves) does not.
+#[tokio::test]
+async fn a_new_import_error_relists_dags_at_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Errors(AtomicUsize);
+    impl Respond for Errors {
+        fn respond(&self, _: &Request) -> ResponseTemplate {
+            let n = self.0.fetch_add(1, Ordering::Relaxed);
+            let err = |file: &str, ts: &str| {
+                json!({"import_error_id": 1, "timestamp": ts, "filename": file,
+                       "bundle_name": "dags-folder", "stack_trace": "Traceback…"})
+            };
+            let errors = match n {
+                0 => json!([]),
+                1 | 2 => json!([err("dag_a.py", "2026-11-27T07:00:00Z")]),
+                _ => json!([err("dag_a.py", "2026-11-27T07:00:30Z")]),
+            };
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"import_errors": errors, "total_entries": 1}))
+        }
+    }
+    let server = fake_airflow(1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/importErrors"))
+        .respond_with(Errors(AtomicUsize::new(0)))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let client = Client::new(AirflowConfig::new(server.uri(), "admin", "admin")).unwrap();
+    let mut poller = Poller::new(client, Watch::default());
+    let dag_listings = || async {
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.url.path() == "/api/v2/dags")
+            .count()
+    };
+    poller.poll_once().await; // baseline, no errors
+    assert_eq!(dag_listings().await, 1);
+    let events = poller.poll_once().await; // dag_a.py breaks
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, PollEvent::ImportErrors { errors, .. } if errors.len() == 1)));
+    poller.poll_once().await; // listing due now
+    assert_eq!(dag_listings().await, 2);
+    let events = poller.poll_once().await; // same file re-parsed: new timestamp only
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, PollEvent::ImportErrors { .. })));
+    poller.poll_once().await;
+    assert_eq!(
+        dag_listings().await,
+        2,
+        "a re-parse of the same broken file does not re-list"
+    );
+}

@@ -489,9 +489,13 @@ impl Poller {
                 match result {
                     Ok(errors) => {
                         if self.sent_import_errors.as_ref() != Some(&errors) {
-                            // A file broke or was fixed: its DAGs appear or vanish.
-                            if self.sent_import_errors.is_some() {
-                                self.dags_due = None;
+                            // A file broke or was fixed: its DAGs appear or vanish. (A
+                            // broken file re-parsed every 30 s only bumps the timestamp:
+                            // no reason to re-list DAGs for that.)
+                            if let Some(sent) = &self.sent_import_errors {
+                                if failing_files(sent) != failing_files(&errors) {
+                                    self.dags_due = None;
+                                }
                             }
                             self.sent_import_errors = Some(errors.clone());
                             events.push(PollEvent::ImportErrors { at, errors });
@@ -735,6 +739,21 @@ impl Poller {
             }
         }
     }
+}
+
+fn failing_files(errors: &[ImportError]) -> Vec<(&str, Option<&str>, &str)> {
+    let mut files: Vec<_> = errors
+        .iter()
+        .map(|e| {
+            (
+                e.filename.as_str(),
+                e.bundle_name.as_deref(),
+                e.stack_trace.as_str(),
+            )
+        })
+        .collect();
+    files.sort_unstable();
+    files
 }
 
 type JobFuture = std::pin::Pin<Box<dyn std::future::Future<Output = JobOutput> + Send>>;
