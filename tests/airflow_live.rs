@@ -197,7 +197,13 @@ async fn live_poller_follows_a_triggered_run() {
         .find(|t| t.state == Some(TaskState::Failed))
     {
         let cleared = client
-            .clear_task_instances(&dag_id, &key.run_id, &[failed.task_id.clone()], true, true)
+            .clear_task_instances(
+                &dag_id,
+                &key.run_id,
+                std::slice::from_ref(&failed.task_id),
+                true,
+                true,
+            )
             .await
             .expect("dry-run clear");
         assert!(cleared.iter().any(|t| t.task_id == failed.task_id));

@@ -456,7 +456,10 @@ impl Poller {
                             self.mark_all_stale();
                         }
                         self.online = true;
-                        self.failures = 0;
+                        // With refused credentials the backoff keeps growing.
+                        if self.auth_failed.is_none() {
+                            self.failures = 0;
+                        }
                         self.last_version = Some(version.clone());
                         let connection = match &self.auth_failed {
                             Some(reason) => Connection::AuthFailed {
@@ -570,7 +573,7 @@ impl Poller {
             Some(e) if e.is_offline() => {
                 if self.online {
                     // Forget the probed API: the Airflow that comes back may be another.
-                    self.client.forget_api().await;
+                    self.client.forget_api();
                 }
                 self.online = false;
                 self.failures = self.failures.saturating_add(1);
