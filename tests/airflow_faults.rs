@@ -88,9 +88,18 @@ async fn connection_refused_is_offline_then_recovers() {
     let server = MockServer::builder().listener(listener).start().await;
     for (p, body) in [
         ("/api/v2/version", json!({"version": "3.3.2"})),
-        ("/api/v2/monitor/health", json!({"metadatabase": {"status": "healthy"}, "scheduler": {"status": "healthy"}})),
-        ("/api/v2/dags", json!({"dags": [{"dag_id": "dag_a", "is_paused": false}], "total_entries": 1})),
-        ("/api/v2/importErrors", json!({"import_errors": [], "total_entries": 0})),
+        (
+            "/api/v2/monitor/health",
+            json!({"metadatabase": {"status": "healthy"}, "scheduler": {"status": "healthy"}}),
+        ),
+        (
+            "/api/v2/dags",
+            json!({"dags": [{"dag_id": "dag_a", "is_paused": false}], "total_entries": 1}),
+        ),
+        (
+            "/api/v2/importErrors",
+            json!({"import_errors": [], "total_entries": 0}),
+        ),
     ] {
         Mock::given(method("GET"))
             .and(path(p))
@@ -115,7 +124,9 @@ async fn connection_refused_is_offline_then_recovers() {
     );
     // Back online, the same poll caught up on DAGs.
     assert!(
-        events.iter().any(|e| matches!(e, PollEvent::Dags { dags, .. } if dags.len() == 1)),
+        events
+            .iter()
+            .any(|e| matches!(e, PollEvent::Dags { dags, .. } if dags.len() == 1)),
         "{events:?}"
     );
 }
@@ -153,9 +164,15 @@ async fn spawned_poller_backs_off_then_recovers() {
     let server = MockServer::builder().listener(listener).start().await;
     for (p, body) in [
         ("/api/v2/version", json!({"version": "3.3.2"})),
-        ("/api/v2/monitor/health", json!({"metadatabase": {"status": "healthy"}, "scheduler": {"status": "healthy"}})),
+        (
+            "/api/v2/monitor/health",
+            json!({"metadatabase": {"status": "healthy"}, "scheduler": {"status": "healthy"}}),
+        ),
         ("/api/v2/dags", json!({"dags": [], "total_entries": 0})),
-        ("/api/v2/importErrors", json!({"import_errors": [], "total_entries": 0})),
+        (
+            "/api/v2/importErrors",
+            json!({"import_errors": [], "total_entries": 0}),
+        ),
     ] {
         Mock::given(method("GET"))
             .and(path(p))
@@ -220,17 +237,33 @@ async fn server_error_500() {
     assert!(matches!(err, Error::Server { status: 500, .. }), "{err:?}");
     assert!(!err.is_offline());
     assert!(
-        err.to_string().starts_with("Airflow answered 500 while trying to list import errors"),
+        err.to_string()
+            .starts_with("Airflow answered 500 while trying to list import errors"),
         "{err}"
     );
 
     // The poller reports it as an Error event, once, not as offline.
     let mut poller = Poller::new(client(&server.uri()), Watch::default());
     let first = poller.poll_once().await;
-    assert!(first.iter().any(|e| matches!(e, PollEvent::Error { error: Error::Server { .. }, .. })));
-    assert!(first.iter().any(|e| matches!(e, PollEvent::Health { connection: Connection::Online { .. }, .. })));
+    assert!(first.iter().any(|e| matches!(
+        e,
+        PollEvent::Error {
+            error: Error::Server { .. },
+            ..
+        }
+    )));
+    assert!(first.iter().any(|e| matches!(
+        e,
+        PollEvent::Health {
+            connection: Connection::Online { .. },
+            ..
+        }
+    )));
     let second = poller.poll_once().await;
-    assert!(!second.iter().any(|e| matches!(e, PollEvent::Error { .. })), "{second:?}");
+    assert!(
+        !second.iter().any(|e| matches!(e, PollEvent::Error { .. })),
+        "{second:?}"
+    );
 }
 
 #[tokio::test]
@@ -244,7 +277,8 @@ async fn malformed_json() {
     let err = client(&server.uri()).get_dag("dag_a").await.unwrap_err();
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
     assert!(
-        err.to_string().starts_with("Airflow sent a response flowdeck cannot read ("),
+        err.to_string()
+            .starts_with("Airflow sent a response flowdeck cannot read ("),
         "{err}"
     );
 }
@@ -260,7 +294,9 @@ async fn expired_token_gets_exactly_one_new_token() {
     // First token t1, then t2.
     Mock::given(method("POST"))
         .and(path("/auth/token"))
-        .and(body_partial_json(json!({"username": "admin", "password": "admin"})))
+        .and(body_partial_json(
+            json!({"username": "admin", "password": "admin"}),
+        ))
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({"access_token": "t1"})))
         .up_to_n_times(1)
         .with_priority(1)
@@ -291,7 +327,10 @@ async fn expired_token_gets_exactly_one_new_token() {
         .mount(&server)
         .await;
     let client = client(&server.uri());
-    let dags = client.list_dags("dag_").await.expect("retried with a new token");
+    let dags = client
+        .list_dags("dag_")
+        .await
+        .expect("retried with a new token");
     assert_eq!(dags[0].dag_id, "dag_a");
     // The new token is kept.
     client.list_dags("dag_").await.expect("second call");
@@ -314,7 +353,9 @@ async fn invalid_jwt_403_also_refreshes_once_then_gives_up() {
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v2/dags/dag_a"))
-        .respond_with(ResponseTemplate::new(403).set_body_json(json!({"detail": "Invalid JWT token"})))
+        .respond_with(
+            ResponseTemplate::new(403).set_body_json(json!({"detail": "Invalid JWT token"})),
+        )
         .expect(2)
         .mount(&server)
         .await;
@@ -333,18 +374,29 @@ async fn wrong_password_is_a_credentials_error() {
         .await;
     Mock::given(method("POST"))
         .and(path("/auth/token"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"detail": "Invalid credentials"})))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({"detail": "Invalid credentials"})),
+        )
         .mount(&server)
         .await;
     let client = client(&server.uri());
     let err = client.list_dags("dag_").await.unwrap_err();
-    assert_eq!(err.to_string(), "Airflow rejected the credentials for user admin");
+    assert_eq!(
+        err.to_string(),
+        "Airflow rejected the credentials for user admin"
+    );
     assert!(err.is_auth());
 
     let mut poller = Poller::new(client, Watch::default());
     let events = poller.poll_once().await;
     assert!(
-        events.iter().any(|e| matches!(e, PollEvent::Health { connection: Connection::AuthFailed { .. }, .. })),
+        events.iter().any(|e| matches!(
+            e,
+            PollEvent::Health {
+                connection: Connection::AuthFailed { .. },
+                ..
+            }
+        )),
         "{events:?}"
     );
 }
@@ -372,7 +424,10 @@ async fn deleted_dag_is_not_found() {
         err.to_string(),
         "Airflow could not read DAG dag_gone: The Dag with ID: `dag_gone` was not found"
     );
-    let err = client.trigger_run("dag_gone", None, None).await.unwrap_err();
+    let err = client
+        .trigger_run("dag_gone", None, None)
+        .await
+        .unwrap_err();
     assert!(err.is_not_found());
     let err = client.set_paused("dag_gone", false).await.unwrap_err();
     assert!(err.is_not_found());
@@ -388,9 +443,15 @@ async fn validation_detail_is_shown() {
         }})))
         .mount(&server)
         .await;
-    let err = client(&server.uri()).trigger_run("dag_a", None, None).await.unwrap_err();
+    let err = client(&server.uri())
+        .trigger_run("dag_a", None, None)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Rejected { status: 409, .. }));
-    assert!(err.to_string().contains("Unique constraint violation"), "{err}");
+    assert!(
+        err.to_string().contains("Unique constraint violation"),
+        "{err}"
+    );
 }
 
 /// Matches a JSON body whose `logical_date` is a string (the v2 default is "now").
@@ -399,7 +460,11 @@ impl Match for HasLogicalDate {
     fn matches(&self, request: &Request) -> bool {
         serde_json::from_slice::<Value>(&request.body)
             .ok()
-            .and_then(|b| b.get("logical_date").and_then(Value::as_str).map(str::to_owned))
+            .and_then(|b| {
+                b.get("logical_date")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
             .is_some_and(|d| chrono::DateTime::parse_from_rfc3339(&d).is_ok())
     }
 }
@@ -478,7 +543,10 @@ async fn probing_picks_v1_with_basic_auth() {
     assert_eq!(dags.len(), 1);
     assert_eq!(dags[0].tags, vec!["flowdeck"]);
     assert!(!dags[0].is_stale);
-    let run = client.trigger_run("dag_a", None, None).await.expect("v1 trigger");
+    let run = client
+        .trigger_run("dag_a", None, None)
+        .await
+        .expect("v1 trigger");
     assert_eq!(run.run_id, "manual__y");
     assert!(run.run_after.is_some(), "execution_date becomes run_after");
     let requests = server.received_requests().await.unwrap_or_default();
@@ -487,7 +555,10 @@ async fn probing_picks_v1_with_basic_auth() {
         .find(|r| r.url.path() == "/api/v1/dags/dag_a/dagRuns")
         .expect("trigger sent");
     let body: Value = serde_json::from_slice(&trigger.body).unwrap();
-    assert!(body.get("logical_date").is_none(), "v1 rejects a null logical_date: {body}");
+    assert!(
+        body.get("logical_date").is_none(),
+        "v1 rejects a null logical_date: {body}"
+    );
     server.verify().await;
 }
 
@@ -500,7 +571,11 @@ async fn probing_something_that_is_not_airflow() {
         .await;
     let err = client(&server.uri()).version().await.unwrap_err();
     assert!(matches!(err, Error::NotAirflow { .. }), "{err:?}");
-    assert!(err.to_string().contains("does not look like the Airflow API"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("does not look like the Airflow API"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -543,13 +618,25 @@ async fn run_ids_are_path_encoded() {
         .mount(&server)
         .await;
     let chunk = client(&server.uri())
-        .logs("dag_a", "manual__2026-11-27T07:20:46.495261+00:00", "load", 1, None)
+        .logs(
+            "dag_a",
+            "manual__2026-11-27T07:20:46.495261+00:00",
+            "load",
+            1,
+            None,
+        )
         .await
         .expect("logs");
-    assert_eq!(chunk.lines[0].text, "07:20:51 INFO task.stdout: hi ^[]0;title^G");
+    assert_eq!(
+        chunk.lines[0].text,
+        "07:20:51 INFO task.stdout: hi ^[]0;title^G"
+    );
     assert_eq!(chunk.continuation_token.as_deref(), Some("abc"));
     let requests = server.received_requests().await.unwrap_or_default();
-    let log_req = requests.iter().find(|r| r.url.path().contains("/logs/")).unwrap();
+    let log_req = requests
+        .iter()
+        .find(|r| r.url.path().contains("/logs/"))
+        .unwrap();
     assert_eq!(
         log_req.headers.get("accept").and_then(|v| v.to_str().ok()),
         Some("application/json")

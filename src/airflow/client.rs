@@ -168,11 +168,16 @@ impl Client {
 
     /// Forgets the probed API version and token, so the next call probes again. Call it
     /// when Airflow comes back after being unreachable: it may have been upgraded.
-    pub async fn forget_api(&self) {
+    ///
+    /// Never waits: if a token request is under way, that token is kept (a stale one is
+    /// replaced on its first 401 anyway).
+    pub fn forget_api(&self) {
         if let Ok(mut v) = self.inner.version.write() {
             *v = None;
         }
-        *self.inner.token.lock().await = None;
+        if let Ok(mut token) = self.inner.token.try_lock() {
+            *token = None;
+        }
     }
 
     // -----------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ const QUIET_KEYS: &[&str] = &[
     "exc_info",
     "exception",
     "chan",
+    // `Pushing xcom ti=RuntimeTaskInstance(…)`: Airflow's internal repr, a kilobyte long.
+    "ti",
 ];
 
 /// Longest value shown for an extra field; `ti=RuntimeTaskInstance(…)` reprs run to a

@@ -7,6 +7,8 @@
 mod client;
 mod config;
 mod error;
+#[cfg(test)]
+mod fixture_tests;
 pub mod logs;
 pub mod poller;
 pub mod text;

@@ -456,7 +456,10 @@ impl Poller {
                             self.mark_all_stale();
                         }
                         self.online = true;
-                        self.failures = 0;
+                        // With refused credentials the backoff keeps growing.
+                        if self.auth_failed.is_none() {
+                            self.failures = 0;
+                        }
                         self.last_version = Some(version.clone());
                         let connection = match &self.auth_failed {
                             Some(reason) => Connection::AuthFailed {
@@ -489,9 +492,13 @@ impl Poller {
                 match result {
                     Ok(errors) => {
                         if self.sent_import_errors.as_ref() != Some(&errors) {
-                            // A file broke or was fixed: its DAGs appear or vanish.
-                            if self.sent_import_errors.is_some() {
-                                self.dags_due = None;
+                            // A file broke or was fixed: its DAGs appear or vanish. (A
+                            // broken file re-parsed every 30 s only bumps the timestamp:
+                            // no reason to re-list DAGs for that.)
+                            if let Some(sent) = &self.sent_import_errors {
+                                if failing_files(sent) != failing_files(&errors) {
+                                    self.dags_due = None;
+                                }
                             }
                             self.sent_import_errors = Some(errors.clone());
                             events.push(PollEvent::ImportErrors { at, errors });
@@ -566,7 +573,7 @@ impl Poller {
             Some(e) if e.is_offline() => {
                 if self.online {
                     // Forget the probed API: the Airflow that comes back may be another.
-                    self.client.forget_api().await;
+                    self.client.forget_api();
                 }
                 self.online = false;
                 self.failures = self.failures.saturating_add(1);
@@ -735,6 +742,21 @@ impl Poller {
             }
         }
     }
+}
+
+fn failing_files(errors: &[ImportError]) -> Vec<(&str, Option<&str>, &str)> {
+    let mut files: Vec<_> = errors
+        .iter()
+        .map(|e| {
+            (
+                e.filename.as_str(),
+                e.bundle_name.as_deref(),
+                e.stack_trace.as_str(),
+            )
+        })
+        .collect();
+    files.sort_unstable();
+    files
 }
 
 type JobFuture = std::pin::Pin<Box<dyn std::future::Future<Output = JobOutput> + Send>>;

@@ -85,3 +85,46 @@ mod tests {
         assert_eq!(sanitize_multiline("x\n\x1b"), "x\n^[");
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Strings rich in the characters that matter: C0, DEL, C1, bidi controls.
+    fn nasty() -> impl Strategy<Value = String> {
+        let ch = prop_oneof![
+            any::<char>(),
+            (0u32..0x20).prop_filter_map("char", char::from_u32),
+            (0x7fu32..0xa0).prop_filter_map("char", char::from_u32),
+            (0x2000u32..0x2070).prop_filter_map("char", char::from_u32),
+        ];
+        prop::collection::vec(ch, 0..80).prop_map(|v| v.into_iter().collect())
+    }
+
+    fn is_forbidden(c: char) -> bool {
+        (c.is_control() && c != '\t') || ('\u{80}'..='\u{9f}').contains(&c)
+    }
+
+    proptest! {
+        #[test]
+        fn never_emits_control_characters(s in nasty()) {
+            let out = sanitize_for_terminal(&s);
+            prop_assert!(!out.chars().any(is_forbidden), "{out:?}");
+            prop_assert!(!out.contains(char::from(0x1b_u8)), "ESC in output");
+        }
+
+        #[test]
+        fn arbitrary_strings_too(s in any::<String>()) {
+            prop_assert!(!sanitize_for_terminal(&s).chars().any(is_forbidden));
+            for line in sanitize_lines(&s) {
+                prop_assert!(!line.chars().any(is_forbidden));
+            }
+        }
+
+        #[test]
+        fn printable_text_is_unchanged(s in "[a-zA-Z0-9 .,:;!?()\\[\\]{}é✓\t-]{0,60}") {
+            prop_assert_eq!(sanitize_for_terminal(&s), s);
+        }
+    }
+}

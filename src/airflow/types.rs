@@ -1,4 +1,9 @@
-//! The Airflow objects flowdeck uses, one set of types for both APIs. The wire structs
+//! The Airflow objects flowdeck uses, one set of types for both APIs. Free-text fields
+//! (paths, tags, descriptions, tracebacks, notes, operator names) are sanitised for the
+//! terminal here; identifiers are kept exactly as Airflow sent them, because they are
+//! sent back in URLs (Airflow restricts DAG and task ids to `[\w.-]`; run ids are best
+//! passed through [`super::sanitize_for_terminal`] when shown). `conf` and XCom values
+//! stay JSON and must be sanitised by whoever prints them. The wire structs
 //! below them accept what Airflow 3 (`/api/v2`) and Airflow 2 (`/api/v1`) send — every
 //! field optional, unknown fields ignored — so a new Airflow release adding or dropping a
 //! field does not break parsing; the `From` impls fill in the differences.
@@ -467,24 +472,27 @@ impl From<WireDag> for Dag {
                 .unwrap_or(false),
             has_import_errors: w.has_import_errors.unwrap_or(false),
             last_parsed_time: w.last_parsed_time,
-            fileloc: w.fileloc,
-            relative_fileloc: w.relative_fileloc,
-            bundle_name: w.bundle_name,
+            fileloc: sanitize_for_terminal(&w.fileloc),
+            relative_fileloc: w.relative_fileloc.as_deref().map(sanitize_for_terminal),
+            bundle_name: w.bundle_name.as_deref().map(sanitize_for_terminal),
             file_token: w.file_token,
             // v1: [{"name"}], v2: [{"name", "dag_id"}]; plain strings accepted too.
             tags: w
                 .tags
                 .into_iter()
                 .filter_map(|t| match t {
-                    Value::String(s) => Some(s),
+                    Value::String(s) => Some(sanitize_for_terminal(&s)),
                     Value::Object(mut m) => match m.remove("name") {
-                        Some(Value::String(s)) => Some(s),
+                        Some(Value::String(s)) => Some(sanitize_for_terminal(&s)),
                         _ => None,
                     },
                     _ => None,
                 })
                 .collect(),
-            timetable_description: w.timetable_description,
+            timetable_description: w
+                .timetable_description
+                .as_deref()
+                .map(sanitize_for_terminal),
         }
     }
 }
@@ -516,8 +524,8 @@ impl From<WireImportError> for ImportError {
         ImportError {
             id: w.import_error_id,
             timestamp: w.timestamp,
-            filename: w.filename,
-            bundle_name: w.bundle_name,
+            filename: sanitize_for_terminal(&w.filename),
+            bundle_name: w.bundle_name.as_deref().map(sanitize_for_terminal),
             stack_trace: sanitize_multiline(&w.stack_trace),
         }
     }
@@ -562,7 +570,7 @@ impl From<WireDagRun> for DagRun {
         DagRun {
             dag_id: w.dag_id,
             run_id: w.dag_run_id,
-            run_type: w.run_type,
+            run_type: sanitize_for_terminal(&w.run_type),
             state: w.state.map_or(DagRunState::Queued, DagRunState::from),
             logical_date: w.logical_date.or(w.execution_date),
             queued_at: w.queued_at,
@@ -621,7 +629,7 @@ impl From<WireTaskInstance> for TaskInstance {
             start_date: w.start_date,
             end_date: w.end_date,
             duration: w.duration,
-            operator: w.operator,
+            operator: w.operator.as_deref().map(sanitize_for_terminal),
         }
     }
 }
@@ -656,7 +664,11 @@ impl From<WireTask> for TaskInfo {
         TaskInfo {
             task_id: w.task_id,
             downstream_task_ids: w.downstream_task_ids,
-            operator: w.operator_name.or(class_name),
+            operator: w
+                .operator_name
+                .or(class_name)
+                .as_deref()
+                .map(sanitize_for_terminal),
         }
     }
 }

@@ -1,0 +1,305 @@
+//! What one poll costs in HTTP requests with 1, 100 and 1,000 flows, against a fake
+//! Airflow 3 that serves that many DAGs with Airflow's paging (limit capped at 100).
+//! This is the figure the README quotes; run with `--nocapture` to see the table.
+
+use flowdeck::airflow::{AirflowConfig, Client, PollEvent, Poller, RunKey, Watch};
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+fn dag_id(i: usize) -> String {
+    format!("dag_flow{i:05}")
+}
+
+/// `GET /api/v2/dags` with `limit`/`offset`, like Airflow: at most 100 per page.
+struct DagPages {
+    count: usize,
+}
+
+impl Respond for DagPages {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let param = |name: &str| {
+            request
+                .url
+                .query_pairs()
+                .find(|(k, _)| k == name)
+                .and_then(|(_, v)| v.parse::<usize>().ok())
+        };
+        let limit = param("limit").unwrap_or(50).min(100);
+        let offset = param("offset").unwrap_or(0);
+        let dags: Vec<Value> = (offset..(offset + limit).min(self.count))
+            .map(|i| {
+                json!({
+                    "dag_id": dag_id(i), "is_paused": false, "is_stale": false,
+                    "has_import_errors": false, "last_parsed_time": "2026-11-27T07:20:41Z",
+                    "fileloc": format!("/dags/{}.py", dag_id(i)), "file_token": "t",
+                    "bundle_name": "dags-folder", "tags": [{"name": "flowdeck"}]
+                })
+            })
+            .collect();
+        ResponseTemplate::new(200).set_body_json(json!({"dags": dags, "total_entries": self.count}))
+    }
+}
+
+async fn fake_airflow(flows: usize) -> MockServer {
+    let server = MockServer::start().await;
+    let get = |p: &'static str, body: Value| {
+        Mock::given(method("GET"))
+            .and(path(p))
+            .respond_with(ResponseTemplate::new(200).set_body_json(body))
+    };
+    get("/api/v2/version", json!({"version": "3.3.2"}))
+        .mount(&server)
+        .await;
+    get(
+        "/api/v2/monitor/health",
+        json!({"metadatabase": {"status": "healthy"}, "scheduler": {"status": "healthy"}}),
+    )
+    .mount(&server)
+    .await;
+    get(
+        "/api/v2/importErrors",
+        json!({"import_errors": [], "total_entries": 0}),
+    )
+    .mount(&server)
+    .await;
+    Mock::given(method("POST"))
+        .and(path("/auth/token"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(json!({"access_token": "t"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/dags"))
+        .respond_with(DagPages { count: flows })
+        .mount(&server)
+        .await;
+    let run = json!({"dag_id": dag_id(0), "dag_run_id": "manual__1", "state": "running",
+                     "run_type": "manual", "run_after": "2026-11-27T07:20:46Z"});
+    Mock::given(method("POST"))
+        .and(path("/api/v2/dags/~/dagRuns/list"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"dag_runs": [run], "total_entries": 1})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/dags/~/dagRuns"))
+        // A quiet Airflow: nothing changed since the last poll.
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"dag_runs": [], "total_entries": 0})),
+        )
+        .mount(&server)
+        .await;
+    let ti = json!({"dag_id": dag_id(0), "dag_run_id": "manual__1", "task_id": "extract",
+                    "map_index": -1, "state": "running", "try_number": 1});
+    Mock::given(method("POST"))
+        .and(path("/api/v2/dags/~/dagRuns/~/taskInstances/list"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"task_instances": [ti], "total_entries": 1})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/dags/~/dagRuns/~/taskInstances"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"task_instances": [], "total_entries": 0})),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+struct Cost {
+    cold: u64,
+    steady: u64,
+    with_listing: u64,
+}
+
+async fn measure(flows: usize) -> Cost {
+    let server = fake_airflow(flows).await;
+    let client = Client::new(AirflowConfig::new(server.uri(), "admin", "admin")).unwrap();
+    // The worst case: every flow is watched (e.g. a flow list showing last-run states),
+    // plus one run whose tasks are on screen.
+    let watch = Watch {
+        flows: (0..flows).map(dag_id).collect(),
+        runs: vec![RunKey::new(dag_id(0), "manual__1")],
+        ..Watch::default()
+    };
+    let mut poller = Poller::new(client.clone(), watch);
+
+    let count = || client.request_count();
+    let before = count();
+    let events = poller.poll_once().await;
+    let cold = count() - before;
+    let listed = events
+        .iter()
+        .find_map(|e| match e {
+            PollEvent::Dags { dags, .. } => Some(dags.len()),
+            _ => None,
+        })
+        .expect("DAGs listed on the first poll");
+    assert_eq!(listed, flows);
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, PollEvent::Runs { runs, .. } if runs.len() == flows)));
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, PollEvent::TaskInstances { tasks, .. } if tasks.len() == 1)));
+
+    let before = count();
+    let quiet = poller.poll_once().await;
+    let steady = count() - before;
+    // Nothing changed: only the health heartbeat is reported.
+    assert!(
+        quiet.iter().all(|e| matches!(e, PollEvent::Health { .. })),
+        "{quiet:?}"
+    );
+
+    // The poll on which the periodic full DAG listing falls due.
+    poller.mark_all_stale();
+    let before = count();
+    poller.poll_once().await;
+    let with_listing = count() - before;
+
+    Cost {
+        cold,
+        steady,
+        with_listing,
+    }
+}
+
+#[tokio::test]
+async fn requests_per_poll_do_not_grow_with_flows() {
+    let mut rows = Vec::new();
+    for flows in [1usize, 100, 1_000] {
+        let cost = measure(flows).await;
+        // 2 s polls, full DAG listing every 30 s: 1 poll in 15 pays for the listing.
+        let amortised = (14.0 * cost.steady as f64 + cost.with_listing as f64) / 15.0;
+        rows.push((flows, cost.cold, cost.steady, cost.with_listing, amortised));
+    }
+    println!("flows | first poll | quiet poll | poll with DAG listing | average (2 s polls, listing every 30 s)");
+    for (flows, cold, steady, listing, avg) in &rows {
+        println!("{flows:>5} | {cold:>10} | {steady:>10} | {listing:>21} | {avg:.2}");
+    }
+    // A quiet poll costs the same whatever the number of flows.
+    assert!(
+        rows.iter().all(|r| r.2 == rows[0].2),
+        "{:?}",
+        rows.iter().map(|r| r.2).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        rows[0].2, 4,
+        "health + import errors + run changes + task-instance changes"
+    );
+    // Only the DAG listing grows: one page per 100 DAGs.
+    for (flows, _, steady, listing, _) in &rows {
+        let pages = flows.div_ceil(100) as u64;
+        assert_eq!(*listing, steady + pages, "flows={flows}");
+    }
+}
+
+#[tokio::test]
+async fn a_slow_request_is_not_issued_twice() {
+    use std::time::Duration;
+    let server = fake_airflow(1).await;
+    // Import errors hang for a while; polls keep coming every 50 ms.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/importErrors"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"import_errors": [], "total_entries": 0}))
+                .set_delay(Duration::from_millis(1_500)),
+        )
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let mut config = AirflowConfig::new(server.uri(), "admin", "admin");
+    config.timeout = Duration::from_secs(5);
+    let client = Client::new(config).unwrap();
+    let watch = Watch {
+        interval: Duration::from_millis(50),
+        ..Watch::default()
+    };
+    let (handle, mut rx) = flowdeck::airflow::poller::spawn(client, watch);
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(1_000);
+    let mut health = 0;
+    while let Ok(Some(event)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        if matches!(event, PollEvent::Health { .. }) {
+            health += 1;
+        }
+    }
+    // Health kept flowing while import errors hung...
+    assert!(health >= 5, "only {health} health events");
+    // ...and the hung request was sent once, not once per poll.
+    let requests = server.received_requests().await.unwrap_or_default();
+    let import_requests = requests
+        .iter()
+        .filter(|r| r.url.path() == "/api/v2/importErrors")
+        .count();
+    assert_eq!(import_requests, 1);
+    drop(handle);
+}
+
+/// Import errors that change file set trigger a DAG listing on the next poll; the same
+/// broken file re-parsed (only its timestamp moves) does not.
+#[tokio::test]
+async fn a_new_import_error_relists_dags_at_once() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Errors(AtomicUsize);
+    impl Respond for Errors {
+        fn respond(&self, _: &Request) -> ResponseTemplate {
+            let n = self.0.fetch_add(1, Ordering::Relaxed);
+            let err = |file: &str, ts: &str| {
+                json!({"import_error_id": 1, "timestamp": ts, "filename": file,
+                       "bundle_name": "dags-folder", "stack_trace": "Traceback…"})
+            };
+            let errors = match n {
+                0 => json!([]),
+                1 | 2 => json!([err("dag_a.py", "2026-11-27T07:00:00Z")]),
+                _ => json!([err("dag_a.py", "2026-11-27T07:00:30Z")]),
+            };
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"import_errors": errors, "total_entries": 1}))
+        }
+    }
+    let server = fake_airflow(1).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/importErrors"))
+        .respond_with(Errors(AtomicUsize::new(0)))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let client = Client::new(AirflowConfig::new(server.uri(), "admin", "admin")).unwrap();
+    let mut poller = Poller::new(client, Watch::default());
+    let dag_listings = || async {
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.url.path() == "/api/v2/dags")
+            .count()
+    };
+    poller.poll_once().await; // baseline, no errors
+    assert_eq!(dag_listings().await, 1);
+    let events = poller.poll_once().await; // dag_a.py breaks
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, PollEvent::ImportErrors { errors, .. } if errors.len() == 1)));
+    poller.poll_once().await; // listing due now
+    assert_eq!(dag_listings().await, 2);
+    let events = poller.poll_once().await; // same file re-parsed: new timestamp only
+    assert!(events
+        .iter()
+        .any(|e| matches!(e, PollEvent::ImportErrors { .. })));
+    poller.poll_once().await;
+    assert_eq!(
+        dag_listings().await,
+        2,
+        "a re-parse of the same broken file does not re-list"
+    );
+}
