@@ -7,6 +7,10 @@
 #   scripts/dev-airflow.sh status    running / not running, and component health
 #   scripts/dev-airflow.sh env       `export ...` lines for: eval "$(scripts/dev-airflow.sh env)"
 #
+# status exits 0 when running and healthy, 1 when running but not healthy, 3 when stopped.
+# Files: $FLOWDECK_AIRFLOW_DIR/{venv,home,dags,install.log}; home/standalone.log is the
+# server's output, home/standalone.pgid its process group.
+#
 # Environment (all optional):
 #   FLOWDECK_AIRFLOW_DIR       state directory               (default <repo>/.airflow)
 #   FLOWDECK_DAGS_FOLDER       DAGs folder Airflow parses    (default $FLOWDECK_AIRFLOW_DIR/dags)
@@ -48,7 +52,7 @@ log() { printf '%s\n' "dev-airflow: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 usage() {
-  sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -115,6 +119,9 @@ running_pgid() {
   pgid="$(tr -dc '0-9' <"$PIDFILE")"
   [[ -n "$pgid" ]] || return 1
   kill -0 -- "-${pgid}" 2>/dev/null || return 1
+  # Guard against a recycled id: some member of the group must be an Airflow process.
+  ps -e -o pgid=,args= 2>/dev/null \
+    | awk -v g="$pgid" '$1 == g && /airflow/ { found = 1 } END { exit !found }' || return 1
   printf '%s' "$pgid"
 }
 
