@@ -28,7 +28,11 @@ impl Cli {
 
     fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -54,18 +58,31 @@ const ETL: &str = "def extract(day, limit=100):\n    return {'rows': [], 'total'
 #[test]
 fn registration_errors_are_one_line_and_actionable() {
     let cli = Cli::new();
-    assert!(cli.fails(&["function", "add", "/nope/etl.py", "--function", "x"]).contains("no such file"));
+    assert!(cli
+        .fails(&["function", "add", "/nope/etl.py", "--function", "x"])
+        .contains("no such file"));
     let bad_utf8 = cli.file("latin.py", b"def f():\n    return '\xe9'\n");
-    assert!(cli.fails(&["function", "add", &bad_utf8, "--function", "f"]).contains("not UTF-8"));
+    assert!(cli
+        .fails(&["function", "add", &bad_utf8, "--function", "f"])
+        .contains("not UTF-8"));
     let broken = cli.file("broken.py", b"def f(:\n    pass\n");
-    assert!(cli.fails(&["function", "add", &broken, "--function", "f"]).contains("line 1"));
+    assert!(cli
+        .fails(&["function", "add", &broken, "--function", "f"])
+        .contains("line 1"));
     let etl = cli.file("etl.py", ETL.as_bytes());
     let err = cli.fails(&["function", "add", &etl, "--function", "transform"]);
-    assert!(err.contains("defines no top-level function `transform`; it defines: extract, load"), "{err}");
+    assert!(
+        err.contains("defines no top-level function `transform`; it defines: extract, load"),
+        "{err}"
+    );
     let dashed = cli.file("my-etl.py", ETL.as_bytes());
-    assert!(cli.fails(&["function", "add", &dashed, "--function", "load"]).contains("cannot be imported"));
+    assert!(cli
+        .fails(&["function", "add", &dashed, "--function", "load"])
+        .contains("cannot be imported"));
     let shadow = cli.file("json.py", ETL.as_bytes());
-    assert!(cli.fails(&["function", "add", &shadow, "--function", "load"]).contains("cannot be imported"));
+    assert!(cli
+        .fails(&["function", "add", &shadow, "--function", "load"])
+        .contains("cannot be imported"));
 }
 
 #[test]
@@ -77,12 +94,20 @@ fn two_files_with_the_same_name_never_overwrite_each_other() {
     cli.ok(&["function", "add", &b, "--function", "other"]);
     let lib = cli.dir.path().join("dags/flowdeck_functions");
     assert_eq!(std::fs::read_to_string(lib.join("etl.py")).unwrap(), ETL);
-    assert_eq!(std::fs::read_to_string(lib.join("etl_2.py")).unwrap(), "def other(x):\n    return x\n");
-    let listed: serde_json::Value = serde_json::from_str(&cli.ok(&["function", "list", "--json"])).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(lib.join("etl_2.py")).unwrap(),
+        "def other(x):\n    return x\n"
+    );
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["function", "list", "--json"])).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2);
     // The package is importable and Airflow's DAG discovery skips it.
     assert!(lib.join("__init__.py").exists());
-    assert!(std::fs::read_to_string(cli.dir.path().join("dags/.airflowignore")).unwrap().contains("flowdeck_functions"));
+    assert!(
+        std::fs::read_to_string(cli.dir.path().join("dags/.airflowignore"))
+            .unwrap()
+            .contains("flowdeck_functions")
+    );
 }
 
 #[test]
@@ -93,8 +118,8 @@ fn awkward_names_import_and_export_exactly() {
     let name = "Q3 \"sales\" — 'ünïcode' 한국어\nsecond line \"\"\" \\ {{ ds }} {% x %}";
     let doc = format!(
         "[flow]\nname = {}\ndescription = {}\n[[tasks]]\nid = \"load\"\nfunction = \"load\"\n[tasks.inputs]\nrows = [1, 2]\n",
-        flowdeck::model::literal::python_str(name),
-        flowdeck::model::literal::python_str(name)
+        toml::Value::String(name.into()),
+        toml::Value::String(name.into())
     );
     let path = cli.file("flow.toml", doc.as_bytes());
     let out = cli.ok(&["flow", "import", &path]);
@@ -102,15 +127,21 @@ fn awkward_names_import_and_export_exactly() {
     // Output shows the name on one line, control characters escaped.
     assert!(out.contains("\\n"), "{out}");
     let id = flowdeck::model::ids::flow_id_for(name);
-    let shown: serde_json::Value = serde_json::from_str(&cli.ok(&["flow", "show", &id, "--json"])).unwrap();
+    let shown: serde_json::Value =
+        serde_json::from_str(&cli.ok(&["flow", "show", &id, "--json"])).unwrap();
     assert_eq!(shown["flow"]["name"], name);
     assert_eq!(shown["flow"]["description"], name);
     let exported = cli.ok(&["flow", "export", &id]);
     let again = cli.file("again.toml", exported.as_bytes());
-    assert!(cli.ok(&["flow", "import", &again]).starts_with("unchanged flow"));
+    assert!(cli
+        .ok(&["flow", "import", &again])
+        .starts_with("unchanged flow"));
     // The DAG file keeps the name inside string literals only.
     let source = cli.ok(&["flow", "render", &id]);
-    assert!(source.contains(r#"dag_display_name="Q3 \"sales\""#), "{source}");
+    assert!(
+        source.contains(r#"dag_display_name="Q3 \"sales\""#),
+        "{source}"
+    );
 }
 
 #[test]
@@ -119,7 +150,10 @@ fn a_second_process_is_told_who_holds_the_database() {
     let _held = flowdeck::store::Store::open(&cli.dir.path().join("db.redb")).unwrap();
     let err = cli.fails(&["flow", "list"]);
     assert!(err.contains("already in use by another flowdeck"), "{err}");
-    assert!(err.contains(&format!("pid {}", std::process::id())), "{err}");
+    assert!(
+        err.contains(&format!("pid {}", std::process::id())),
+        "{err}"
+    );
 }
 
 #[test]
@@ -135,8 +169,14 @@ fn airflow_commands_say_when_airflow_is_unreachable() {
     let out = cli.run(&["flow", "deploy", "offline", "--wait", "--timeout", "5"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success());
-    assert!(text.contains("will be confirmed when Airflow is back"), "{text}");
-    let dag = cli.dir.path().join("dags").join(format!("{}.py", flowdeck::model::ids::flow_id_for("offline")));
+    assert!(
+        text.contains("will be confirmed when Airflow is back"),
+        "{text}"
+    );
+    let dag = cli.dir.path().join("dags").join(format!(
+        "{}.py",
+        flowdeck::model::ids::flow_id_for("offline")
+    ));
     assert!(Path::new(&dag).exists());
     cli.ok(&["flow", "rm", "offline"]);
     assert!(!dag.exists());

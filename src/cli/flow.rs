@@ -149,9 +149,9 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
         }
         FlowCommand::Rm { name } => {
             let spec = store.find_flow(&name)?;
-            store.delete_flow(&spec.flow.id)?;
+            core.deployer.remove(&spec.flow.id)?;
             println!(
-                "removed flow `{}` ({})",
+                "removed flow `{}` ({}) and its DAG file",
                 crate::model::text::one_line(&spec.flow.name),
                 spec.flow.id
             );
@@ -173,6 +173,23 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
         FlowCommand::Render { name } => {
             let spec = store.find_flow(&name)?;
             print!("{}", core.deployer.render(&spec)?.source);
+        }
+        FlowCommand::Reconcile { repair } => {
+            let report = core.deployer.reconcile()?;
+            for line in report.lines() {
+                println!("{line}");
+            }
+            if report.is_clean() {
+                println!("the dags folder matches every saved flow");
+                return Ok(0);
+            }
+            if !repair {
+                println!("run `flowdeck flow reconcile --repair` to fix this");
+                return Ok(1);
+            }
+            for line in core.deployer.repair(&report)? {
+                println!("{line}");
+            }
         }
         FlowCommand::Deploy {
             name,

@@ -2,7 +2,7 @@
 //! Pure, so every rule is unit-tested without a server.
 
 use crate::airflow::{Dag, ImportError, TaskInfo};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 
 /// What the render should look like once Airflow serves it.
@@ -28,10 +28,6 @@ pub enum Verdict {
     Waiting(String),
 }
 
-/// Airflow and flowdeck usually share a clock (same host); allow a little skew for
-/// timestamps Airflow writes with its own clock.
-const CLOCK_SKEW: i64 = 1;
-
 /// True when an import error is about `file_name` (relative in Airflow 3, absolute in 2).
 pub fn error_is_for(error: &ImportError, file_name: &str) -> bool {
     error.filename == file_name || error.filename.ends_with(&format!("/{file_name}"))
@@ -43,10 +39,11 @@ pub fn judge(
     served: Option<&[TaskInfo]>,
     errors: &[ImportError],
 ) -> Verdict {
-    let since = expected.written_at - Duration::seconds(CLOCK_SKEW);
     if let Some(e) = errors.iter().find(|e| error_is_for(e, &expected.file_name)) {
-        // An error older than the write is about a previous render: still waiting.
-        if e.timestamp.is_none_or(|t| t >= since) {
+        // An error from before the write is about a previous render: still waiting. No
+        // tolerance here: a previous render's error from just before the write must not
+        // pass for this one's (Airflow's clock is the host's when it runs beside us).
+        if e.timestamp.is_none_or(|t| t > expected.written_at) {
             return Verdict::ImportError {
                 stack_trace: e.stack_trace.clone(),
             };
@@ -83,6 +80,7 @@ pub fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Duration;
 
     fn expected() -> Expected {
         Expected {

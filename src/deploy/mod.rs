@@ -88,9 +88,10 @@ impl Deployer {
         std::fs::create_dir_all(&self.dags_folder)
             .map_err(|e| render::Error::io("create", self.dags_folder.clone(), e))?;
         render::ensure_library_package(&self.dags_folder, &self.library_package)?;
+        // Taken before the write, so no parse of the new file can look older than it.
+        let now = Utc::now();
         let outcome = render::write_if_changed(&self.dags_folder, &rendered)?;
         let previous = self.store.deploy(flow_id)?;
-        let now = Utc::now();
         let same_file = previous
             .as_ref()
             .is_some_and(|p| p.rendered_hash.as_deref() == Some(rendered.content_hash.as_str()));
@@ -128,10 +129,16 @@ impl Deployer {
 
     /// Compares the dags folder with every saved flow (changes nothing).
     pub fn reconcile(&self) -> Result<render::ReconcileReport, Error> {
-        std::fs::create_dir_all(&self.dags_folder).map_err(|e| render::Error::io("create", self.dags_folder.clone(), e))?;
+        std::fs::create_dir_all(&self.dags_folder)
+            .map_err(|e| render::Error::io("create", self.dags_folder.clone(), e))?;
         let flows = self.store.flow_specs()?;
         let functions = self.store.functions()?;
-        Ok(render::reconcile(&self.dags_folder, &flows, &functions, &self.renderer)?)
+        Ok(render::reconcile(
+            &self.dags_folder,
+            &flows,
+            &functions,
+            &self.renderer,
+        )?)
     }
 
     /// Fixes what `reconcile` found: missing and stale files are written through the
@@ -141,7 +148,10 @@ impl Deployer {
         let mut lines = Vec::new();
         for rendered in report.missing.iter().chain(&report.stale) {
             let written = self.write(&rendered.flow_id)?;
-            lines.push(format!("wrote {}", self.dags_folder.join(&written.rendered.file_name).display()));
+            lines.push(format!(
+                "wrote {}",
+                self.dags_folder.join(&written.rendered.file_name).display()
+            ));
         }
         let rest = render::ReconcileReport {
             orphaned: report.orphaned.clone(),
@@ -149,8 +159,18 @@ impl Deployer {
             ..render::ReconcileReport::default()
         };
         let outcome = render::repair(&self.dags_folder, &rest);
-        lines.extend(outcome.removed.iter().map(|p| format!("removed {}", p.display())));
-        lines.extend(outcome.failed.iter().map(|(p, e)| format!("could not fix {}: {e}", p.display())));
+        lines.extend(
+            outcome
+                .removed
+                .iter()
+                .map(|p| format!("removed {}", p.display())),
+        );
+        lines.extend(
+            outcome
+                .failed
+                .iter()
+                .map(|(p, e)| format!("could not fix {}: {e}", p.display())),
+        );
         Ok(lines)
     }
 
@@ -164,7 +184,13 @@ impl Deployer {
             .into_iter()
             .filter(|f| match deploys.get(&f.id) {
                 None => false,
-                Some(d) => d.version != f.version || matches!(d.state, DeployState::Saved | DeployState::Rendered | DeployState::Parsing),
+                Some(d) => {
+                    d.version != f.version
+                        || matches!(
+                            d.state,
+                            DeployState::Saved | DeployState::Rendered | DeployState::Parsing
+                        )
+                }
             })
             .map(|f| f.id)
             .collect())
@@ -329,6 +355,9 @@ impl Deployer {
                 *self.nudge_token.lock().unwrap_or_else(|p| p.into_inner()) = None;
                 Ok(None)
             }
+            // A parse of that file is already queued (another deploy asked first): the
+            // rescan we wanted will happen anyway.
+            Err(airflow::Error::Rejected { status: 409, .. }) => Ok(None),
             Err(airflow::Error::Unsupported { .. }) => Ok(Some(
                 "this Airflow cannot be asked to re-parse; waiting for its next scan of the dags folder (dag_dir_list_interval, 5 min by default)".into(),
             )),

@@ -52,7 +52,7 @@ pub(super) fn migrate(db: &Database, path: &Path) -> Result<()> {
 
 fn is_empty(tx: &WriteTransaction) -> Result<bool> {
     let flows = tx.open_table(FLOWS).ctx("opening flows")?;
-    Ok(flows.is_empty().ctx("reading flows")?)
+    flows.is_empty().ctx("reading flows")
 }
 
 /// Opening each table once creates it, so readers never meet a missing table.
