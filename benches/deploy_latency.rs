@@ -14,7 +14,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() -> anyhow::Result<()> {
-    if std::env::var("FLOWDECK_AIRFLOW_URL").is_err() || std::env::var("FLOWDECK_DAGS_FOLDER").is_err() {
+    if std::env::var("FLOWDECK_AIRFLOW_URL").is_err()
+        || std::env::var("FLOWDECK_DAGS_FOLDER").is_err()
+    {
         eprintln!("deploy_latency: set FLOWDECK_AIRFLOW_URL and FLOWDECK_DAGS_FOLDER (eval \"$(scripts/dev-airflow.sh env)\")");
         return Ok(());
     }
@@ -35,7 +37,12 @@ fn main() -> anyhow::Result<()> {
         &core.store,
         &core.python,
         &core.settings.library_folder(),
-        &flowdeck::library::Registration { file: &udf, function: "step", name: None, description: None },
+        &flowdeck::library::Registration {
+            file: &udf,
+            function: "step",
+            name: None,
+            description: None,
+        },
     )?;
     let rt = tokio::runtime::Runtime::new()?;
     let tag = std::process::id();
@@ -48,8 +55,16 @@ fn main() -> anyhow::Result<()> {
     for i in 0..5 {
         let start = Instant::now();
         let saved = flowdeck::ops::import_flow(&core.store, &core.python, &doc(i, 0))?;
-        let record = rt.block_on(core.deployer.deploy(&saved.spec.flow.id, Duration::from_secs(600), |_| {}))?;
-        anyhow::ensure!(record.state == DeployState::Ready, "not ready: {}", record.message);
+        let record = rt.block_on(core.deployer.deploy(
+            &saved.spec.flow.id,
+            Duration::from_secs(600),
+            |_| {},
+        ))?;
+        anyhow::ensure!(
+            record.state == DeployState::Ready,
+            "not ready: {}",
+            record.message
+        );
         new_flow.push(start.elapsed().as_secs_f64());
         ids.push(saved.spec.flow.id);
     }
@@ -57,13 +72,28 @@ fn main() -> anyhow::Result<()> {
         let start = Instant::now();
         flowdeck::ops::import_flow(&core.store, &core.python, &doc(i, 3))?;
         let record = rt.block_on(core.deployer.deploy(id, Duration::from_secs(600), |_| {}))?;
-        anyhow::ensure!(record.state == DeployState::Ready, "not ready: {}", record.message);
+        anyhow::ensure!(
+            record.state == DeployState::Ready,
+            "not ready: {}",
+            record.message
+        );
         edit.push(start.elapsed().as_secs_f64());
     }
     for id in &ids {
         core.deployer.remove(id)?;
     }
-    println!("save-to-ready, new flow: median {:.2} s of {:?}", median(new_flow.clone()), new_flow.iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>());
-    println!("save-to-ready, edit:     median {:.2} s of {:?}", median(edit.clone()), edit.iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>());
+    println!(
+        "save-to-ready, new flow: median {:.2} s of {:?}",
+        median(new_flow.clone()),
+        new_flow
+            .iter()
+            .map(|s| format!("{s:.2}"))
+            .collect::<Vec<_>>()
+    );
+    println!(
+        "save-to-ready, edit:     median {:.2} s of {:?}",
+        median(edit.clone()),
+        edit.iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>()
+    );
     Ok(())
 }
