@@ -296,7 +296,7 @@ pub fn parse_options(text: &str, mode: Option<Mode>) -> Result<ParsedOptions, Ve
         let Some(spec) = spec_for(key) else {
             let hint = nearest(key, OPTION_SPECS.iter().map(|s| s.key))
                 .map(|n| format!("; did you mean `{n}`?"))
-                .unwrap_or_else(|| "; press ? in the editor for the list of options".into());
+                .unwrap_or_else(|| "; press F1 in the editor for the list of options".into());
             problems.push(OptionProblem {
                 line,
                 message: format!("unknown option `{shown}`{hint}"),
