@@ -266,16 +266,16 @@ impl GraphLayout {
         let mut col_x = Vec::with_capacity(layer_count);
         let mut gap_width = Vec::with_capacity(layer_count);
         let mut x = 0u32;
-        for l in 0..layer_count {
+        for (l, &w) in col_width.iter().enumerate() {
             col_x.push(x);
-            let tracks = gaps.get(l).map_or(0, |g| track_count(g));
-            let gap = if l + 1 < layer_count {
-                GAP_BASE + tracks
-            } else {
-                0
+            // The last layer has no gap after it; the others have one even with no
+            // tracks, for the stubs and arrowheads.
+            let gap = match gaps.get(l) {
+                Some(g) => GAP_BASE + track_count(g),
+                None => 0,
             };
             gap_width.push(gap);
-            x = x.saturating_add(col_width[l]).saturating_add(gap);
+            x = x.saturating_add(w).saturating_add(gap);
         }
         let width = x;
 
@@ -505,10 +505,11 @@ impl GraphLayout {
 
     /// Indexes of the columns that may have something in `[x0, x1)`.
     pub(crate) fn visible_columns(&self, x0: u32, x1: u32) -> Range<usize> {
-        // A gap's lines reach one cell into the next column, hence the `+ 1`.
+        // A gap's lines reach one cell into the next column (up to `x + width + gap`
+        // inclusive), so a column whose gap ends right at `x0` still counts.
         let start = self
             .columns
-            .partition_point(|c| c.x + c.width + c.gap + 1 <= x0);
+            .partition_point(|c| c.x + c.width + c.gap < x0);
         let end = self.columns.partition_point(|c| c.x < x1);
         start..end.max(start)
     }
@@ -767,8 +768,8 @@ fn assign_rows(lnodes: &[LNode], order: &[Vec<usize>]) -> Vec<i64> {
     }
     // A final downward pass: reading left to right, a chain then leaves its source
     // straight even where the upward pass had to compromise.
-    for l in 1..layers {
-        place_layer(lnodes, &order[l], &mut ys, true, &mut scratch);
+    for layer in order.iter().skip(1) {
+        place_layer(lnodes, layer, &mut ys, true, &mut scratch);
     }
     let min = ys.iter().copied().min().unwrap_or(0);
     for y in &mut ys {
