@@ -9,7 +9,9 @@ use flowdeck::ui::widgets::diff::{DiffLineKind, DiffSummary, DiffView, FlowDiff}
 use flowdeck::ui::widgets::graph::{
     import_error_style, run_state_style, Direction, GraphLayout, GraphView, BOX_HEIGHT,
 };
-use flowdeck::ui::widgets::options_editor::{Consumed, OptionsEditor};
+use flowdeck::ui::widgets::options_editor::{
+    option_reference, Consumed, EditorKind, OptionsEditor,
+};
 use proptest::prelude::*;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -355,10 +357,61 @@ proptest! {
         edges.dedup();
         prop_assert_eq!(layout.edges.len(), edges.len());
         prop_assert_eq!(layout.skipped_edges, 0);
-        // Drawing any window never panics.
-        let offset = (layout.width / 3, layout.height / 3);
-        draw(40, 10, |f| f.render_widget(GraphView::new(&layout).offset(offset).selected(Some(0)), f.area()));
     }
+
+    /// A window scrolled anywhere shows exactly that part of the whole drawing: clipping
+    /// and the culling of layers out of view lose nothing and add nothing.
+    #[test]
+    fn a_scrolled_window_is_a_part_of_the_whole_drawing(
+        n in 1usize..30,
+        raw in prop::collection::vec((0usize..30, 0usize..30), 0..60),
+        fx in 0.0f64..1.0,
+        fy in 0.0f64..1.0,
+    ) {
+        let edges: Vec<(usize, usize)> = raw
+            .into_iter()
+            .map(|(a, b)| (a % n, b % n))
+            .filter(|(a, b)| a < b)
+            .collect();
+        let spec = flow_of(n, &edges);
+        let layout = GraphLayout::new(&spec);
+        let (w, h) = (layout.width as u16, layout.height as u16);
+        let whole = draw(w, h, |f| {
+            f.render_widget(GraphView::new(&layout).selected(Some(0)), f.area())
+        });
+        let (vw, vh) = (23u16, 7u16);
+        let ox = (f64::from(w.saturating_sub(vw)) * fx) as u16;
+        let oy = (f64::from(h.saturating_sub(vh)) * fy) as u16;
+        let part = draw(vw, vh, |f| {
+            f.render_widget(
+                GraphView::new(&layout).selected(Some(0)).offset((ox.into(), oy.into())),
+                f.area(),
+            )
+        });
+        for y in 0..vh.min(h) {
+            for x in 0..vw.min(w) {
+                prop_assert_eq!(
+                    &buffer(&part)[(x, y)],
+                    &buffer(&whole)[(x + ox, y + oy)],
+                    "cell ({}, {}) of the window at ({}, {})", x, y, ox, oy
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_layout_key_ignores_options_but_not_edges() {
+    let spec = daily_sales();
+    let layout = GraphLayout::new(&spec);
+    let mut edited = spec.clone();
+    edited.tasks[0].options = "retries = 5\n".into();
+    assert!(layout.is_current(&edited));
+    edited.edges.pop();
+    assert!(!layout.is_current(&edited));
+    let mut renamed = spec.clone();
+    renamed.tasks[1].variable_id = "load2".into();
+    assert!(!layout.is_current(&renamed));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -770,4 +823,22 @@ fn code_editor_takes_problems_from_the_caller() {
     editor.input(key(KeyCode::Tab));
     assert!(editor.text().contains("\n#   def f"), "{:?}", editor.text());
     assert!(!editor.text().contains('\t'));
+}
+
+#[test]
+fn the_option_reference_lists_what_applies() {
+    let text = |kind| -> Vec<String> {
+        option_reference(kind)
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.to_string()).collect())
+            .collect()
+    };
+    let python = text(EditorKind::TaskOptions(Mode::Python));
+    assert!(python.iter().any(|l| l.starts_with("retries ")));
+    assert!(!python.iter().any(|l| l.starts_with("image ")));
+    let docker = text(EditorKind::TaskOptions(Mode::Docker));
+    assert!(docker.iter().any(|l| l.starts_with("image ")));
+    let defaults = text(EditorKind::FlowDefaults);
+    assert!(!defaults.iter().any(|l| l.starts_with("image ")));
+    assert!(text(EditorKind::Code).is_empty());
 }

@@ -10,7 +10,7 @@
 //! Keys the pane owns are left to it ([`Consumed::NotConsumed`]): `Esc` (ask before
 //! discarding), `Ctrl-s` (apply), `Ctrl-q` / `Ctrl-c` (quit), function keys.
 
-use crate::model::options::{parse_options, OptionProblem};
+use crate::model::options::{parse_options, Applies, OptionProblem, OPTION_SPECS};
 use crate::model::text::one_line;
 use crate::model::Mode;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -83,7 +83,7 @@ impl OptionsEditor {
         textarea.set_cursor_line_style(Style::new());
         textarea.set_placeholder_text(match kind {
             EditorKind::Code => "def callable(**context): …   (empty: call the library function)",
-            _ => "retries = 2   (press ? for the list of options)",
+            _ => "retries = 2   (F1: list of options)",
         });
         textarea.set_placeholder_style(Style::new().fg(Color::DarkGray));
         let mut editor = OptionsEditor {
@@ -369,6 +369,35 @@ impl Widget for &OptionsEditor {
     fn render(self, area: Rect, buf: &mut Buffer) {
         OptionsEditor::render(self, area, buf);
     }
+}
+
+/// The options a text of `kind` may hold, one line each (`key  type — help`), for the
+/// pane's help popup. Empty for code.
+pub fn option_reference(kind: EditorKind) -> Vec<Line<'static>> {
+    let mode = match kind {
+        EditorKind::TaskOptions(mode) => Some(mode),
+        EditorKind::FlowDefaults => None,
+        EditorKind::Code => return Vec::new(),
+    };
+    let width = OPTION_SPECS.iter().map(|s| s.key.len()).max().unwrap_or(0);
+    OPTION_SPECS
+        .iter()
+        .filter(|s| match (s.applies, mode) {
+            (Applies::All, _) => true,
+            (Applies::Python, Some(Mode::Python)) | (Applies::Docker, Some(Mode::Docker)) => true,
+            _ => false,
+        })
+        .map(|s| {
+            Line::from(vec![
+                Span::styled(
+                    format!("{:<width$}  ", s.key),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(s.ty.describe()),
+                Span::styled(format!(" — {}", s.help), Style::new().fg(Color::DarkGray)),
+            ])
+        })
+        .collect()
 }
 
 /// tui-textarea's scrolling rule: keep the previous top row unless the cursor left the

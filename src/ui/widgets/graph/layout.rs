@@ -24,7 +24,9 @@
 use crate::model::graph::Graph;
 use crate::model::text::one_line;
 use crate::model::{FlowSpec, Mode};
+use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use unicode_width::UnicodeWidthChar;
 
@@ -137,6 +139,8 @@ pub struct GraphLayout {
     /// Edges left out: they name a task not in the flow, loop on one task, or close a
     /// cycle (a draft can hold one until it is validated).
     pub skipped_edges: usize,
+    /// [`GraphLayout::key`] of the flow this was computed from.
+    pub key: u64,
     preds: Vec<Vec<usize>>,
     succs: Vec<Vec<usize>>,
 }
@@ -173,10 +177,12 @@ impl GraphLayout {
     /// Lays out a flow. Never fails: unknown endpoints, self-loops and cycle-closing
     /// edges are counted in `skipped_edges` instead of drawn.
     pub fn new(spec: &FlowSpec) -> GraphLayout {
+        let key = GraphLayout::key(spec);
         let n = spec.tasks.len();
         if n == 0 {
             return GraphLayout {
                 skipped_edges: spec.edges.len(),
+                key,
                 ..GraphLayout::default()
             };
         }
@@ -380,9 +386,30 @@ impl GraphLayout {
             width,
             height,
             skipped_edges,
+            key,
             preds,
             succs,
         }
+    }
+
+    /// A hash of what the picture depends on: tasks (record id, variable id, mode, in
+    /// order) and edges. Options, inputs and code do not change the graph, so editing
+    /// them keeps the key and the cached layout.
+    pub fn key(spec: &FlowSpec) -> u64 {
+        let mut h = DefaultHasher::new();
+        spec.tasks.len().hash(&mut h);
+        for t in &spec.tasks {
+            (&t.id, &t.variable_id, t.mode.as_str()).hash(&mut h);
+        }
+        for e in &spec.edges {
+            (&e.from_task_id, &e.to_task_id).hash(&mut h);
+        }
+        h.finish()
+    }
+
+    /// True when this layout still draws `spec` (see [`GraphLayout::key`]).
+    pub fn is_current(&self, spec: &FlowSpec) -> bool {
+        self.key == GraphLayout::key(spec)
     }
 
     /// Every line piece of every edge.
@@ -507,9 +534,7 @@ impl GraphLayout {
     pub(crate) fn visible_columns(&self, x0: u32, x1: u32) -> Range<usize> {
         // A gap's lines reach one cell into the next column (up to `x + width + gap`
         // inclusive), so a column whose gap ends right at `x0` still counts.
-        let start = self
-            .columns
-            .partition_point(|c| c.x + c.width + c.gap < x0);
+        let start = self.columns.partition_point(|c| c.x + c.width + c.gap < x0);
         let end = self.columns.partition_point(|c| c.x < x1);
         start..end.max(start)
     }

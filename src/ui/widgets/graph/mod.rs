@@ -2,10 +2,13 @@
 //! [`GraphView`] draws the part of it that is in view, every frame.
 //!
 //! ```text
-//! ┌──────────┐    ┌──────────┐    ┌──────────┐
-//! │ extract  ├───▶│ load     ├───▶│ report   │
-//! └─python───┘    └─python───┘    └─docker───┘
+//! ┌─────────┐    ╔════════╗    ┌────────┐
+//! │ extract ├───▶║ load   ╟───▶│ report │
+//! └─python──┘    ╚═python═╝    └─docker─┘
 //! ```
+//!
+//! Cache the layout in the pane's state and rebuild it when
+//! [`GraphLayout::is_current`] says the flow's tasks or edges changed.
 
 mod layout;
 
