@@ -382,10 +382,13 @@ pub fn option_reference(kind: EditorKind) -> Vec<Line<'static>> {
     let width = OPTION_SPECS.iter().map(|s| s.key.len()).max().unwrap_or(0);
     OPTION_SPECS
         .iter()
-        .filter(|s| match (s.applies, mode) {
-            (Applies::All, _) => true,
-            (Applies::Python, Some(Mode::Python)) | (Applies::Docker, Some(Mode::Docker)) => true,
-            _ => false,
+        .filter(|s| {
+            matches!(
+                (s.applies, mode),
+                (Applies::All, _)
+                    | (Applies::Python, Some(Mode::Python))
+                    | (Applies::Docker, Some(Mode::Docker))
+            )
         })
         .map(|s| {
             Line::from(vec![
