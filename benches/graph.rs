@@ -32,6 +32,19 @@ fn bench(c: &mut Criterion) {
                 .map(|_| ())
         })
     });
+    // The widget alone, into a plain buffer: what the view costs without the
+    // terminal's own diffing.
+    let area = ratatui::layout::Rect::new(0, 0, 160, 48);
+    let mut buffer = ratatui::buffer::Buffer::empty(area);
+    group.bench_function("render_widget_only", |b| {
+        b.iter(|| {
+            ratatui::widgets::Widget::render(
+                GraphView::new(&layout).offset(offset).selected(middle),
+                area,
+                &mut buffer,
+            )
+        })
+    });
     group.bench_function("layout_and_draw", |b| {
         b.iter(|| {
             let layout = GraphLayout::new(black_box(&spec));

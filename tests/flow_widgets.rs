@@ -324,6 +324,24 @@ fn unknown_endpoints_and_self_loops_are_skipped() {
 }
 
 #[test]
+fn any_offset_draws_without_panicking() {
+    let layout = GraphLayout::new(&large_flow("big", 30));
+    for offset in [
+        (u32::MAX, u32::MAX),
+        (u32::MAX - 5, 0),
+        (0, u32::MAX - 1),
+        (7, 3),
+    ] {
+        draw(20, 5, |f| {
+            f.render_widget(
+                GraphView::new(&layout).offset(offset).selected(Some(3)),
+                f.area(),
+            )
+        });
+    }
+}
+
+#[test]
 fn an_empty_flow_says_so() {
     let spec = flow_of(0, &[]);
     let layout = GraphLayout::new(&spec);

@@ -167,12 +167,13 @@ struct Window {
 }
 
 impl Window {
+    // Saturating: the caller's offset is not trusted to be clamped.
     fn x1(&self) -> u32 {
-        self.x0 + u32::from(self.area.width)
+        self.x0.saturating_add(u32::from(self.area.width))
     }
 
     fn y1(&self) -> u32 {
-        self.y0 + u32::from(self.area.height)
+        self.y0.saturating_add(u32::from(self.area.height))
     }
 
     fn contains(&self, x: u32, y: u32) -> bool {
