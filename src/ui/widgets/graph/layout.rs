@@ -4,12 +4,15 @@
 //!    to their first successor so side inputs do not drag long edges across the screen;
 //! 2. edges spanning several layers get one dummy node per skipped layer, so they are
 //!    routed *through* the layers like any other line and never through a box;
-//! 3. a few barycenter sweeps order each layer to reduce crossings (the best order seen
-//!    is kept, ties break on the previous order, so the result is deterministic);
-//! 4. rows come from an order-preserving least-squares fit to the neighbours' rows
-//!    (isotonic regression), so chains come out straight;
+//! 3. a few barycenter sweeps order each layer to reduce crossings, then adjacent swaps
+//!    (Graphviz's "transpose") remove what the sweeps missed; the best order seen is
+//!    kept and ties break on the previous order, so the result is deterministic;
+//! 4. rows come from an order-preserving L1 fit to the weighted median row of each
+//!    node's neighbours (isotonic regression), alternating directions: chains come out
+//!    perfectly straight and long edges bend only at their ends;
 //! 5. each gap between two layers gets vertical routing tracks, as few as the edges'
-//!    row spans allow.
+//!    row spans allow, ordered so that two edges' horizontal runs never merge into a
+//!    line that would read as a wrong edge.
 //!
 //! Why left to right: boxes are short (3 rows) and wide (a label), and routing tracks
 //! live in the gaps between layers. Left to right, every extra track costs a column,
