@@ -1,0 +1,3 @@
+//! Terminal user interface.
+
+pub mod widgets;
