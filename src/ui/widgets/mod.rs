@@ -3,3 +3,4 @@
 pub mod diff;
 pub mod graph;
 pub mod options_editor;
+pub mod runs;
