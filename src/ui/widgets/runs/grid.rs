@@ -152,7 +152,9 @@ pub struct GridState {
     row: usize,
     at_newest: bool,
     anchor: Option<(String, String)>,
-    col_offset: usize,
+    /// First visible column; `None` until the first draw, which then shows the newest
+    /// runs (the right end), as Airflow does.
+    col_offset: Option<usize>,
     row_offset: usize,
     page_rows: usize,
     page_cols: usize,
@@ -165,7 +167,7 @@ impl Default for GridState {
             row: 0,
             at_newest: true,
             anchor: None,
-            col_offset: 0,
+            col_offset: None,
             row_offset: 0,
             page_rows: 10,
             page_cols: 10,
@@ -285,7 +287,7 @@ impl GridState {
 
     /// First visible column and row of the last draw.
     pub fn offsets(&self) -> (usize, usize) {
-        (self.col_offset, self.row_offset)
+        (self.col_offset.unwrap_or(0), self.row_offset)
     }
 }
 
@@ -413,14 +415,17 @@ impl StatefulWidget for Grid<'_> {
         let cursor = state.cursor(view);
         let n = view.runs.len();
         let m = view.tasks.len();
+        let newest_first = n.saturating_sub(cols);
+        let mut col_offset = state.col_offset.unwrap_or(newest_first);
         if let Some((col, row)) = cursor {
-            // Keep the cursor in view; when following the newest run show the newest runs.
+            // Keep the cursor in view, moving the window as little as possible; when
+            // following the newest run, show the newest runs.
             if state.at_newest {
-                state.col_offset = n.saturating_sub(cols);
-            } else if col < state.col_offset {
-                state.col_offset = col;
-            } else if cols > 0 && col >= state.col_offset + cols {
-                state.col_offset = col + 1 - cols;
+                col_offset = newest_first;
+            } else if col < col_offset {
+                col_offset = col;
+            } else if cols > 0 && col >= col_offset + cols {
+                col_offset = col + 1 - cols;
             }
             if row < state.row_offset {
                 state.row_offset = row;
@@ -428,9 +433,10 @@ impl StatefulWidget for Grid<'_> {
                 state.row_offset = row + 1 - rows;
             }
         }
-        state.col_offset = state.col_offset.min(n.saturating_sub(cols));
+        let col_offset = col_offset.min(newest_first);
+        state.col_offset = Some(col_offset);
         state.row_offset = state.row_offset.min(m.saturating_sub(rows));
-        let visible_cols = state.col_offset..(state.col_offset + cols).min(n);
+        let visible_cols = col_offset..(col_offset + cols).min(n);
         let visible_rows = state.row_offset..(state.row_offset + rows).min(m);
 
         // Duration bars, scaled to the longest visible run.
@@ -503,10 +509,44 @@ impl StatefulWidget for Grid<'_> {
             }
         }
 
-        // Footer: what the cursor is on, and which part of the grid is shown.
+        // Footer: what the cursor is on (task first: it is what changes most as the
+        // cursor moves), then, if there is room, which part of the grid is shown.
         if footer_h > 0 {
-            let mut x = area.x;
             let right_edge = area.x + area.width;
+            let mut x = area.x;
+            if let Some((c, r)) = cursor {
+                let run = &view.runs[c];
+                let ts = view.state(c, r);
+                let tries = view.try_number(c, r);
+                let try_text = if tries > 1 {
+                    format!(" try {tries}")
+                } else {
+                    String::new()
+                };
+                let parts: [(&str, Style); 7] = [
+                    (
+                        &view.tasks[r],
+                        Style::default().add_modifier(Modifier::BOLD),
+                    ),
+                    (" ", Style::default()),
+                    (&ts.badge().content, ts.style()),
+                    (&try_text, dim),
+                    (" · ", dim),
+                    (&run.run_id, Style::default()),
+                    (" ", Style::default()),
+                ];
+                for (text, style) in parts {
+                    x = put(buf, x, footer_y, right_edge.saturating_sub(x), text, style);
+                }
+                x = put(
+                    buf,
+                    x,
+                    footer_y,
+                    right_edge.saturating_sub(x),
+                    &run.state.badge().content,
+                    run.state.style(),
+                );
+            }
             let range = format!(
                 "runs {}–{}/{} · tasks {}–{}/{}",
                 visible_cols.start + usize::from(n > 0),
@@ -517,32 +557,8 @@ impl StatefulWidget for Grid<'_> {
                 m
             );
             let range_w = range.width() as u16;
-            let text_end = if area.width > range_w + 30 {
+            if right_edge.saturating_sub(x) >= range_w + 2 {
                 put_right(buf, area.x, footer_y, area.width, &range, dim);
-                right_edge - range_w - 1
-            } else {
-                right_edge
-            };
-            if let Some((c, r)) = cursor {
-                let run = &view.runs[c];
-                let ts = view.state(c, r);
-                let mut seg = |text: &str, style: Style| {
-                    x = put(buf, x, footer_y, text_end.saturating_sub(x), text, style);
-                };
-                seg(&run.run_id, Style::default().add_modifier(Modifier::BOLD));
-                seg(" ", Style::default());
-                seg(&run.state.badge().content, run.state.style());
-                seg(" › ", dim);
-                seg(
-                    &view.tasks[r],
-                    Style::default().add_modifier(Modifier::BOLD),
-                );
-                seg(" ", Style::default());
-                seg(&ts.badge().content, ts.style());
-                let tries = view.try_number(c, r);
-                if tries > 1 {
-                    seg(&format!(" try {tries}"), dim);
-                }
             }
         }
 

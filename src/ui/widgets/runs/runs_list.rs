@@ -133,7 +133,8 @@ struct Columns {
 }
 
 const MARKER: u16 = 2;
-const STATE_W: u16 = 17; // "■ upstream_failed"
+// DAG runs are only ever queued, running, success or failed: "■ success" is the widest.
+const STATE_W: u16 = 9;
 const TYPE_W: u16 = 15; // "asset_triggered"
 const TIME_W: u16 = 14; // "11-27 07:20:46"
 const DURATION_W: u16 = 8;

@@ -75,6 +75,9 @@ impl Level {
 /// otherwise make every frame that shows it walk megabytes; the cut is marked.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 
+/// Longest value of an extra field shown in a line's meta part.
+const MAX_META_CHARS: usize = 160;
+
 /// Width of `HH:MM:SS.mmm`.
 const TS_W: usize = 12;
 /// Columns before the message of a line with a timestamp and level: `HH:MM:SS.mmm LEVEL `.
@@ -292,17 +295,15 @@ impl Builder {
         self.meta_sep();
         sanitize_into(&mut self.out, key);
         self.out.push('=');
-        // Meta values are short by nature; a long one (a repr) is cut to keep lines sane.
-        let value = if value.len() > 2048 {
-            let mut cut = 2048;
-            while !value.is_char_boundary(cut) {
-                cut -= 1;
+        // Meta values are short by nature; a long one (`ti=RuntimeTaskInstance(…)` runs to
+        // a kilobyte) says nothing an operator needs past its start.
+        match value.char_indices().nth(MAX_META_CHARS) {
+            Some((cut, _)) => {
+                sanitize_into(&mut self.out, &value[..cut]);
+                self.out.push('…');
             }
-            &value[..cut]
-        } else {
-            value
-        };
-        sanitize_into(&mut self.out, value);
+            None => sanitize_into(&mut self.out, value),
+        }
     }
 
     fn finish(self) -> LogLine {
@@ -411,7 +412,8 @@ pub(crate) fn event_lines(ev: &Value, carry: &mut Level, out: &mut Vec<LogLine>)
             continue;
         }
         match v {
-            Value::Null => b.meta_field(k, "None"),
+            // An unset field (`bundle_version=None`) is noise.
+            Value::Null => {}
             Value::String(s) => b.meta_field(k, s),
             other => b.meta_field(k, &other.to_string()),
         }
@@ -518,7 +520,22 @@ fn format_error_detail(detail: &[Value], depth: usize, out: &mut String) {
 /// Plain text (Airflow 2 `[ts] {file.py:1} LEVEL - msg`, or any text) into lines. Lines
 /// without a recognisable level — traceback frames, printed output spanning lines —
 /// take the level of the line before them.
+///
+/// Some Airflow 2 releases send the Python `repr` of a list of `(host, text)` tuples
+/// instead of the text; that is unpacked first.
 pub(crate) fn text_lines(text: &str, carry: &mut Level, out: &mut Vec<LogLine>) {
+    if text.trim_start().starts_with("[(") {
+        if let Some(parts) = parse_tuple_list(text.trim()) {
+            for (_host, part) in parts {
+                plain_text_lines(&part, carry, out);
+            }
+            return;
+        }
+    }
+    plain_text_lines(text, carry, out);
+}
+
+fn plain_text_lines(text: &str, carry: &mut Level, out: &mut Vec<LogLine>) {
     for line in split_lines(text) {
         if let Some(level) = airflow2_level(line) {
             *carry = level;
@@ -531,6 +548,115 @@ pub(crate) fn text_lines(text: &str, carry: &mut Level, out: &mut Vec<LogLine>) 
             l.set_traceback_start();
         }
         out.push(l);
+    }
+}
+
+/// Parses `[('host', 'text'), …]` — a Python list of 2-tuples of string literals — or
+/// returns `None` when the text is anything else.
+fn parse_tuple_list(s: &str) -> Option<Vec<(String, String)>> {
+    let mut p = PyParser {
+        s: s.as_bytes(),
+        i: 0,
+    };
+    p.expect(b'[')?;
+    let mut out = Vec::new();
+    loop {
+        p.ws();
+        if p.eat(b']') {
+            break;
+        }
+        p.expect(b'(')?;
+        let host = p.string()?;
+        p.expect(b',')?;
+        let text = p.string()?;
+        p.ws();
+        p.eat(b',');
+        p.expect(b')')?;
+        out.push((host, text));
+        p.ws();
+        if !p.eat(b',') {
+            p.expect(b']')?;
+            break;
+        }
+    }
+    p.ws();
+    (p.i == s.len()).then_some(out)
+}
+
+struct PyParser<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl PyParser<'_> {
+    fn ws(&mut self) {
+        while self.s.get(self.i).is_some_and(u8::is_ascii_whitespace) {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        if self.s.get(self.i) == Some(&c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn expect(&mut self, c: u8) -> Option<()> {
+        self.ws();
+        self.eat(c).then_some(())
+    }
+
+    /// A Python `repr` of a str: quoted with ' or ", backslash escapes.
+    fn string(&mut self) -> Option<String> {
+        self.ws();
+        let quote = *self.s.get(self.i).filter(|q| matches!(q, b'\'' | b'"'))?;
+        self.i += 1;
+        let mut bytes = Vec::new();
+        loop {
+            let c = *self.s.get(self.i)?;
+            self.i += 1;
+            if c == quote {
+                break;
+            }
+            if c != b'\\' {
+                bytes.push(c);
+                continue;
+            }
+            let e = *self.s.get(self.i)?;
+            self.i += 1;
+            let mut push_char = |ch: char| {
+                let mut buf = [0u8; 4];
+                bytes.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+            };
+            match e {
+                b'n' => push_char('\n'),
+                b't' => push_char('\t'),
+                b'r' => push_char('\r'),
+                b'0' => push_char('\0'),
+                b'a' => push_char('\u{7}'),
+                b'b' => push_char('\u{8}'),
+                b'f' => push_char('\u{c}'),
+                b'v' => push_char('\u{b}'),
+                b'x' | b'u' | b'U' => {
+                    let n = match e {
+                        b'x' => 2,
+                        b'u' => 4,
+                        _ => 8,
+                    };
+                    let hex = std::str::from_utf8(self.s.get(self.i..self.i + n)?).ok()?;
+                    self.i += n;
+                    // An unpaired surrogate cannot be a char: show the replacement.
+                    let ch =
+                        char::from_u32(u32::from_str_radix(hex, 16).ok()?).unwrap_or('\u{fffd}');
+                    push_char(ch);
+                }
+                other => bytes.push(other),
+            }
+        }
+        Some(String::from_utf8_lossy(&bytes).into_owned())
     }
 }
 
@@ -596,7 +722,7 @@ mod tests {
         }));
         assert_eq!(
             lines[0].display(),
-            "07:20:51.816 INFO  Worker startup parse complete  source=task  loc=task_runner.py:1073  bundle_prepare_ms=3  bundle_version=None"
+            "07:20:51.816 INFO  Worker startup parse complete  source=task  loc=task_runner.py:1073  bundle_prepare_ms=3"
         );
     }
 
@@ -690,6 +816,26 @@ mod tests {
         );
         assert!(out[2].is_traceback_start());
         assert_eq!(out[0].timestamp(), None);
+    }
+
+    #[test]
+    fn airflow2_tuple_list_repr_is_unpacked() {
+        let text = "[('worker-1', '*** Found local files:\\n[2024-01-01T00:00:00.000+0000] {taskinstance.py:1} WARNING - it\\'s \\x1b[31mred\\n')]";
+        let mut out = Vec::new();
+        text_lines(text, &mut Level::None, &mut out);
+        let texts: Vec<&str> = out.iter().map(|l| l.text()).collect();
+        assert_eq!(
+            texts,
+            [
+                "*** Found local files:",
+                "[2024-01-01T00:00:00.000+0000] {taskinstance.py:1} WARNING - it's ^[[31mred"
+            ]
+        );
+        assert_eq!(out[1].level(), Level::Warning);
+        // Text that merely starts like a list is left alone.
+        let mut out = Vec::new();
+        text_lines("[(not a repr", &mut Level::None, &mut out);
+        assert_eq!(out[0].text(), "[(not a repr");
     }
 
     #[test]

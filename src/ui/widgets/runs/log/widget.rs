@@ -319,20 +319,25 @@ fn draw_tabs(buf: &mut Buffer, area: Rect, state: &LogViewer) {
         .fg(Color::Indexed(46))
         .add_modifier(Modifier::BOLD);
     let off = Style::default().fg(DIM);
-    // Flags on the right: the modes that change what the keys do.
-    let flags: [(&str, bool); 2] = [("wrap", state.wrap), ("follow", state.follow())];
-    let flags_w: u16 = flags.iter().map(|(n, _)| n.len() as u16 + 1).sum();
-    let mut fx = (area.x + area.width).saturating_sub(flags_w);
+    // Flags on the right: the modes that change what the keys do, spelled out so they
+    // read without colour too.
+    let flags = [("wrap", state.wrap), ("follow", state.follow())];
+    let flags_text: Vec<String> = flags
+        .iter()
+        .map(|(name, on)| format!("{name}:{}", if *on { "on" } else { "off" }))
+        .collect();
+    let flags_w: u16 = flags_text.iter().map(|t| t.len() as u16 + 1).sum();
     let show_flags = area.width > flags_w + 10;
     if show_flags {
-        for (name, enabled) in flags {
+        let mut fx = area.x + area.width - flags_w;
+        for ((_, enabled), text) in flags.iter().zip(&flags_text) {
             fx = put(
                 buf,
                 fx + 1,
                 area.y,
-                name.len() as u16,
-                name,
-                if enabled { on } else { off },
+                text.len() as u16,
+                text,
+                if *enabled { on } else { off },
             );
         }
     }
@@ -464,7 +469,8 @@ fn draw_status(buf: &mut Buffer, area: Rect, state: &LogViewer, drawn: Option<Dr
             x,
             area.y,
             right.saturating_sub(x),
-            m,
+            // Messages may quote the query: sanitized like all text.
+            &sanitize(m),
             Style::default().fg(Color::Indexed(220)),
         );
     }
