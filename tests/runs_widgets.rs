@@ -700,3 +700,39 @@ fn escape_sequences_are_shown_as_text() {
         .collect();
     assert!(row.starts_with("^[[2J^[]0;pwned^G\\u{9b}31m"), "{row}");
 }
+
+#[test]
+fn every_widget_survives_tiny_areas() {
+    let runs_json = many_runs(5);
+    let tasks = task_order_from_dag_tasks(&big_dag_tasks());
+    let runs = RunView::list_from_json(&json!({"dag_runs": runs_json}));
+    let cells = TaskCellView::list_from_json(&instances(&runs_json, &tasks));
+    let view = GridView::new(&runs, &tasks, &cells, Some(now()));
+    let ti = TaskInstanceView::from(&fixture("task_instance_get_load.json"));
+    let output = OutputView::from_xcom_json(&fixture("xcom_extract_return_value.json"));
+    let mut log = viewer_with(
+        1,
+        LogDocument::from_response(&fixture("task_log_load_try1.json")),
+    );
+    for w in 0..14u16 {
+        for h in 0..6u16 {
+            let (mut ls, mut gs, mut ds) = (
+                RunsListState::default(),
+                GridState::default(),
+                TaskDetailState::default(),
+            );
+            let mut terminal =
+                Terminal::new(TestBackend::new(w.max(1), h.max(1))).expect("backend");
+            terminal
+                .draw(|f| {
+                    let area = Rect::new(0, 0, w, h).intersection(f.area());
+                    f.render_stateful_widget(RunsList::new(&runs).block(block("r")), area, &mut ls);
+                    f.render_stateful_widget(Grid::new(&view), area, &mut gs);
+                    f.render_stateful_widget(TaskDetail::new(&ti, &output), area, &mut ds);
+                    log.set_wrap(w % 2 == 0);
+                    f.render_stateful_widget(LogView::new().block(block("l")), area, &mut log);
+                })
+                .expect("draw");
+        }
+    }
+}

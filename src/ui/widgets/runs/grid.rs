@@ -399,7 +399,9 @@ impl StatefulWidget for Grid<'_> {
             .saturating_sub(footer_h + bar_h + legend.len() as u16);
 
         let longest = view.tasks.iter().map(|t| t.width()).max().unwrap_or(4) as u16;
-        let label_w = (longest + 1).clamp(6, (area.width / 3).clamp(6, 40));
+        let label_w = (longest + 1)
+            .clamp(6, (area.width / 3).clamp(6, 40))
+            .min(area.width);
         let cells_x = area.x + label_w;
         // One spare column on the right for the cursor's closing bracket.
         let cols = usize::from(area.width.saturating_sub(label_w + 1) / CELL_W);
