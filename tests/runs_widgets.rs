@@ -736,3 +736,103 @@ fn every_widget_survives_tiny_areas() {
         }
     }
 }
+
+// ----- Airflow 2.11.2 (`/api/v1`) recordings ------------------------------------------
+
+fn fixture2(name: &str) -> Value {
+    let path: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "tests",
+        "fixtures",
+        "airflow2",
+        name,
+    ]
+    .iter()
+    .collect();
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("fixture {} is missing: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+#[test]
+fn airflow2_recorded_runs_grid_and_detail() {
+    let runs = RunView::list_from_json(&fixture2("dag_runs_list.json"));
+    // No `duration` and no `run_after` in Airflow 2: computed and taken from
+    // `logical_date`.
+    assert!(runs[0].duration.is_some_and(|d| d > 0.0));
+    assert!(runs[0].run_after.is_some());
+    let tasks = task_order_from_dag_tasks(&fixture2("dag_tasks.json"));
+    let tis = fixture2("task_instances.json");
+    let cells = TaskCellView::list_from_json(&tis);
+    let view = GridView::new(&runs, &tasks, &cells, None);
+    let ti = TaskInstanceView::from(&tis["task_instances"][0]);
+    // Airflow 2 returns the XCom as a Python repr string: shown as is.
+    let output = OutputView::from_xcom_json(&fixture2("xcom_extract_return_value.json"));
+    let (mut ls, mut gs, mut ds) = (
+        RunsListState::default(),
+        GridState::default(),
+        TaskDetailState::default(),
+    );
+    let t = draw(100, 30, |f| {
+        let a = f.area();
+        f.render_stateful_widget(
+            RunsList::new(&runs).block(block("Runs (Airflow 2)")),
+            Rect::new(a.x, a.y, a.width, 4),
+            &mut ls,
+        );
+        f.render_stateful_widget(
+            Grid::new(&view).legend(false).block(block("Grid")),
+            Rect::new(a.x, a.y + 4, a.width, 8),
+            &mut gs,
+        );
+        f.render_stateful_widget(
+            TaskDetail::new(&ti, &output).block(block("Task instance")),
+            Rect::new(a.x, a.y + 12, a.width, 18),
+            &mut ds,
+        );
+    });
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn airflow2_recorded_load_log() {
+    // Airflow 2.11 answers JSON with the Python repr of [(host, text)] as `content`.
+    let doc = LogDocument::from_response(&fixture2("task_log_load_try1.json"));
+    // The task's exception, then the runner's report of the failed job.
+    assert_eq!(doc.tracebacks().len(), 2);
+    let mut v = viewer_with(1, doc);
+    draw(140, 24, |f| {
+        f.render_stateful_widget(LogView::new(), f.area(), &mut v)
+    });
+    assert!(v.jump_to_first_traceback());
+    let t = draw(140, 24, |f| {
+        f.render_stateful_widget(
+            LogView::new().block(block("Log · load (Airflow 2)")),
+            f.area(),
+            &mut v,
+        )
+    });
+    insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn airflow2_recorded_text_plain_log() {
+    let path: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "tests",
+        "fixtures",
+        "airflow2",
+        "task_log_extract_try1_text_plain.txt",
+    ]
+    .iter()
+    .collect();
+    let text = std::fs::read(&path).expect("text/plain log fixture");
+    let mut doc = LogDocument::new();
+    doc.push_bytes(&text);
+    let mut v = viewer_with(1, doc);
+    v.top();
+    let t = draw(140, 28, |f| {
+        f.render_stateful_widget(LogView::new(), f.area(), &mut v)
+    });
+    insta::assert_snapshot!(t.backend());
+}

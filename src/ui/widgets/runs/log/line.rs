@@ -540,6 +540,19 @@ fn plain_text_lines(text: &str, carry: &mut Level, out: &mut Vec<LogLine>) {
         if let Some(level) = airflow2_level(line) {
             *carry = level;
         }
+        // Airflow 2 writes the same group markers as Airflow 3, after its log prefix: a
+        // heading for a group, nothing for its end.
+        if marker_at(line, "::endgroup::").is_some_and(|at| line[at..].trim_end() == "::endgroup::")
+        {
+            continue;
+        }
+        if let Some(at) = marker_at(line, "::group::") {
+            let heading = format!("{}▸ {}", &line[..at], &line[at + "::group::".len()..]);
+            let mut l = LogLine::plain(*carry, &heading);
+            l.flags |= F_GROUP;
+            out.push(l);
+            continue;
+        }
         let mut l = LogLine::plain(*carry, line);
         if line
             .trim_start()
@@ -658,6 +671,14 @@ impl PyParser<'_> {
         }
         Some(String::from_utf8_lossy(&bytes).into_owned())
     }
+}
+
+/// Where `marker` starts in `line`, if it starts the line or follows a log prefix
+/// (`… INFO - ::group::title`) near its start.
+fn marker_at(line: &str, marker: &str) -> Option<usize> {
+    let at = line.find(marker)?;
+    let before = &line[..at];
+    (at < 200 && (before.trim().is_empty() || before.ends_with("- "))).then_some(at)
 }
 
 /// Finds the level of an Airflow 2 log line (`… {taskinstance.py:1157} INFO - …`, or
@@ -816,6 +837,24 @@ mod tests {
         );
         assert!(out[2].is_traceback_start());
         assert_eq!(out[0].timestamp(), None);
+    }
+
+    #[test]
+    fn airflow2_group_markers() {
+        let text = " INFO - ::group::Log message source details\n*** Found local files:\n INFO - ::endgroup::\n\
+                    [2026-11-27T07:46:49.413+0000] {local_task_job_runner.py:123} INFO - ::group::Pre task execution logs\n\
+                    [2026-11-27T07:46:49.677+0000] {taskinstance.py:740} INFO - ::endgroup::\n\
+                    printed ::group:: in the middle";
+        let mut out = Vec::new();
+        text_lines(text, &mut Level::None, &mut out);
+        let texts: Vec<&str> = out.iter().map(|l| l.text()).collect();
+        assert_eq!(texts, [
+            " INFO - ▸ Log message source details",
+            "*** Found local files:",
+            "[2026-11-27T07:46:49.413+0000] {local_task_job_runner.py:123} INFO - ▸ Pre task execution logs",
+            "printed ::group:: in the middle",
+        ]);
+        assert!(out[0].is_group() && out[2].is_group() && !out[3].is_group());
     }
 
     #[test]
