@@ -21,7 +21,7 @@ use std::time::Duration;
 /// flowdeck process), so `repair` leaves them alone.
 pub const TEMP_FILE_GRACE: Duration = Duration::from_secs(60);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum OrphanReason {
     /// No saved flow has the id in the header.
     UnknownFlow,
