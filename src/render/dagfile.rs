@@ -44,8 +44,18 @@ struct DagCtx {
     has_mounts: bool,
     has_overrides: bool,
     imports: Vec<ImportCtx>,
-    tasks: Vec<TaskCtx>,
+    tasks: Vec<TaskBlock>,
     edges: Vec<EdgeCtx>,
+}
+
+/// What the main template gets per task: the block its task template rendered (the
+/// full task context went to that template; not repeating it here halves the copying).
+#[derive(Serialize)]
+struct TaskBlock {
+    var: String,
+    task_id: String,
+    mode: &'static str,
+    block: String,
 }
 
 #[derive(Serialize)]
@@ -102,7 +112,6 @@ struct TaskCtx {
     op_kwargs: Vec<Entry>,
     environment: Vec<Entry>,
     args: Vec<Arg>,
-    block: String,
 }
 
 #[derive(Serialize)]
@@ -226,19 +235,25 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
         let ctx = ctx.map_err(|e| invalid(format!("task `{}`: {e}", task.variable_id)))?;
         tasks.push(ctx);
     }
-    for ctx in &mut tasks {
+    let mut blocks = Vec::with_capacity(tasks.len());
+    for ctx in tasks {
         let name = if ctx.mode == "docker" {
             TASK_DOCKER
         } else {
             TASK_PYTHON
         };
         let mut context = tera::Context::new();
-        context.insert("task", &*ctx);
+        context.insert("task", &ctx);
         let block = renderer.templates.render(name, &context)?;
-        ctx.block = block
-            .trim_start_matches(['\n', '\r'])
-            .trim_end()
-            .to_string();
+        blocks.push(TaskBlock {
+            block: block
+                .trim_start_matches(['\n', '\r'])
+                .trim_end()
+                .to_string(),
+            var: ctx.var,
+            task_id: ctx.task_id,
+            mode: ctx.mode,
+        });
     }
 
     let position: HashMap<&str, usize> = order
@@ -350,7 +365,7 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
             .iter()
             .any(|t| t.mode == Mode::Python && !t.python_callable.is_empty()),
         imports,
-        tasks,
+        tasks: blocks,
         edges,
     };
     let tera_context = tera::Context::from_serialize(&context).map_err(|e| Error::Template {
@@ -509,7 +524,6 @@ fn python_task(
         op_kwargs,
         environment: Vec::new(),
         args,
-        block: String::new(),
     })
 }
 
@@ -599,7 +613,6 @@ fn docker_task(
             })
             .collect(),
         args,
-        block: String::new(),
     };
     Ok((ctx, mounts))
 }
@@ -627,19 +640,24 @@ fn any_mount_guarded(value: &Literal) -> bool {
 
 /// Where each task's block landed in the body, as file lines (after the header). A user
 /// template that reshapes the blocks simply leaves those tasks out of the map.
-fn line_map(body: &str, tasks: &[TaskCtx]) -> Vec<TaskLines> {
+fn line_map(body: &str, tasks: &[TaskBlock]) -> Vec<TaskLines> {
     let mut map = Vec::with_capacity(tasks.len());
     let mut cursor = 0;
+    // 1-based line number of `cursor`, counted incrementally.
+    let mut line = 1 + HEADER_LINES;
     for task in tasks {
         let (var, block) = (&task.var, &task.block);
         if block.is_empty() {
             continue;
         }
-        let Some(found) = body.get(cursor..).and_then(|rest| rest.find(block)) else {
+        let Some(found) = body
+            .get(cursor..)
+            .and_then(|rest| rest.find(block.as_str()))
+        else {
             continue;
         };
         let start = cursor + found;
-        let first = body[..start].matches('\n').count() as u32 + 1 + HEADER_LINES;
+        let first = line + body[cursor..start].bytes().filter(|b| *b == b'\n').count() as u32;
         let last = first + block.matches('\n').count() as u32;
         map.push(TaskLines {
             task: var.to_string(),
@@ -647,6 +665,7 @@ fn line_map(body: &str, tasks: &[TaskCtx]) -> Vec<TaskLines> {
             last,
         });
         cursor = start + block.len();
+        line = last;
     }
     map
 }
