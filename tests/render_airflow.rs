@@ -13,10 +13,11 @@ use flowdeck::render::{
     ensure_library_package, write_if_changed, write_library_module, RenderConfig, Rendered,
     Renderer, DEFAULT_LIBRARY_PACKAGE,
 };
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 fn airflow_python() -> Option<PathBuf> {
     let python = support::airflow_python();
@@ -84,6 +85,26 @@ fn load_with_airflow(python: &Path, root: &Path, dags: &Path) -> Value {
     serde_json::from_str(line).unwrap()
 }
 
+/// Every fixture rendered into one dags folder and loaded by Airflow once (loading takes
+/// seconds), shared by the tests that read the result.
+fn fixtures_as_airflow_sees_them(python: &Path) -> &'static Value {
+    static SEEN: OnceLock<Value> = OnceLock::new();
+    SEEN.get_or_init(|| {
+        let root = tempfile::tempdir().unwrap();
+        let dags = dags_folder(root.path());
+        let renderer = Renderer::new(&RenderConfig::default()).unwrap();
+        for (_, spec) in support::fixtures() {
+            let rendered = renderer.render(&spec, &support::functions()).unwrap();
+            write_if_changed(&dags, &rendered).unwrap();
+        }
+        let seen = load_with_airflow(python, root.path(), &dags);
+        if let Some(path) = std::env::var_os("FLOWDECK_DUMP_AIRFLOW_JSON") {
+            std::fs::write(path, serde_json::to_string_pretty(&seen).unwrap()).unwrap();
+        }
+        seen
+    })
+}
+
 fn model_upstreams(spec: &FlowSpec) -> BTreeMap<String, BTreeSet<String>> {
     let mut up: BTreeMap<String, BTreeSet<String>> = spec
         .tasks
@@ -103,15 +124,8 @@ fn airflow_loads_every_rendered_fixture() {
     let Some(python) = airflow_python() else {
         return;
     };
-    let root = tempfile::tempdir().unwrap();
-    let dags = dags_folder(root.path());
-    let renderer = Renderer::new(&RenderConfig::default()).unwrap();
+    let seen = fixtures_as_airflow_sees_them(&python);
     let fixtures = support::fixtures();
-    for (_, spec) in &fixtures {
-        let rendered = renderer.render(spec, &support::functions()).unwrap();
-        write_if_changed(&dags, &rendered).unwrap();
-    }
-    let seen = load_with_airflow(&python, root.path(), &dags);
     let errors = seen["import_errors"].as_object().unwrap();
     assert!(
         errors.is_empty(),
@@ -194,6 +208,166 @@ fn airflow_loads_every_rendered_fixture() {
             "{name}"
         );
     }
+}
+
+/// What tasks receive at run time: Airflow renders each task's templated fields with a
+/// fake run context (tests/support/dagbag.py: ds = 2024-01-02, run parameter `p` reads
+/// "param:p", an upstream's return value is {"task": id}, XCom key `k` is "xcom:id:k").
+/// This checks the wiring end to end with Airflow's own Jinja environment: DagParam
+/// resolution, XCom keys, the docker environment templates built from hostile names,
+/// and the template-file guard.
+#[test]
+fn airflow_renders_inputs_as_the_flow_says() {
+    let Some(python) = airflow_python() else {
+        return;
+    };
+    let seen = fixtures_as_airflow_sees_them(&python);
+    let fixtures = support::fixtures();
+    let id = |name: &str| {
+        fixtures
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| s.flow.id.clone())
+            .unwrap()
+    };
+    let field = |fixture: &str, task: &str, path: &str| -> Value {
+        let rendered = &seen["dags"][id(fixture)]["tasks"][task]["rendered"];
+        assert!(
+            rendered.get("error").is_none() || path == "error",
+            "{fixture}.{task}: {}",
+            rendered["error"].as_str().unwrap_or_default()
+        );
+        let mut v = rendered;
+        for part in path.split('/') {
+            v = &v[part];
+        }
+        v.clone()
+    };
+    let hostile_param = "param:re\"gion\n'''{{ }}";
+    let cases: Vec<(&str, &str, &str, Value)> = vec![
+        ("mixed", "extract", "op_kwargs/day", json!("2024-01-02")),
+        ("mixed", "extract", "op_kwargs/limit", json!(100)),
+        (
+            "mixed",
+            "extract",
+            "op_kwargs/region",
+            json!("param:region"),
+        ),
+        (
+            "mixed",
+            "load",
+            "op_kwargs/rows",
+            json!({ "task": "extract" }),
+        ),
+        // A key of an output is the XCom key that multiple_outputs pushes.
+        (
+            "mixed",
+            "load",
+            "op_kwargs/total",
+            json!("xcom:extract:total"),
+        ),
+        (
+            "mixed",
+            "load",
+            "op_kwargs/options",
+            json!({ "mode": "append" }),
+        ),
+        (
+            "xcom_keys",
+            "load",
+            "op_kwargs/rows",
+            json!("xcom:extract:rows"),
+        ),
+        (
+            "xcom_keys",
+            "notify",
+            "environment/TOTAL",
+            json!("xcom:extract:[total]"),
+        ),
+        (
+            "xcom_keys",
+            "notify",
+            "environment/WHOLE",
+            json!(r#"{"task": "load"}"#),
+        ),
+        (
+            "params",
+            "extract",
+            "op_kwargs/limit",
+            json!(r#"param:row limit "max" {{ x }}"#),
+        ),
+        (
+            "params",
+            "shell",
+            "environment/ODD",
+            json!("param:région'}}"),
+        ),
+        (
+            "templates",
+            "load",
+            "op_kwargs/rows",
+            json!(["20240102", "2024-01-01", "{{ kept }}"]),
+        ),
+        ("templates", "extract", "op_kwargs/region", json!("eu")),
+        (
+            "docker_only",
+            "fetch",
+            "environment/RUN_SCRIPT",
+            json!("/opt/run.sh"),
+        ),
+        (
+            "docker_only",
+            "fetch",
+            "environment/FLAGS",
+            json!(r#"{"dry_run":true}"#),
+        ),
+        ("docker_only", "fetch", "environment/LIMIT", json!("10")),
+        (
+            "docker_only",
+            "publish",
+            "command",
+            json!("bash /opt/publish.sh"),
+        ),
+        (
+            "docker_only",
+            "publish",
+            "environment/VALUE",
+            json!(r#"{"task": "fetch"}"#),
+        ),
+        (
+            "hostile",
+            "shell",
+            "environment/A",
+            json!("xcom:extract:[k'}}\"é]"),
+        ),
+        ("hostile", "shell", "environment/B", json!(hostile_param)),
+        ("hostile", "shell", "environment/C", json!("\"\"\"\\")),
+        (
+            "hostile",
+            "shell",
+            "environment/E",
+            json!("x\"y'z\\\n2024-01-02"),
+        ),
+        (
+            "hostile",
+            "extract",
+            "op_kwargs/region",
+            json!(hostile_param),
+        ),
+    ];
+    for (fixture, task, path, want) in cases {
+        assert_eq!(field(fixture, task, path), want, "{fixture}.{task}.{path}");
+    }
+    // Literal strings are templates (PRODUCT.md: Airflow renders them), so a literal
+    // that is not valid Jinja fails when the task runs, not when the file is parsed.
+    let error = field("hostile", "load", "error");
+    assert!(
+        error
+            .as_str()
+            .unwrap_or_default()
+            .contains("TemplateSyntaxError"),
+        "{error}"
+    );
 }
 
 /// Override code that fails at import time: Airflow's import error must lead back to

@@ -1,6 +1,8 @@
 """Load a dags folder with the installed Apache Airflow, the way its dag processor does,
 and print what Airflow sees as one JSON line prefixed with FLOWDECK_JSON:
 {"import_errors": {path: traceback}, "dags": {dag_id: {...tasks and upstream ids...}}}.
+Each task also carries its templated fields rendered with a fake run context
+(`rendered_fields`), showing what the task would receive at run time.
 
 Usage: python dagbag.py DAGS_FOLDER
 
@@ -16,6 +18,64 @@ import traceback
 from pathlib import Path
 
 MARK = "FLOWDECK_JSON "
+
+
+class _Output(dict):
+    """A fake upstream return value: any key reads as "xcom:<task>:[<key>]"."""
+
+    def __missing__(self, key):
+        return "xcom:%s:[%s]" % (self["task"], key)
+
+
+class _FakeTI:
+    """Answers xcom_pull like a task instance would, with recognisable values: the
+    return value is {"task": <id>}, any other XCom key k is "xcom:<id>:<k>"."""
+
+    def __init__(self, dag_id):
+        self.dag_id = dag_id
+
+    def xcom_pull(self, task_ids=None, key="return_value", **kwargs):
+        if key == "return_value":
+            return _Output(task=task_ids)
+        return "xcom:%s:%s" % (task_ids, key)
+
+
+class _FakeRun:
+    conf = {}
+
+
+def rendered_fields(dag, task):
+    """The task's templated fields as a worker would render them: run parameters read as
+    "param:<name>", ds = 2024-01-02, upstream outputs as _FakeTI answers."""
+    try:
+        from airflow.sdk.execution_time import macros
+    except ImportError:
+        from airflow import macros
+    ti = _FakeTI(dag.dag_id)
+    context = {
+        "ti": ti,
+        "task_instance": ti,
+        "dag": dag,
+        "task": task,
+        "dag_run": _FakeRun(),
+        "params": {name: "param:" + name for name in dag.params.keys()},
+        "ds": "2024-01-02",
+        "ds_nodash": "20240102",
+        "macros": macros,
+    }
+    try:
+        task.render_template_fields(context)
+    except Exception:
+        return {"error": traceback.format_exc()}
+    fields = {}
+    for name in task.template_fields:
+        value = getattr(task, name, None)
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError):
+            value = repr(value)
+        fields[name] = value
+    return fields
 
 
 def load(folder):
@@ -62,6 +122,10 @@ def load(folder):
                 for t in dag.tasks
             },
         }
+    # After serialization: rendering changes the tasks' fields in place.
+    for dag_id, dag in sorted(bag.dags.items()):
+        for task in dag.tasks:
+            dags[dag_id]["tasks"][task.task_id]["rendered"] = rendered_fields(dag, task)
     return {"import_errors": errors, "dags": dags}
 
 
