@@ -34,6 +34,9 @@ class _FakeTI:
     def __init__(self, dag_id):
         self.dag_id = dag_id
 
+    def get_relevant_upstream_map_indexes(self, *args, **kwargs):
+        return None  # nothing is mapped (Airflow 2 asks before pulling)
+
     def xcom_pull(self, task_ids=None, key="return_value", **kwargs):
         if key == "return_value":
             return _Output(task=task_ids)
@@ -61,6 +64,7 @@ def rendered_fields(dag, task):
         "params": {name: "param:" + name for name in dag.params.keys()},
         "ds": "2024-01-02",
         "ds_nodash": "20240102",
+        "expanded_ti_count": None,  # Airflow 2 reads it when resolving XComArgs
         "macros": macros,
     }
     try:
