@@ -30,7 +30,7 @@ use crate::model::literal::{python_str, Literal};
 use crate::model::options::parse_options;
 use crate::model::text::one_line;
 use crate::model::validate::{describe, validate};
-use crate::model::{FlowSpec, Function, Input, Mode, Task};
+use crate::model::{Flow, FlowSpec, Function, Input, Mode, Task};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -256,30 +256,7 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
         });
     }
 
-    let position: HashMap<&str, usize> = order
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.id.as_str(), i))
-        .collect();
-    let mut edge_pairs: Vec<(usize, usize)> = spec
-        .edges
-        .iter()
-        .filter_map(|e| {
-            Some((
-                *position.get(e.from_task_id.as_str())?,
-                *position.get(e.to_task_id.as_str())?,
-            ))
-        })
-        .collect();
-    edge_pairs.sort_unstable();
-    edge_pairs.dedup();
-    let edges = edge_pairs
-        .into_iter()
-        .map(|(a, b)| EdgeCtx {
-            upstream: order[a].variable_id.clone(),
-            downstream: order[b].variable_id.clone(),
-        })
-        .collect();
+    let edges = edge_list(spec, &order);
 
     let defaults = parse_options(&flow.defaults, None).map_err(|problems| {
         invalid(
@@ -290,58 +267,7 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
                 .join("\n"),
         )
     })?;
-    let mut tags: Vec<&str> = flow.tags.iter().map(String::as_str).collect();
-    if !tags.contains(&"flowdeck") {
-        tags.push("flowdeck");
-    }
-    let start = flow.start_date;
-    let dag = DagArgs {
-        dag_id: python_str(&flow.id),
-        display_name: python_str(&flow.name),
-        description: if flow.description.is_empty() {
-            "None".into()
-        } else {
-            python_str(&flow.description)
-        },
-        schedule: if flow.schedule.trim().is_empty() {
-            "None".into()
-        } else {
-            python_str(flow.schedule.trim())
-        },
-        start_date: {
-            use chrono::Datelike;
-            format!(
-                "_fd_datetime.datetime({}, {}, {}, tzinfo=_fd_datetime.timezone.utc)",
-                start.year(),
-                start.month(),
-                start.day()
-            )
-        },
-        catchup: py_bool(flow.catchup).into(),
-        // The last tag names this render (see REVISION_PLACEHOLDER): Airflow serving it
-        // is the proof that it parsed this very file.
-        tags: format!(
-            "[{}, \"{REVISION_PLACEHOLDER}\"]",
-            tags.iter()
-                .map(|t| python_str(t))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        max_active_runs: if flow.schedule.trim() == "@continuous" {
-            "1".into()
-        } else {
-            String::new()
-        },
-        // flowdeck unpauses through the API after deploying; saying so in the file as
-        // well means the DAG is not left paused when Airflow parses the file while
-        // flowdeck cannot reach it. Otherwise Airflow's own setting
-        // (`dags_are_paused_at_creation`) decides, as for any other DAG.
-        is_paused_upon_creation: if flow.unpause_on_deploy {
-            "False".into()
-        } else {
-            String::new()
-        },
-    };
+    let dag = dag_args(flow).map_err(invalid)?;
     let context = DagCtx {
         dag,
         default_args: defaults
@@ -373,15 +299,12 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
         origin: "context".into(),
         message: e.to_string(),
     })?;
-    let rendered = renderer
+    let text = renderer
         .templates
         .render(super::templates::DAG, &tera_context)?;
     // Exactly one newline at the end and none at the start, whatever the template's
     // whitespace handling: the file's bytes should not depend on it.
-    let mut body = rendered
-        .trim_start_matches(['\n', '\r'])
-        .trim_end()
-        .to_string();
+    let mut body = text.trim_start_matches(['\n', '\r']).trim_end().to_string();
     body.push('\n');
 
     // The revision is the hash of the body holding the placeholder; swapping it in
@@ -411,6 +334,97 @@ pub const REVISION_TAG_PREFIX: &str = "flowdeck-rev:";
 /// the body from user text (every user string is an escaped literal), so this cannot
 /// collide with anything a user typed.
 const REVISION_PLACEHOLDER: &str = "\u{1}flowdeck-revision\u{1}";
+
+/// The DAG's own arguments as Python source.
+fn dag_args(flow: &Flow) -> std::result::Result<DagArgs, String> {
+    use chrono::Datelike;
+    let start = flow.start_date;
+    // Python's datetime stops at year 9999.
+    if !(1..=9999).contains(&start.year()) {
+        return Err(format!(
+            "start_date {start} is outside the years 1 to 9999 that Python supports"
+        ));
+    }
+    let mut tags: Vec<&str> = flow.tags.iter().map(String::as_str).collect();
+    if !tags.contains(&"flowdeck") {
+        tags.push("flowdeck");
+    }
+    Ok(DagArgs {
+        dag_id: python_str(&flow.id),
+        display_name: python_str(&flow.name),
+        description: if flow.description.is_empty() {
+            "None".into()
+        } else {
+            python_str(&flow.description)
+        },
+        schedule: if flow.schedule.trim().is_empty() {
+            "None".into()
+        } else {
+            python_str(flow.schedule.trim())
+        },
+        start_date: {
+            format!(
+                "_fd_datetime.datetime({}, {}, {}, tzinfo=_fd_datetime.timezone.utc)",
+                start.year(),
+                start.month(),
+                start.day()
+            )
+        },
+        catchup: py_bool(flow.catchup).into(),
+        // The last tag names this render (see REVISION_PLACEHOLDER): Airflow serving it
+        // is the proof that it parsed this very file.
+        tags: format!(
+            "[{}, \"{REVISION_PLACEHOLDER}\"]",
+            tags.iter()
+                .map(|t| python_str(t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        max_active_runs: if flow.schedule.trim() == "@continuous" {
+            "1".into()
+        } else {
+            String::new()
+        },
+        // flowdeck unpauses through the API after deploying; saying so in the file as
+        // well means the DAG is not left paused when Airflow parses the file while
+        // flowdeck cannot reach it. Otherwise Airflow's own setting
+        // (`dags_are_paused_at_creation`) decides, as for any other DAG.
+        is_paused_upon_creation: if flow.unpause_on_deploy {
+            "False".into()
+        } else {
+            String::new()
+        },
+    })
+}
+
+/// Dependencies as `upstream >> downstream` pairs in file order (by the upstream's place,
+/// then the downstream's), without duplicates.
+fn edge_list(spec: &FlowSpec, order: &[&Task]) -> Vec<EdgeCtx> {
+    let position: HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), i))
+        .collect();
+    let mut pairs: Vec<(usize, usize)> = spec
+        .edges
+        .iter()
+        .filter_map(|e| {
+            Some((
+                *position.get(e.from_task_id.as_str())?,
+                *position.get(e.to_task_id.as_str())?,
+            ))
+        })
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+        .into_iter()
+        .map(|(a, b)| EdgeCtx {
+            upstream: order[a].variable_id.clone(),
+            downstream: order[b].variable_id.clone(),
+        })
+        .collect()
+}
 
 /// Tasks in dependency order, ties broken by position. `None` when the edges form a cycle.
 fn task_order(spec: &FlowSpec) -> Option<Vec<&Task>> {
@@ -657,10 +671,10 @@ fn line_map(body: &str, tasks: &[TaskBlock]) -> Vec<TaskLines> {
             continue;
         };
         let start = cursor + found;
-        let first = line + body[cursor..start].bytes().filter(|b| *b == b'\n').count() as u32;
-        let last = first + block.matches('\n').count() as u32;
+        let first = line + count_lines(&body[cursor..start]);
+        let last = first + count_lines(block);
         map.push(TaskLines {
-            task: var.to_string(),
+            task: var.clone(),
             first,
             last,
         });
@@ -668,4 +682,9 @@ fn line_map(body: &str, tasks: &[TaskBlock]) -> Vec<TaskLines> {
         line = last;
     }
     map
+}
+
+/// Newlines in `text`, saturating (a file of 4 billion lines is not a DAG file).
+fn count_lines(text: &str) -> u32 {
+    u32::try_from(text.bytes().filter(|b| *b == b'\n').count()).unwrap_or(u32::MAX)
 }
