@@ -11,7 +11,7 @@ mod support;
 use flowdeck::model::FlowSpec;
 use flowdeck::render::{
     ensure_library_package, write_if_changed, write_library_module, RenderConfig, Rendered,
-    Renderer, DEFAULT_LIBRARY_PACKAGE,
+    Renderer, DEFAULT_LIBRARY_PACKAGE, REVISION_TAG_PREFIX,
 };
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -195,6 +195,15 @@ fn airflow_loads_every_rendered_fixture() {
         assert_eq!(seen_params, params, "{name}: params");
         let mut tags: BTreeSet<&str> = spec.flow.tags.iter().map(String::as_str).collect();
         tags.insert("flowdeck");
+        let revision = &dag["tags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| t.as_str())
+            .find(|t| t.starts_with(REVISION_TAG_PREFIX))
+            .unwrap_or_else(|| panic!("{name}: no revision tag"))
+            .to_string();
+        tags.insert(revision);
         let seen_tags: BTreeSet<&str> = dag["tags"]
             .as_array()
             .unwrap()

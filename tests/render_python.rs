@@ -86,6 +86,7 @@ fn check(spec: &FlowSpec, rendered: &Rendered, seen: &Value) -> Result<(), Strin
     if !tags.contains(&"flowdeck") {
         tags.push("flowdeck");
     }
+    tags.push(&rendered.revision);
     let description = if flow.description.is_empty() {
         Value::Null
     } else {
