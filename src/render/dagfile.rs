@@ -30,7 +30,7 @@ use crate::model::literal::{python_str, Literal};
 use crate::model::options::parse_options;
 use crate::model::text::one_line;
 use crate::model::validate::{describe, validate};
-use crate::model::{FlowSpec, Function, Input, Mode, Task};
+use crate::model::{Flow, FlowSpec, Function, Input, Mode, Task};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -44,8 +44,18 @@ struct DagCtx {
     has_mounts: bool,
     has_overrides: bool,
     imports: Vec<ImportCtx>,
-    tasks: Vec<TaskCtx>,
+    tasks: Vec<TaskBlock>,
     edges: Vec<EdgeCtx>,
+}
+
+/// What the main template gets per task: the block its task template rendered (the
+/// full task context went to that template; not repeating it here halves the copying).
+#[derive(Serialize)]
+struct TaskBlock {
+    var: String,
+    task_id: String,
+    mode: &'static str,
+    block: String,
 }
 
 #[derive(Serialize)]
@@ -102,7 +112,6 @@ struct TaskCtx {
     op_kwargs: Vec<Entry>,
     environment: Vec<Entry>,
     args: Vec<Arg>,
-    block: String,
 }
 
 #[derive(Serialize)]
@@ -226,45 +235,28 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
         let ctx = ctx.map_err(|e| invalid(format!("task `{}`: {e}", task.variable_id)))?;
         tasks.push(ctx);
     }
-    for ctx in &mut tasks {
+    let mut blocks = Vec::with_capacity(tasks.len());
+    for ctx in tasks {
         let name = if ctx.mode == "docker" {
             TASK_DOCKER
         } else {
             TASK_PYTHON
         };
         let mut context = tera::Context::new();
-        context.insert("task", &*ctx);
+        context.insert("task", &ctx);
         let block = renderer.templates.render(name, &context)?;
-        ctx.block = block
-            .trim_start_matches(['\n', '\r'])
-            .trim_end()
-            .to_string();
+        blocks.push(TaskBlock {
+            block: block
+                .trim_start_matches(['\n', '\r'])
+                .trim_end()
+                .to_string(),
+            var: ctx.var,
+            task_id: ctx.task_id,
+            mode: ctx.mode,
+        });
     }
 
-    let position: HashMap<&str, usize> = order
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.id.as_str(), i))
-        .collect();
-    let mut edge_pairs: Vec<(usize, usize)> = spec
-        .edges
-        .iter()
-        .filter_map(|e| {
-            Some((
-                *position.get(e.from_task_id.as_str())?,
-                *position.get(e.to_task_id.as_str())?,
-            ))
-        })
-        .collect();
-    edge_pairs.sort_unstable();
-    edge_pairs.dedup();
-    let edges = edge_pairs
-        .into_iter()
-        .map(|(a, b)| EdgeCtx {
-            upstream: order[a].variable_id.clone(),
-            downstream: order[b].variable_id.clone(),
-        })
-        .collect();
+    let edges = edge_list(spec, &order);
 
     let defaults = parse_options(&flow.defaults, None).map_err(|problems| {
         invalid(
@@ -275,12 +267,89 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
                 .join("\n"),
         )
     })?;
+    let dag = dag_args(flow).map_err(invalid)?;
+    let context = DagCtx {
+        dag,
+        default_args: defaults
+            .iter()
+            .map(|(k, v)| Entry {
+                key: python_str(k),
+                value: option_value(k, v),
+            })
+            .collect(),
+        params: params
+            .iter()
+            .map(|name| Entry {
+                key: python_str(name),
+                value: "None".into(),
+            })
+            .collect(),
+        has_python: order.iter().any(|t| t.mode == Mode::Python),
+        has_docker: order.iter().any(|t| t.mode == Mode::Docker),
+        has_mounts: any_mounts,
+        has_overrides: order
+            .iter()
+            .any(|t| t.mode == Mode::Python && !t.python_callable.is_empty()),
+        imports,
+        tasks: blocks,
+        edges,
+    };
+    let tera_context = tera::Context::from_serialize(&context).map_err(|e| Error::Template {
+        name: super::templates::DAG.into(),
+        origin: "context".into(),
+        message: e.to_string(),
+    })?;
+    let text = renderer
+        .templates
+        .render(super::templates::DAG, &tera_context)?;
+    // Exactly one newline at the end and none at the start, whatever the template's
+    // whitespace handling: the file's bytes should not depend on it.
+    let mut body = text.trim_start_matches(['\n', '\r']).trim_end().to_string();
+    body.push('\n');
+
+    // The revision is the hash of the body holding the placeholder; swapping it in
+    // afterwards keeps the file deterministic without a hash that includes itself.
+    let revision = format!(
+        "{REVISION_TAG_PREFIX}{}",
+        &sha256_hex(body.as_bytes())[..12]
+    );
+    let body = body.replacen(REVISION_PLACEHOLDER, &revision, 1);
+    let content_hash = sha256_hex(body.as_bytes());
+    let line_map = line_map(&body, &context.tasks);
+    let source = make_header(&flow.id, &flow.name, flow.version, &content_hash) + &body;
+    Ok(Rendered {
+        flow_id: flow.id.clone(),
+        file_name: super::dag_file_name(&flow.id),
+        source,
+        content_hash,
+        revision,
+        line_map,
+    })
+}
+
+/// Tag prefix of the per-render revision tag, e.g. `flowdeck-rev:3f9a0c1d2b4e`.
+pub const REVISION_TAG_PREFIX: &str = "flowdeck-rev:";
+
+/// Stands for the revision tag while the body is hashed. Control characters never reach
+/// the body from user text (every user string is an escaped literal), so this cannot
+/// collide with anything a user typed.
+const REVISION_PLACEHOLDER: &str = "\u{1}flowdeck-revision\u{1}";
+
+/// The DAG's own arguments as Python source.
+fn dag_args(flow: &Flow) -> std::result::Result<DagArgs, String> {
+    use chrono::Datelike;
+    let start = flow.start_date;
+    // Python's datetime stops at year 9999.
+    if !(1..=9999).contains(&start.year()) {
+        return Err(format!(
+            "start_date {start} is outside the years 1 to 9999 that Python supports"
+        ));
+    }
     let mut tags: Vec<&str> = flow.tags.iter().map(String::as_str).collect();
     if !tags.contains(&"flowdeck") {
         tags.push("flowdeck");
     }
-    let start = flow.start_date;
-    let dag = DagArgs {
+    Ok(DagArgs {
         dag_id: python_str(&flow.id),
         display_name: python_str(&flow.name),
         description: if flow.description.is_empty() {
@@ -294,7 +363,6 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
             python_str(flow.schedule.trim())
         },
         start_date: {
-            use chrono::Datelike;
             format!(
                 "_fd_datetime.datetime({}, {}, {}, tzinfo=_fd_datetime.timezone.utc)",
                 start.year(),
@@ -326,76 +394,37 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
         } else {
             String::new()
         },
-    };
-    let context = DagCtx {
-        dag,
-        default_args: defaults
-            .iter()
-            .map(|(k, v)| Entry {
-                key: python_str(k),
-                value: option_value(k, v),
-            })
-            .collect(),
-        params: params
-            .iter()
-            .map(|name| Entry {
-                key: python_str(name),
-                value: "None".into(),
-            })
-            .collect(),
-        has_python: order.iter().any(|t| t.mode == Mode::Python),
-        has_docker: order.iter().any(|t| t.mode == Mode::Docker),
-        has_mounts: any_mounts,
-        has_overrides: order
-            .iter()
-            .any(|t| t.mode == Mode::Python && !t.python_callable.is_empty()),
-        imports,
-        tasks,
-        edges,
-    };
-    let tera_context = tera::Context::from_serialize(&context).map_err(|e| Error::Template {
-        name: super::templates::DAG.into(),
-        origin: "context".into(),
-        message: e.to_string(),
-    })?;
-    let rendered = renderer
-        .templates
-        .render(super::templates::DAG, &tera_context)?;
-    // Exactly one newline at the end and none at the start, whatever the template's
-    // whitespace handling: the file's bytes should not depend on it.
-    let mut body = rendered
-        .trim_start_matches(['\n', '\r'])
-        .trim_end()
-        .to_string();
-    body.push('\n');
-
-    // The revision is the hash of the body holding the placeholder; swapping it in
-    // afterwards keeps the file deterministic without a hash that includes itself.
-    let revision = format!(
-        "{REVISION_TAG_PREFIX}{}",
-        &sha256_hex(body.as_bytes())[..12]
-    );
-    let body = body.replacen(REVISION_PLACEHOLDER, &revision, 1);
-    let content_hash = sha256_hex(body.as_bytes());
-    let line_map = line_map(&body, &context.tasks);
-    let source = make_header(&flow.id, &flow.name, flow.version, &content_hash) + &body;
-    Ok(Rendered {
-        flow_id: flow.id.clone(),
-        file_name: super::dag_file_name(&flow.id),
-        source,
-        content_hash,
-        revision,
-        line_map,
     })
 }
 
-/// Tag prefix of the per-render revision tag, e.g. `flowdeck-rev:3f9a0c1d2b4e`.
-pub const REVISION_TAG_PREFIX: &str = "flowdeck-rev:";
-
-/// Stands for the revision tag while the body is hashed. Control characters never reach
-/// the body from user text (every user string is an escaped literal), so this cannot
-/// collide with anything a user typed.
-const REVISION_PLACEHOLDER: &str = "\u{1}flowdeck-revision\u{1}";
+/// Dependencies as `upstream >> downstream` pairs in file order (by the upstream's place,
+/// then the downstream's), without duplicates.
+fn edge_list(spec: &FlowSpec, order: &[&Task]) -> Vec<EdgeCtx> {
+    let position: HashMap<&str, usize> = order
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), i))
+        .collect();
+    let mut pairs: Vec<(usize, usize)> = spec
+        .edges
+        .iter()
+        .filter_map(|e| {
+            Some((
+                *position.get(e.from_task_id.as_str())?,
+                *position.get(e.to_task_id.as_str())?,
+            ))
+        })
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+        .into_iter()
+        .map(|(a, b)| EdgeCtx {
+            upstream: order[a].variable_id.clone(),
+            downstream: order[b].variable_id.clone(),
+        })
+        .collect()
+}
 
 /// Tasks in dependency order, ties broken by position. `None` when the edges form a cycle.
 fn task_order(spec: &FlowSpec) -> Option<Vec<&Task>> {
@@ -509,7 +538,6 @@ fn python_task(
         op_kwargs,
         environment: Vec::new(),
         args,
-        block: String::new(),
     })
 }
 
@@ -599,7 +627,6 @@ fn docker_task(
             })
             .collect(),
         args,
-        block: String::new(),
     };
     Ok((ctx, mounts))
 }
@@ -627,26 +654,37 @@ fn any_mount_guarded(value: &Literal) -> bool {
 
 /// Where each task's block landed in the body, as file lines (after the header). A user
 /// template that reshapes the blocks simply leaves those tasks out of the map.
-fn line_map(body: &str, tasks: &[TaskCtx]) -> Vec<TaskLines> {
+fn line_map(body: &str, tasks: &[TaskBlock]) -> Vec<TaskLines> {
     let mut map = Vec::with_capacity(tasks.len());
     let mut cursor = 0;
+    // 1-based line number of `cursor`, counted incrementally.
+    let mut line = 1 + HEADER_LINES;
     for task in tasks {
         let (var, block) = (&task.var, &task.block);
         if block.is_empty() {
             continue;
         }
-        let Some(found) = body.get(cursor..).and_then(|rest| rest.find(block)) else {
+        let Some(found) = body
+            .get(cursor..)
+            .and_then(|rest| rest.find(block.as_str()))
+        else {
             continue;
         };
         let start = cursor + found;
-        let first = body[..start].matches('\n').count() as u32 + 1 + HEADER_LINES;
-        let last = first + block.matches('\n').count() as u32;
+        let first = line + count_lines(&body[cursor..start]);
+        let last = first + count_lines(block);
         map.push(TaskLines {
-            task: var.to_string(),
+            task: var.clone(),
             first,
             last,
         });
         cursor = start + block.len();
+        line = last;
     }
     map
+}
+
+/// Newlines in `text`, saturating (a file of 4 billion lines is not a DAG file).
+fn count_lines(text: &str) -> u32 {
+    u32::try_from(text.bytes().filter(|b| *b == b'\n').count()).unwrap_or(u32::MAX)
 }

@@ -58,9 +58,9 @@ pub fn parse_header(text: &str) -> Option<FileHeader> {
     let mut version = None;
     let mut content_hash = String::new();
     let mut offset = 0;
-    for (i, line) in text.split_inclusive('\n').enumerate() {
+    for (number, line) in (1..=HEADER_LINES).zip(text.split_inclusive('\n')) {
         offset += line.len();
-        if i as u32 + 1 >= HEADER_LINES {
+        if number == HEADER_LINES {
             break;
         }
         let line = line.trim_end_matches(['\n', '\r']);

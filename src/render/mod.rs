@@ -14,6 +14,7 @@ mod templates;
 mod traceback;
 pub mod write;
 
+pub use dagfile::REVISION_TAG_PREFIX;
 pub use header::{parse_header, FileHeader, HEADER_MARK};
 pub use reconcile::{
     reconcile, repair, FlowProblem, Orphan, OrphanReason, ReconcileReport, RepairOutcome, TempFile,
@@ -233,3 +234,6 @@ pub fn is_valid_flow_id(id: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,6 +4,7 @@
 
 use crate::model::literal::{python_str, Literal};
 use crate::model::options::{spec_for, OptionType};
+use std::fmt::Write as _;
 
 /// Module alias of `datetime` in the DAG file (aliased so a task named `datetime`
 /// cannot shadow it).
@@ -112,11 +113,11 @@ pub fn jinja_str(s: &str) -> String {
         if c.is_ascii_alphanumeric() || c == '_' {
             out.push(c);
         } else if code <= 0xff {
-            out.push_str(&format!("\\x{code:02x}"));
+            let _ = write!(out, "\\x{code:02x}");
         } else if code <= 0xffff {
-            out.push_str(&format!("\\u{code:04x}"));
+            let _ = write!(out, "\\u{code:04x}");
         } else {
-            out.push_str(&format!("\\U{code:08x}"));
+            let _ = write!(out, "\\U{code:08x}");
         }
     }
     out.push('\'');

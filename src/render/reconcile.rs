@@ -19,9 +19,9 @@ use std::time::Duration;
 
 /// Temp files younger than this may belong to a write still in progress (another
 /// flowdeck process), so `repair` leaves them alone.
-pub const TEMP_FILE_GRACE: Duration = Duration::from_secs(60);
+pub const TEMP_FILE_GRACE: Duration = Duration::from_mins(1);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum OrphanReason {
     /// No saved flow has the id in the header.
     UnknownFlow,
@@ -118,13 +118,10 @@ pub fn reconcile(
     functions: &[Function],
     renderer: &Renderer,
 ) -> Result<ReconcileReport> {
-    let entries = match fs::read_dir(dags_folder) {
-        Ok(e) => e,
-        Err(_) => {
-            return Err(Error::NoDagsFolder {
-                path: dags_folder.to_path_buf(),
-            })
-        }
+    let Ok(entries) = fs::read_dir(dags_folder) else {
+        return Err(Error::NoDagsFolder {
+            path: dags_folder.to_path_buf(),
+        });
     };
     let mut report = ReconcileReport::default();
     let known: HashSet<&str> = flows.iter().map(|f| f.flow.id.as_str()).collect();
