@@ -1,7 +1,6 @@
 //! A flow (the seed's Flow table; an Airflow DAG) plus what Airflow needs beyond the seed.
 
 use super::edge::Edge;
-use super::function::Function;
 use super::task::Task;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -51,10 +50,72 @@ impl FlowSpec {
         self.task(id).map_or(id, |t| t.variable_id.as_str())
     }
 
-    /// True when the saved content differs (ignoring timestamps, version and record ids
-    /// that do not change meaning). Drives the version bump.
-    pub fn content_differs(&self, other: &FlowSpec, functions: &[Function]) -> bool {
-        super::document::to_document(self, functions)
-            != super::document::to_document(other, functions)
+    /// True when the saved content differs: what the flow document would show, so
+    /// timestamps, positions and option comments are not changes. Drives the version bump.
+    /// Compared field by field (not through the document) because it runs on every save.
+    pub fn content_differs(&self, other: &FlowSpec) -> bool {
+        let (a, b) = (&self.flow, &other.flow);
+        if (
+            &a.id,
+            &a.name,
+            &a.description,
+            &a.schedule,
+            a.start_date,
+            a.catchup,
+            &a.tags,
+            a.unpause_on_deploy,
+        ) != (
+            &b.id,
+            &b.name,
+            &b.description,
+            &b.schedule,
+            b.start_date,
+            b.catchup,
+            &b.tags,
+            b.unpause_on_deploy,
+        ) || !same_options(&a.defaults, &b.defaults)
+            || self.tasks.len() != other.tasks.len()
+        {
+            return true;
+        }
+        let task_differs = |x: &Task, y: &Task| {
+            (
+                &x.id,
+                &x.variable_id,
+                &x.function_id,
+                &x.python_callable,
+                x.mode,
+                &x.inputs,
+            ) != (
+                &y.id,
+                &y.variable_id,
+                &y.function_id,
+                &y.python_callable,
+                y.mode,
+                &y.inputs,
+            ) || !same_options(&x.options, &y.options)
+        };
+        if self
+            .tasks
+            .iter()
+            .zip(&other.tasks)
+            .any(|(x, y)| task_differs(x, y))
+        {
+            return true;
+        }
+        let pairs = |s: &FlowSpec| -> std::collections::BTreeSet<(String, String)> {
+            s.edges
+                .iter()
+                .map(|e| (e.from_task_id.clone(), e.to_task_id.clone()))
+                .collect()
+        };
+        pairs(self) != pairs(other)
     }
+}
+
+/// Options texts mean the same: equal text, or equal once parsed (comments, spacing and
+/// key order do not count).
+fn same_options(a: &str, b: &str) -> bool {
+    a == b
+        || matches!((toml::from_str::<toml::Table>(a), toml::from_str::<toml::Table>(b)), (Ok(x), Ok(y)) if x == y)
 }

@@ -261,88 +261,92 @@ pub type ParsedOptions = BTreeMap<String, Literal>;
 /// Parses and checks an options text for a task of `mode` (`None` for flow defaults,
 /// which apply to every task). Returns every problem found, not just the first.
 pub fn parse_options(text: &str, mode: Option<Mode>) -> Result<ParsedOptions, Vec<OptionProblem>> {
-    let doc = match toml_edit::ImDocument::parse(text) {
-        Ok(doc) => doc,
-        Err(e) => {
-            let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
-            let message = e.message().trim().to_string();
-            return Err(vec![OptionProblem {
-                line,
-                message: format!("not valid TOML: {message}"),
-            }]);
-        }
-    };
+    // One parse on the happy path; spans (for line numbers) only when reporting problems.
     let plain: toml::Table = match toml::from_str(text) {
         Ok(t) => t,
         Err(e) => {
             let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(1);
             return Err(vec![OptionProblem {
                 line,
-                message: format!("not valid TOML: {}", e.message()),
+                message: format!("not valid TOML: {}", e.message().trim()),
             }]);
         }
     };
-    let mut problems = Vec::new();
+    let mut problems: Vec<(String, String)> = Vec::new();
     let mut parsed = ParsedOptions::new();
-    for (key, item) in doc.as_table().iter() {
-        let line = doc
-            .as_table()
-            .key(key)
-            .and_then(|k| k.span())
-            .or_else(|| item.span())
-            .map(|s| line_of(text, s.start))
-            .unwrap_or(1);
+    for (key, value) in &plain {
         let shown = one_line(key);
         let Some(spec) = spec_for(key) else {
             let hint = nearest(key, OPTION_SPECS.iter().map(|s| s.key))
                 .map(|n| format!("; did you mean `{n}`?"))
                 .unwrap_or_else(|| "; press F1 in the editor for the list of options".into());
-            problems.push(OptionProblem {
-                line,
-                message: format!("unknown option `{shown}`{hint}"),
-            });
+            problems.push((key.clone(), format!("unknown option `{shown}`{hint}")));
             continue;
         };
-        let allowed = match (spec.applies, mode) {
-            (Applies::All, _) => true,
-            (Applies::Python, Some(Mode::Python)) | (Applies::Docker, Some(Mode::Docker)) => true,
-            (_, None) => false,
-            _ => false,
-        };
+        let allowed = matches!(
+            (spec.applies, mode),
+            (Applies::All, _)
+                | (Applies::Python, Some(Mode::Python))
+                | (Applies::Docker, Some(Mode::Docker))
+        );
         if !allowed {
             let where_ = match mode {
                 None => "flow defaults (set it on the task instead)".to_string(),
                 Some(m) => format!("{} tasks", m.as_str()),
             };
-            problems.push(OptionProblem {
-                line,
-                message: format!("option `{shown}` does not apply to {where_}"),
-            });
+            problems.push((
+                key.clone(),
+                format!("option `{shown}` does not apply to {where_}"),
+            ));
             continue;
         }
-        let value = &plain[key];
         match check_value(spec.ty, value) {
             Ok(lit) => {
-                parsed.insert(key.to_string(), lit);
+                parsed.insert(key.clone(), lit);
             }
-            Err(why) => problems.push(OptionProblem {
-                line,
-                message: format!("`{shown}` must be {}{why}", spec.ty.describe()),
-            }),
+            Err(why) => problems.push((
+                key.clone(),
+                format!("`{shown}` must be {}{why}", spec.ty.describe()),
+            )),
         }
     }
     if mode == Some(Mode::Docker) && !parsed.contains_key("image") && problems.is_empty() {
-        problems.push(OptionProblem {
+        return Err(vec![OptionProblem {
             line: 1,
             message: "a docker task needs `image`, e.g. image = \"python:3.12-slim\"".into(),
-        });
+        }]);
     }
     if problems.is_empty() {
-        Ok(parsed)
-    } else {
-        problems.sort_by_key(|p| p.line);
-        Err(problems)
+        return Ok(parsed);
     }
+    let lines = key_lines(text);
+    let mut out: Vec<OptionProblem> = problems
+        .into_iter()
+        .map(|(key, message)| OptionProblem {
+            line: lines.get(&key).copied().unwrap_or(1),
+            message,
+        })
+        .collect();
+    out.sort_by_key(|p| p.line);
+    Err(out)
+}
+
+/// The 1-based line of each top-level key.
+fn key_lines(text: &str) -> BTreeMap<String, usize> {
+    let Ok(doc) = toml_edit::ImDocument::parse(text) else {
+        return BTreeMap::new();
+    };
+    doc.as_table()
+        .iter()
+        .filter_map(|(key, item)| {
+            let span = doc
+                .as_table()
+                .key(key)
+                .and_then(|k| k.span())
+                .or_else(|| item.span())?;
+            Some((key.to_string(), line_of(text, span.start)))
+        })
+        .collect()
 }
 
 fn line_of(text: &str, offset: usize) -> usize {

@@ -4,7 +4,7 @@ use super::error::{Context, Error, Result};
 use super::tables::*;
 use super::Store;
 use crate::model::deploy::DeployRecord;
-use crate::model::document::{render_document, to_document};
+use crate::model::document::{render_document, to_document, FlowDocument};
 use crate::model::{validate, Edge, Flow, FlowSpec, Function, Task};
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, ReadableTableMetadata, Table};
@@ -17,8 +17,15 @@ pub struct Revision {
     pub flow_id: String,
     pub version: u32,
     pub saved_at: DateTime<Utc>,
-    /// The flow document (TOML) of this version.
-    pub document: String,
+    /// The flow document of this version (`text()` gives its TOML).
+    pub document: FlowDocument,
+}
+
+impl Revision {
+    /// The TOML flow document, as `flow export` writes it.
+    pub fn text(&self) -> String {
+        render_document(&self.document)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -59,7 +66,7 @@ impl Store {
             let created = old.is_none();
             let changed = match &old {
                 None => true,
-                Some(old) => old.content_differs(&new, &functions),
+                Some(old) => old.content_differs(&new),
             };
             if !changed {
                 return Ok(SaveOutcome {
@@ -75,8 +82,6 @@ impl Store {
                         .remove(old.flow.name.as_str())
                         .ctx("renaming a flow")?;
                 }
-                remove_children(&mut tasks, &old.flow.id)?;
-                remove_children(&mut edges, &old.flow.id)?;
             }
             flows
                 .insert(new.flow.id.as_str(), encode(&new.flow)?.as_slice())
@@ -84,21 +89,49 @@ impl Store {
             names
                 .insert(new.flow.name.as_str(), new.flow.id.as_str())
                 .ctx("writing flow names")?;
+            // Only records that changed are written: a one-option edit of a 1,000-task
+            // flow rewrites one task, not all of them.
+            let old_tasks: HashMap<&str, &Task> = old
+                .iter()
+                .flat_map(|o| o.tasks.iter().map(|t| (t.id.as_str(), t)))
+                .collect();
+            let old_edges: HashMap<&str, &Edge> = old
+                .iter()
+                .flat_map(|o| o.edges.iter().map(|e| (e.id.as_str(), e)))
+                .collect();
             for t in &new.tasks {
-                tasks
-                    .insert(child_key(&t.flow_id, &t.id).as_str(), encode(t)?.as_slice())
-                    .ctx("writing tasks")?;
+                if old_tasks.get(t.id.as_str()) != Some(&t) {
+                    tasks
+                        .insert(child_key(&t.flow_id, &t.id).as_str(), encode(t)?.as_slice())
+                        .ctx("writing tasks")?;
+                }
             }
             for e in &new.edges {
+                if old_edges.get(e.id.as_str()) != Some(&e) {
+                    edges
+                        .insert(child_key(&e.flow_id, &e.id).as_str(), encode(e)?.as_slice())
+                        .ctx("writing edges")?;
+                }
+            }
+            let kept_tasks: std::collections::HashSet<&str> =
+                new.tasks.iter().map(|t| t.id.as_str()).collect();
+            let kept_edges: std::collections::HashSet<&str> =
+                new.edges.iter().map(|e| e.id.as_str()).collect();
+            for id in old_tasks.keys().filter(|id| !kept_tasks.contains(*id)) {
+                tasks
+                    .remove(child_key(&new.flow.id, id).as_str())
+                    .ctx("removing tasks")?;
+            }
+            for id in old_edges.keys().filter(|id| !kept_edges.contains(*id)) {
                 edges
-                    .insert(child_key(&e.flow_id, &e.id).as_str(), encode(e)?.as_slice())
-                    .ctx("writing edges")?;
+                    .remove(child_key(&new.flow.id, id).as_str())
+                    .ctx("removing edges")?;
             }
             let revision = Revision {
                 flow_id: new.flow.id.clone(),
                 version: new.flow.version,
                 saved_at: now,
-                document: render_document(&to_document(&new, &functions)),
+                document: to_document(&new, &functions),
             };
             tx.open_table(REVISIONS)
                 .ctx("opening revisions")?

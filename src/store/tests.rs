@@ -96,8 +96,8 @@ fn version_goes_up_only_on_real_changes() {
     // Both versions are kept, newest first.
     let revs = store.revisions(&saved.flow.id).unwrap();
     assert_eq!(revs.iter().map(|r| r.version).collect::<Vec<_>>(), [2, 1]);
-    assert!(revs[0].document.contains("retries = 5"));
-    assert!(!revs[1].document.contains("retries = 5"));
+    assert!(revs[0].text().contains("retries = 5"));
+    assert!(!revs[1].text().contains("retries = 5"));
 }
 
 #[test]
