@@ -25,8 +25,6 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
     let settings = cli.settings()?;
     match cli.command {
         Some(command) => cli::run(command, settings),
-        None => {
-            anyhow::bail!("the terminal interface is not built yet; use a subcommand (see --help)")
-        }
+        None => flowdeck::app::run(settings),
     }
 }

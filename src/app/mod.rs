@@ -1,0 +1,226 @@
+//! The application: the only place that wires things. It owns the state, turns terminal
+//! input and job answers into events, runs the effects `state` asks for (on the worker
+//! thread, never on the UI task) and draws after every batch of events.
+//!
+//! ```text
+//! input task ──Key/Mouse/Resize/Tick──┐
+//! worker thread ──Job answers─────────┼─► mpsc ─► state::on_event ─► effects ─► worker
+//! (Airflow poller ──AirflowHealth)────┘                │
+//!                                      ui::draw(&State) ◄┘
+//! ```
+
+pub mod logging;
+pub mod terminal;
+pub mod worker;
+
+use crate::config::Settings;
+use crate::core::Core;
+use crate::keymap::Keymap;
+use crate::state::{self, Effect, Event, Init, State};
+use crate::ui;
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind, MouseEventKind};
+use futures::StreamExt;
+use ratatui::backend::Backend;
+use ratatui::Terminal;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+use worker::Worker;
+
+/// Ticks per second: spinners, ages and expiring messages move at this rate. Frames
+/// that change nothing cost nothing on the wire (ratatui sends only the difference).
+pub const FPS: f64 = 8.0;
+
+/// Everything the UI runs on, ready for the first frame.
+pub struct Session {
+    pub state: State,
+    pub keymap: Keymap,
+    pub core: Core,
+}
+
+impl Session {
+    /// Opens the database, loads the library and the flows and builds the state:
+    /// all the work before the first frame. Loading here (not on the worker) means the
+    /// first frame already shows the library; it takes a few milliseconds even for
+    /// 10,000 functions (see `benches/tui.rs`).
+    pub fn open(settings: Settings) -> anyhow::Result<Session> {
+        let (keymap, mut warnings) = Keymap::with_overrides(&settings.keybindings);
+        let (theme, theme_warning) = ui::theme::Theme::choose(&settings.theme, ui::theme::no_color_env());
+        warnings.extend(theme_warning);
+        let init = Init {
+            airflow_url: settings.airflow_url.clone(),
+            db_path: settings.db.display().to_string(),
+            theme,
+            now: Instant::now(),
+        };
+        let core = Core::open(settings)?;
+        let mut state = State::new(init);
+        match worker::load_library(&core.store) {
+            Ok(data) => state.functions.apply(data),
+            Err(e) => state.functions.loading = state::functions::Loading::Failed(e.to_string()),
+        }
+        match worker::load_flows(&core.store) {
+            Ok(data) => state.flows.apply(data),
+            Err(e) => state.flows.loading = state::functions::Loading::Failed(e.to_string()),
+        }
+        state::startup_warnings(&mut state, &warnings);
+        Ok(Session { state, keymap, core })
+    }
+
+    pub fn draw<B: Backend>(&mut self, terminal: &mut Terminal<B>) -> std::io::Result<()> {
+        let mut screen = None;
+        terminal.draw(|f| screen = Some(ui::draw(&self.state, &self.keymap, f)))?;
+        if let Some(s) = screen {
+            self.state.set_screen(s);
+        }
+        Ok(())
+    }
+
+    fn worker_context(&self) -> worker::Context {
+        worker::Context {
+            store: self.core.store.clone(),
+            python: self.core.python.clone(),
+            library: self.core.settings.library_folder(),
+        }
+    }
+
+    /// Runs the UI until the user quits. The terminal is restored on every way out.
+    pub async fn run(mut self) -> anyhow::Result<i32> {
+        let mut terminal = terminal::init()?;
+        let result = self.event_loop(&mut terminal).await;
+        terminal::restore();
+        result.map(|()| 0)
+    }
+
+    async fn event_loop<B: Backend>(&mut self, terminal: &mut Terminal<B>) -> anyhow::Result<()> {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let worker = Worker::spawn(self.worker_context(), tx.clone())?;
+        let input = tokio::spawn(input_task(tx.clone(), FPS));
+        let signals = tokio::spawn(signal_task(tx.clone()));
+        let effects = state::start(&mut self.state);
+        self.run_effects(effects, &worker);
+        let result = self.main_loop(terminal, &mut rx, &worker).await;
+        input.abort();
+        signals.abort();
+        result
+    }
+
+    async fn main_loop<B: Backend>(&mut self, terminal: &mut Terminal<B>, rx: &mut UnboundedReceiver<Event>, worker: &Worker) -> anyhow::Result<()> {
+        loop {
+            self.draw(terminal)?;
+            let Some(event) = rx.recv().await else {
+                return Ok(());
+            };
+            self.handle(event, worker);
+            // Handle whatever else is already queued before drawing again, so a burst
+            // of keys (a held `j`, a paste) costs one frame, not one per key.
+            while !self.state.quit {
+                match rx.try_recv() {
+                    Ok(Event::Tick) => {}
+                    Ok(event) => self.handle(event, worker),
+                    Err(_) => break,
+                }
+            }
+            if self.state.quit {
+                return Ok(());
+            }
+        }
+    }
+
+    fn handle(&mut self, event: Event, worker: &Worker) {
+        self.state.set_now(Instant::now());
+        let effects = state::on_event(&mut self.state, &self.keymap, event);
+        self.run_effects(effects, worker);
+    }
+
+    fn run_effects(&mut self, effects: Vec<Effect>, worker: &Worker) {
+        for effect in effects {
+            match effect {
+                Effect::Quit => self.state.quit = true,
+                Effect::Run(id, job) => {
+                    tracing::debug!(job = ?id, "job queued");
+                    if !worker.send(id, job) {
+                        self.state.jobs.remove(&id);
+                        self.state.error("the background worker stopped; see the log, then restart flowdeck");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Starts the UI on the settings (the `flowdeck` command with no arguments).
+pub fn run(settings: Settings) -> anyhow::Result<i32> {
+    let log = logging::init(&settings.log_dir);
+    tracing::info!(?settings, "starting the terminal UI");
+    let mut session = Session::open(settings)?;
+    if let Err(e) = &log {
+        session.state.warn(e.clone());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("flowdeck-rt").enable_all().build()?;
+    let code = runtime.block_on(session.run());
+    // The input task may sit in a blocking read of the terminal; do not wait for it.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    tracing::info!("terminal UI stopped");
+    code
+}
+
+/// Opens everything and draws the first frame: the path `flowdeck` takes before the
+/// user sees anything, exposed for the start-up benchmark.
+pub fn first_frame<B: Backend>(settings: Settings, terminal: &mut Terminal<B>) -> anyhow::Result<Session> {
+    let mut session = Session::open(settings)?;
+    session.draw(terminal)?;
+    Ok(session)
+}
+
+/// Terminal input and the clock, as events. Only key presses (not releases or
+/// repeats reported by enhanced keyboards), clicks, the wheel and resizes; mouse
+/// motion is dropped so moving the mouse does not redraw.
+async fn input_task(tx: UnboundedSender<Event>, fps: f64) {
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / fps));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        let event = tokio::select! {
+            _ = tick.tick() => Event::Tick,
+            next = events.next() => match next {
+                Some(Ok(TermEvent::Key(k))) if k.kind == KeyEventKind::Press => Event::Key(k),
+                Some(Ok(TermEvent::Mouse(m))) if !matches!(m.kind, MouseEventKind::Moved | MouseEventKind::Drag(_)) => Event::Mouse(m),
+                Some(Ok(TermEvent::Resize(w, h))) => Event::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => {
+                    tracing::error!("reading the terminal failed: {e}");
+                    Event::Terminate
+                }
+                None => Event::Terminate,
+            }
+        };
+        let last = matches!(event, Event::Terminate);
+        if tx.send(event).is_err() || last {
+            return;
+        }
+    }
+}
+
+/// SIGTERM and SIGHUP (the SSH session went away) end flowdeck cleanly.
+async fn signal_task(tx: UnboundedSender<Event>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else {
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM"),
+        _ = hup.recv() => tracing::info!("SIGHUP"),
+    }
+    let _ = tx.send(Event::Terminate);
+}
+
+/// The Airflow poller's health report as the UI's event (for wiring the poller).
+pub fn health_event(connection: &crate::airflow::poller::Connection) -> Event {
+    use crate::airflow::poller::Connection;
+    use crate::state::AirflowHealth;
+    Event::AirflowHealth(match connection {
+        Connection::Online { version, .. } => AirflowHealth::Online { version: Some(version.version.clone()) },
+        Connection::Offline { reason, retry_in } => AirflowHealth::Offline { reason: reason.clone(), retry_in: Some(*retry_in) },
+        Connection::AuthFailed { reason } => AirflowHealth::AuthError { reason: reason.clone() },
+    })
+}

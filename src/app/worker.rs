@@ -1,0 +1,243 @@
+//! The worker: one thread that runs jobs (database, files, python3) one after another
+//! and sends each answer back as an event.
+//!
+//! One thread rather than a `spawn_blocking` per job because order matters: a reload
+//! asked after a registration must see it. Jobs that a newer one of the same kind makes
+//! pointless (previews while scrolling, completions while typing, reloads) are
+//! answered `Superseded` without running, so a burst of keys never builds a queue.
+
+use crate::library::{self, Registration};
+use crate::python::{self, ModuleInfo, Python};
+use crate::state::{Event, FlowsData, Job, JobId, JobResult, LibraryData};
+use crate::store::Store;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedSender;
+
+pub const THREAD_NAME: &str = "flowdeck-worker";
+
+/// Largest file shown in a preview; the rest is cut (a UDF file this big is unusual).
+const PREVIEW_LIMIT: usize = 1 << 20;
+
+pub struct Worker {
+    jobs: mpsc::Sender<(JobId, Job)>,
+}
+
+#[derive(Clone)]
+pub struct Context {
+    pub store: Arc<Store>,
+    pub python: Python,
+    pub library: PathBuf,
+}
+
+impl Worker {
+    pub fn spawn(ctx: Context, events: UnboundedSender<Event>) -> std::io::Result<Worker> {
+        let (tx, rx) = mpsc::channel::<(JobId, Job)>();
+        std::thread::Builder::new().name(THREAD_NAME.into()).spawn(move || run(&ctx, &rx, &events))?;
+        Ok(Worker { jobs: tx })
+    }
+
+    /// Queues a job. False when the worker is gone (it only stops when the app does).
+    pub fn send(&self, id: JobId, job: Job) -> bool {
+        self.jobs.send((id, job)).is_ok()
+    }
+}
+
+fn run(ctx: &Context, rx: &mpsc::Receiver<(JobId, Job)>, events: &UnboundedSender<Event>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            batch.push(more);
+        }
+        for i in 0..batch.len() {
+            let (id, job) = &batch[i];
+            let superseded = batch[i + 1..].iter().any(|(_, newer)| job.coalesces_with(newer));
+            let result = if superseded {
+                JobResult::Superseded
+            } else {
+                let started = std::time::Instant::now();
+                // A bug in one job must not take the whole UI down with it.
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(ctx, job)))
+                    .unwrap_or_else(|_| failed(job, "internal error (see the log); please report it".into()));
+                tracing::debug!(job = ?id, elapsed_ms = started.elapsed().as_millis() as u64, "job done");
+                r
+            };
+            if events.send(Event::Job(*id, result)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// The answer a job gives when it could not run at all.
+fn failed(job: &Job, e: String) -> JobResult {
+    match job {
+        Job::LoadLibrary => JobResult::Library(Err(e)),
+        Job::LoadFlows => JobResult::Flows(Err(e)),
+        Job::CheckSources => JobResult::SourcesChanged(Err(e)),
+        Job::ReadSource { function } => JobResult::Source { function_id: function.id.clone(), text: Err(e), changed: false },
+        Job::CompletePath { input } => JobResult::Completions { input: input.clone(), candidates: Err(e) },
+        Job::Inspect { path } => JobResult::Inspected { path: path.clone(), file: PathBuf::from(path), functions: Err(e) },
+        Job::Register { reimport, .. } => JobResult::Registered { result: Err(e), reimport: *reimport },
+        Job::UpdateFunction { .. } => JobResult::Updated(Err(e)),
+        Job::DeleteFunction { .. } => JobResult::Deleted(Err(e)),
+    }
+}
+
+pub fn execute(ctx: &Context, job: &Job) -> JobResult {
+    let store = &ctx.store;
+    match job {
+        Job::LoadLibrary => JobResult::Library(load_library(store).map_err(|e| e.to_string())),
+        Job::LoadFlows => JobResult::Flows(load_flows(store).map_err(|e| e.to_string())),
+        Job::CheckSources => JobResult::SourcesChanged(
+            store
+                .functions()
+                .map(|fs| fs.into_iter().filter(library::source_changed).map(|f| f.id).collect())
+                .map_err(|e| e.to_string()),
+        ),
+        Job::ReadSource { function } => {
+            let text = read_preview(Path::new(&function.path));
+            JobResult::Source { function_id: function.id.clone(), text, changed: library::source_changed(function) }
+        }
+        Job::CompletePath { input } => JobResult::Completions { input: input.clone(), candidates: Ok(complete_path(input)) },
+        Job::Inspect { path } => {
+            let file = expand(path);
+            let functions = inspect_file(&ctx.python, &file).map(|m| m.functions).map_err(|e| e.to_string());
+            JobResult::Inspected { path: path.clone(), file, functions }
+        }
+        Job::Register { file, function, name, description, reimport } => {
+            let result = library::register(
+                store,
+                &ctx.python,
+                &ctx.library,
+                &Registration { file, function, name: name.as_deref(), description: description.as_deref() },
+            )
+            .map_err(|e| e.to_string());
+            JobResult::Registered { result, reimport: *reimport }
+        }
+        Job::UpdateFunction { id, name, description } => JobResult::Updated(update_function(store, id, name, description)),
+        Job::DeleteFunction { name } => JobResult::Deleted(store.delete_function(name).map_err(|e| e.to_string())),
+    }
+}
+
+pub fn load_library(store: &Store) -> crate::store::Result<LibraryData> {
+    Ok(LibraryData { functions: store.functions()?, usage: store.function_usage()? })
+}
+
+pub fn load_flows(store: &Store) -> crate::store::Result<FlowsData> {
+    Ok(FlowsData { flows: store.flows()?, deploys: store.deploys()? })
+}
+
+fn update_function(store: &Store, id: &str, name: &str, description: &str) -> Result<crate::model::Function, String> {
+    let functions = store.functions().map_err(|e| e.to_string())?;
+    let Some(mut f) = functions.into_iter().find(|f| f.id == id) else {
+        return Err("the function is no longer in the library (deleted meanwhile?); reload with Ctrl-r".into());
+    };
+    f.name = name.to_string();
+    f.description = description.to_string();
+    store.save_function(&f).map_err(|e| e.to_string())
+}
+
+fn read_preview(path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(PREVIEW_LIMIT as u64 + 1).read_to_end(&mut bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let cut = bytes.len() > PREVIEW_LIMIT;
+    bytes.truncate(PREVIEW_LIMIT);
+    let mut text = String::from_utf8_lossy(&bytes).into_owned();
+    if cut {
+        text.push_str("\n… (cut: the file is larger than 1 MiB)");
+    }
+    Ok(text)
+}
+
+/// The same checks `library::register` makes before it asks python3, so the picker
+/// reports a bad file with the very message registration would give.
+pub fn inspect_file(python: &Python, path: &Path) -> Result<ModuleInfo, library::Error> {
+    if !path.exists() {
+        return Err(library::Error::Missing { path: path.to_path_buf() });
+    }
+    if path.is_dir() || path.extension().and_then(|e| e.to_str()) != Some("py") {
+        return Err(library::Error::NotPython { path: path.to_path_buf() });
+    }
+    let bytes = std::fs::read(path).map_err(|e| library::Error::Read { path: path.to_path_buf(), reason: e.to_string() })?;
+    let source = String::from_utf8(bytes)
+        .map_err(|e| library::Error::NotUtf8 { path: path.to_path_buf(), offset: e.utf8_error().valid_up_to() })?;
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+    if !python::module_name_ok(&stem) {
+        return Err(library::Error::BadModuleName { stem });
+    }
+    let filename = path.file_name().and_then(|s| s.to_str()).unwrap_or_default();
+    python.inspect(&source, filename).map_err(|source| library::Error::Syntax { path: path.to_path_buf(), source })
+}
+
+/// `~` and `~/…` mean the home folder, as in a shell.
+pub fn expand(path: &str) -> PathBuf {
+    let home = || directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf());
+    if path == "~" {
+        return home().unwrap_or_else(|| PathBuf::from(path));
+    }
+    if let Some(rest) = path.strip_prefix("~/") {
+        if let Some(h) = home() {
+            return h.join(rest);
+        }
+    }
+    PathBuf::from(path)
+}
+
+/// Folders and `.py` files whose path starts with `input`, written the way the user
+/// started (`~/` kept, relative stays relative); folders end with `/`. Hidden entries
+/// only when the typed name starts with a dot.
+pub fn complete_path(input: &str) -> Vec<String> {
+    let (typed_dir, prefix) = match input.rfind('/') {
+        Some(i) => (&input[..=i], &input[i + 1..]),
+        None if input == "~" => ("~/", ""),
+        None => ("", input),
+    };
+    let dir = if typed_dir.is_empty() { PathBuf::from(".") } else { expand(typed_dir) };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().to_str()?.to_string();
+            if !name.starts_with(prefix) || (name.starts_with('.') && !prefix.starts_with('.')) {
+                return None;
+            }
+            // Follows symlinks, so a linked folder completes like a folder.
+            let is_dir = std::fs::metadata(e.path()).map(|m| m.is_dir()).unwrap_or(false);
+            if is_dir {
+                Some(format!("{typed_dir}{name}/"))
+            } else if name.ends_with(".py") {
+                Some(format!("{typed_dir}{name}"))
+            } else {
+                None
+            }
+        })
+        .collect();
+    out.sort();
+    out.truncate(500);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completion_lists_folders_and_python_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("etl")).unwrap();
+        std::fs::write(dir.path().join("etl.py"), "").unwrap();
+        std::fs::write(dir.path().join("etl.txt"), "").unwrap();
+        std::fs::write(dir.path().join(".etl_hidden.py"), "").unwrap();
+        let base = format!("{}/", dir.path().display());
+        assert_eq!(complete_path(&format!("{base}et")), vec![format!("{base}etl.py"), format!("{base}etl/")]);
+        assert_eq!(complete_path(&format!("{base}.e")), vec![format!("{base}.etl_hidden.py")]);
+        assert!(complete_path(&format!("{base}zz")).is_empty());
+        assert!(complete_path("/no/such/dir/x").is_empty());
+    }
+}

@@ -1,0 +1,111 @@
+//! What a key can ask for. Names are the snake_case spellings used in
+//! `assets/keymap.toml` and in the config file's `[keybindings]`.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Quit flowdeck, asking first when something is unsaved.
+    Quit,
+    /// Show or hide the key help for the focused pane.
+    Help,
+    /// Focus the next pane (Functions → Flows → Runs).
+    NextPane,
+    /// Focus the previous pane.
+    PrevPane,
+    /// Focus the Functions pane.
+    FocusFunctions,
+    /// Focus the Flows pane.
+    FocusFlows,
+    /// Focus the Runs pane.
+    FocusRuns,
+    /// Type a filter for the focused list.
+    Filter,
+    /// Open the `:` command line.
+    CommandLine,
+    MoveUp,
+    MoveDown,
+    PageUp,
+    PageDown,
+    /// First row.
+    First,
+    /// Last row.
+    Last,
+    /// Open the selected row.
+    Open,
+    /// Close a detail view, or clear the filter.
+    Back,
+    /// Reload from the database.
+    Refresh,
+    /// Register a function from a Python file.
+    Register,
+    /// Edit the selected function's name and description.
+    Edit,
+    /// Delete the selected item (asks first).
+    Delete,
+    /// Register the selected function again from its source file.
+    Reimport,
+    ScrollPreviewDown,
+    ScrollPreviewUp,
+    /// Accept a field or form step.
+    Submit,
+    /// Leave a form, field or dialog without doing anything.
+    Cancel,
+    /// Complete a path, or move to the next field.
+    Complete,
+    /// Move to the previous field.
+    PrevField,
+    /// Save a form.
+    Save,
+    /// Answer yes / choose the selected item.
+    Confirm,
+}
+
+impl Action {
+    /// Every action, for checks that the default keymap binds them all.
+    pub const ALL: &'static [Action] = &[
+        Action::Quit,
+        Action::Help,
+        Action::NextPane,
+        Action::PrevPane,
+        Action::FocusFunctions,
+        Action::FocusFlows,
+        Action::FocusRuns,
+        Action::Filter,
+        Action::CommandLine,
+        Action::MoveUp,
+        Action::MoveDown,
+        Action::PageUp,
+        Action::PageDown,
+        Action::First,
+        Action::Last,
+        Action::Open,
+        Action::Back,
+        Action::Refresh,
+        Action::Register,
+        Action::Edit,
+        Action::Delete,
+        Action::Reimport,
+        Action::ScrollPreviewDown,
+        Action::ScrollPreviewUp,
+        Action::Submit,
+        Action::Cancel,
+        Action::Complete,
+        Action::PrevField,
+        Action::Save,
+        Action::Confirm,
+    ];
+
+    /// The snake_case name, as written in keymap files.
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| format!("{self:?}"))
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+    }
+}

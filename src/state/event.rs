@@ -1,0 +1,96 @@
+//! What flows between the state and the app: events in (input, ticks, answers to jobs,
+//! Airflow health), effects out (jobs for the worker, quitting).
+
+use super::status::AirflowHealth;
+use crate::model::deploy::DeployRecord;
+use crate::model::{Flow, Function};
+use crate::python::FunctionInfo;
+use crossterm::event::{KeyEvent, MouseEvent};
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct JobId(pub u64);
+
+#[derive(Debug)]
+pub enum Event {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// Time passed (spinners, ages, expiring messages).
+    Tick,
+    /// The terminal went away or a signal asked flowdeck to stop: no question asked.
+    Terminate,
+    /// From the Airflow poller.
+    AirflowHealth(AirflowHealth),
+    /// A job finished.
+    Job(JobId, JobResult),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Run a job off the UI thread; its answer comes back as `Event::Job`.
+    Run(JobId, Job),
+    Quit,
+}
+
+/// Work that touches the disk, the database or python3.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    LoadLibrary,
+    LoadFlows,
+    /// Which registered functions' source files changed since registration.
+    CheckSources,
+    /// The stored file of a function, for the preview (newer requests replace older).
+    ReadSource { function: Box<Function> },
+    /// Paths starting with `input` (newer requests replace older).
+    CompletePath { input: String },
+    /// The top-level functions of a Python file, for the picker.
+    Inspect { path: String },
+    Register { file: PathBuf, function: String, name: Option<String>, description: Option<String>, reimport: bool },
+    UpdateFunction { id: String, name: String, description: String },
+    DeleteFunction { name: String },
+}
+
+impl Job {
+    /// Jobs of the same kind that a newer one makes pointless.
+    pub fn coalesces_with(&self, newer: &Job) -> bool {
+        matches!(
+            (self, newer),
+            (Job::ReadSource { .. }, Job::ReadSource { .. })
+                | (Job::CompletePath { .. }, Job::CompletePath { .. })
+                | (Job::LoadLibrary, Job::LoadLibrary)
+                | (Job::LoadFlows, Job::LoadFlows)
+                | (Job::CheckSources, Job::CheckSources)
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LibraryData {
+    pub functions: Vec<Function>,
+    /// Tasks using each function id.
+    pub usage: HashMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FlowsData {
+    pub flows: Vec<Flow>,
+    pub deploys: HashMap<String, DeployRecord>,
+}
+
+/// Errors are already readable sentences (the library's `Display`).
+#[derive(Debug)]
+pub enum JobResult {
+    /// A newer job of the same kind replaced this one before it ran.
+    Superseded,
+    Library(Result<LibraryData, String>),
+    Flows(Result<FlowsData, String>),
+    SourcesChanged(Result<Vec<String>, String>),
+    Source { function_id: String, text: Result<String, String>, changed: bool },
+    Completions { input: String, candidates: Result<Vec<String>, String> },
+    Inspected { path: String, file: PathBuf, functions: Result<Vec<FunctionInfo>, String> },
+    Registered { result: Result<Function, String>, reimport: bool },
+    Updated(Result<Function, String>),
+    Deleted(Result<Function, String>),
+}

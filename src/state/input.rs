@@ -1,0 +1,65 @@
+//! A text field: tui-textarea with flowdeck's rules (one-line fields never get a
+//! newline or a tab; text set from stored data is sanitised first).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tui_textarea::{CursorMove, TextArea};
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub label: &'static str,
+    pub area: TextArea<'static>,
+    pub multiline: bool,
+}
+
+impl Field {
+    pub fn single(label: &'static str, text: &str) -> Field {
+        let mut f = Field { label, area: TextArea::default(), multiline: false };
+        f.set_text(text);
+        f
+    }
+
+    pub fn multi(label: &'static str, text: &str) -> Field {
+        let mut f = Field { label, area: TextArea::default(), multiline: true };
+        f.set_text(text);
+        f
+    }
+
+    pub fn text(&self) -> String {
+        self.area.lines().join("\n")
+    }
+
+    /// Replaces the text and puts the cursor at its end.
+    pub fn set_text(&mut self, text: &str) {
+        let lines: Vec<String> = if self.multiline {
+            super::text::lines(text)
+        } else {
+            vec![super::text::field_text(text)]
+        };
+        let lines = if lines.is_empty() { vec![String::new()] } else { lines };
+        let mut area = TextArea::new(lines);
+        area.move_cursor(CursorMove::Bottom);
+        area.move_cursor(CursorMove::End);
+        self.area = area;
+    }
+
+    /// Feeds a key the keymap did not claim. Returns true when the text changed.
+    pub fn input(&mut self, key: KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let breaks_line = matches!(key.code, KeyCode::Enter | KeyCode::Tab | KeyCode::Char('\n' | '\r'))
+            || (ctrl && matches!(key.code, KeyCode::Char('m' | 'j')));
+        if breaks_line && !self.multiline {
+            return false;
+        }
+        if key.code == KeyCode::Tab {
+            // Tab is the keymap's business (completion / next field), never a character.
+            return false;
+        }
+        self.area.input(key)
+    }
+
+    pub fn newline(&mut self) {
+        if self.multiline {
+            self.area.insert_newline();
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! The Flows pane: every flow with its id, version, schedule and deploy state.
+
+use super::block;
+use super::theme::Theme;
+use crate::keymap::{Action, Context, Keymap};
+use crate::model::deploy::DeployState;
+use crate::state::flows::FlowRow;
+use crate::state::functions::Loading;
+use crate::state::list::clamp_offset;
+use crate::state::{ListArea, Pane, Screen, State};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::Span;
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
+use ratatui::Frame;
+
+pub fn draw(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect, screen: &mut Screen) {
+    let fl = &state.flows;
+    let nav = &fl.nav;
+    let title = if nav.filter.is_empty() {
+        format!(" Flows · {} ", fl.rows.len())
+    } else {
+        format!(" Flows · filter “{}” · {} of {} ", super::ellipsize(&crate::state::text::one_line(&nav.filter), 24), nav.len(), fl.rows.len())
+    };
+    let b = block(title, true, theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    match &fl.loading {
+        Loading::Loading => {
+            frame.render_widget(Paragraph::new("Loading flows…").style(theme.dim), inner);
+            return;
+        }
+        Loading::Failed(e) => {
+            frame.render_widget(Paragraph::new(format!("Flows could not be loaded:\n{e}")).style(theme.error).wrap(Wrap { trim: false }), inner);
+            return;
+        }
+        Loading::Loaded => {}
+    }
+    if fl.rows.is_empty() {
+        let text = "No flows yet.\n\n`flowdeck flow import FILE` adds one from a flow document (`flowdeck flow export` writes one); flows saved in the editor are listed here too.";
+        frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
+        return;
+    }
+    if nav.is_empty() {
+        let back = keymap.key_for(&[Context::Flows, Context::Global], Action::Back).map(|k| k.to_string()).unwrap_or_default();
+        let text = format!("No flow matches “{}”. {back} clears the filter.", crate::state::text::one_line(&nav.filter));
+        frame.render_widget(Paragraph::new(text).style(theme.dim).wrap(Wrap { trim: true }), inner);
+        return;
+    }
+    let [header, rows_area] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let rows_h = usize::from(rows_area.height);
+    let offset = clamp_offset(nav.offset, nav.selected, rows_h, nav.len());
+    screen.list = Some(ListArea { pane: Pane::Flows, rows: rows_area, offset });
+    let widths = [
+        Constraint::Length(if inner.width >= 100 { 28 } else { 18 }),
+        Constraint::Length(20),
+        Constraint::Length(4),
+        Constraint::Fill(1),
+        Constraint::Length(14),
+    ];
+    let head = Row::new(["NAME", "ID", "VER", "SCHEDULE", "DEPLOY"].map(Cell::from)).style(theme.header);
+    frame.render_widget(Table::new([head], widths).column_spacing(1), header);
+    let end = (offset + rows_h).min(nav.len());
+    let rows = nav.visible[offset..end].iter().enumerate().filter_map(|(i, &ri)| {
+        let r = fl.rows.get(ri)?;
+        Some(row(r, offset + i == nav.selected, theme))
+    });
+    frame.render_widget(Table::new(rows, widths).column_spacing(1), rows_area);
+}
+
+pub fn deploy_style(r: &FlowRow, theme: &Theme) -> Style {
+    match r.deploy.as_ref().map(|d| d.state) {
+        Some(DeployState::Ready) => theme.ok,
+        Some(DeployState::ImportError) => theme.error,
+        Some(_) => theme.warn,
+        None => theme.dim,
+    }
+}
+
+fn row<'a>(r: &'a FlowRow, selected: bool, theme: &Theme) -> Row<'a> {
+    let dim = if selected { Style::new() } else { theme.dim };
+    let deploy = if selected { Style::new() } else { deploy_style(r, theme) };
+    let row = Row::new([
+        Cell::from(r.name.as_str()),
+        Cell::from(Span::styled(r.flow.id.as_str(), dim)),
+        Cell::from(format!("v{}", r.flow.version)),
+        Cell::from(r.schedule.as_str()),
+        Cell::from(Span::styled(r.deploy_label.as_str(), deploy)),
+    ]);
+    if selected {
+        row.style(theme.selected)
+    } else {
+        row
+    }
+}
