@@ -81,7 +81,7 @@ fn failed(job: &Job, e: String) -> JobResult {
         Job::Inspect { path } => JobResult::Inspected { path: path.clone(), file: PathBuf::from(path), functions: Err(e) },
         Job::Register { reimport, .. } => JobResult::Registered { result: Err(e), reimport: *reimport },
         Job::UpdateFunction { .. } => JobResult::Updated(Err(e)),
-        Job::DeleteFunction { .. } => JobResult::Deleted(Err(e)),
+        Job::DeleteFunction { name } => JobResult::Deleted { name: name.clone(), result: Err(e) },
     }
 }
 
@@ -117,7 +117,7 @@ pub fn execute(ctx: &Context, job: &Job) -> JobResult {
             JobResult::Registered { result, reimport: *reimport }
         }
         Job::UpdateFunction { id, name, description } => JobResult::Updated(update_function(store, id, name, description)),
-        Job::DeleteFunction { name } => JobResult::Deleted(store.delete_function(name).map_err(|e| e.to_string())),
+        Job::DeleteFunction { name } => JobResult::Deleted { name: name.clone(), result: store.delete_function(name).map_err(|e| e.to_string()) },
     }
 }
 

@@ -17,14 +17,14 @@ pub enum Command {
 
 /// Usage and description of each command, for the help overlay and `:help`.
 pub const COMMANDS: &[(&str, &str)] = &[
-    ("function add PATH [FUNCTION]", "Register a function from a Python file (picks FUNCTION, or lists the file's functions)"),
+    ("function add PATH [FUNCTION]", "Register FUNCTION of a Python file (or choose it from a list)"),
     ("function edit NAME", "Edit a function's name and description"),
     ("function rm NAME", "Delete a function (asks first)"),
     ("functions | flows | runs", "Show a pane (also 1 2 3)"),
     ("filter TEXT", "Filter the focused list"),
     ("refresh", "Reload everything from the database"),
     ("help", "Show the keys and commands"),
-    ("quit | q", "Quit (asks first when something is unsaved); quit! does not ask"),
+    ("quit | q", "Quit (asks first when something is unsaved; quit! does not)"),
 ];
 
 const WORDS: &[&str] = &["function", "functions", "flows", "runs", "filter", "refresh", "help", "quit"];

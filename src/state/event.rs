@@ -92,5 +92,5 @@ pub enum JobResult {
     Inspected { path: String, file: PathBuf, functions: Result<Vec<FunctionInfo>, String> },
     Registered { result: Result<Function, String>, reimport: bool },
     Updated(Result<Function, String>),
-    Deleted(Result<Function, String>),
+    Deleted { name: String, result: Result<Function, String> },
 }

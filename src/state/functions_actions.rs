@@ -266,7 +266,7 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
             state.functions.changed = ids.into_iter().collect::<HashSet<_>>();
             if n > 0 {
                 let what = if n == 1 { "1 function's source file has".to_string() } else { format!("{n} functions' source files have") };
-                state.warn(format!("{what} changed since registration (marked ! in the list); open one to re-import it"));
+                state.warn(format!("{what} changed since registration (marked !): open one to re-import it"));
             }
         }
         JobResult::SourcesChanged(Err(e)) => state.error(format!("cannot check the source files: {e}")),
@@ -286,11 +286,11 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
             Some(Dialog::Edit(form)) => form.error = Some(e),
             _ => state.error(e),
         },
-        JobResult::Deleted(Ok(f)) => {
+        JobResult::Deleted { result: Ok(f), .. } => {
             state.info(format!("deleted function `{}`; its file {} is kept for flows already deployed", one_line(&f.name), one_line(&f.path)));
             load_library(state, fx);
         }
-        JobResult::Deleted(Err(e)) => state.dialogs.push(MessageBox::error("Cannot delete the function", e)),
+        JobResult::Deleted { name, result: Err(e) } => state.dialogs.push(MessageBox::error(format!("Cannot delete `{}`", one_line(&name)), e)),
         JobResult::Superseded | JobResult::Flows(_) => {}
     }
 }

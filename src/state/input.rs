@@ -45,10 +45,17 @@ impl Field {
     /// Feeds a key the keymap did not claim. Returns true when the text changed.
     pub fn input(&mut self, key: KeyEvent) -> bool {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let breaks_line = matches!(key.code, KeyCode::Enter | KeyCode::Tab | KeyCode::Char('\n' | '\r'))
-            || (ctrl && matches!(key.code, KeyCode::Char('m' | 'j')));
+        let breaks_line = matches!(key.code, KeyCode::Enter | KeyCode::Char('\n' | '\r')) || (ctrl && key.code == KeyCode::Char('m'));
         if breaks_line && !self.multiline {
             return false;
+        }
+        // Shell habits over tui-textarea's defaults: Ctrl-U clears to the start of the
+        // line (its default is undo, which moves to Ctrl-Z).
+        if ctrl && key.code == KeyCode::Char('u') {
+            return self.area.delete_line_by_head();
+        }
+        if ctrl && key.code == KeyCode::Char('z') {
+            return self.area.undo();
         }
         if key.code == KeyCode::Tab {
             // Tab is the keymap's business (completion / next field), never a character.

@@ -271,11 +271,13 @@ impl State {
     /// The wait to show in the status bar: the oldest job that is not quiet (or a quiet
     /// one that became slow), and how many others are running.
     pub fn shown_job(&self) -> Option<(&JobInfo, usize)> {
-        let shown: Vec<&JobInfo> = self
+        let mut shown: Vec<&JobInfo> = self
             .jobs
             .values()
             .filter(|j| !j.quiet || self.now.saturating_duration_since(j.started) >= QUIET_AFTER)
             .collect();
+        // What the user asked for first, then background work that became slow.
+        shown.sort_by_key(|j| (j.quiet, j.started));
         shown.first().map(|j| (*j, shown.len() - 1))
     }
 

@@ -88,6 +88,24 @@ fn error_rows(error: &Option<String>, width: u16) -> u16 {
     error.as_ref().map_or(0, |e| wrapped_rows(e, width).min(6))
 }
 
+/// "3 matches: etl.py  etl_old.py  export/" under the path field.
+fn completion_text(f: &RegisterForm) -> Option<String> {
+    if f.completions.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = f
+        .completions
+        .iter()
+        .map(|c| {
+            let trimmed = c.trim_end_matches('/');
+            let base = trimmed.rsplit('/').next().unwrap_or(trimmed);
+            let slash = if c.ends_with('/') { "/" } else { "" };
+            crate::state::text::one_line(&format!("{base}{slash}"))
+        })
+        .collect();
+    Some(format!("{} matches: {}", names.len(), names.join("  ")))
+}
+
 /// `key does · key does` from the keymap, for the foot of a form.
 fn foot<'a>(keymap: &Keymap, ctx: Context, items: &[(Action, &str)], theme: &Theme) -> Line<'a> {
     let mut spans = Vec::new();
@@ -113,8 +131,9 @@ fn register(f: &RegisterForm, state: &State, keymap: &Keymap, theme: &Theme, fra
         RegisterStep::Pick => (2, format!("choose a function of {}", crate::state::text::one_line(&f.file.display().to_string()))),
         RegisterStep::Details => (3, "name it (optional description)".to_string()),
     };
+    let completions = completion_text(f);
     let body_h = match f.step {
-        RegisterStep::Path => 3 + if f.completions.is_empty() { 0 } else { 3 },
+        RegisterStep::Path => 3 + completions.as_ref().map_or(0, |t| wrapped_rows(t, inner_w).min(4)),
         RegisterStep::Pick => (f.functions.len() as u16 * 2).clamp(2, 16),
         RegisterStep::Details => 3 + 5 + 1,
     };
@@ -145,18 +164,7 @@ fn register(f: &RegisterForm, state: &State, keymap: &Keymap, theme: &Theme, fra
         RegisterStep::Path => {
             let [fa, comp] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(body);
             field(&f.path, f.busy.is_none(), theme, frame, fa);
-            if !f.completions.is_empty() {
-                let names: Vec<String> = f
-                    .completions
-                    .iter()
-                    .map(|c| {
-                        let trimmed = c.trim_end_matches('/');
-                        let base = trimmed.rsplit('/').next().unwrap_or(trimmed);
-                        let slash = if c.ends_with('/') { "/" } else { "" };
-                        crate::state::text::one_line(&format!("{base}{slash}"))
-                    })
-                    .collect();
-                let text = format!("{} matches: {}", names.len(), names.join("  "));
+            if let Some(text) = completions {
                 frame.render_widget(Paragraph::new(text).style(theme.dim).wrap(Wrap { trim: true }), comp);
             }
         }

@@ -8,7 +8,7 @@ use crate::state::flows::FlowRow;
 use crate::state::functions::Loading;
 use crate::state::list::clamp_offset;
 use crate::state::{ListArea, Pane, Screen, State};
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
@@ -37,6 +37,7 @@ pub fn draw(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, ar
         Loading::Loaded => {}
     }
     if fl.rows.is_empty() {
+        let inner = inner.inner(Margin::new(1, 0));
         let text = "No flows yet.\n\n`flowdeck flow import FILE` adds one from a flow document (`flowdeck flow export` writes one); flows saved in the editor are listed here too.";
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
         return;
@@ -51,19 +52,24 @@ pub fn draw(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, ar
     let rows_h = usize::from(rows_area.height);
     let offset = clamp_offset(nav.offset, nav.selected, rows_h, nav.len());
     screen.list = Some(ListArea { pane: Pane::Flows, rows: rows_area, offset });
+    let name_w = if inner.width >= 100 { 28 } else { 16 };
+    // Six columns, five gaps of one; the schedule takes what is left.
+    let deploy_w: u16 = if inner.width >= 100 { 16 } else { 13 };
+    let schedule_w = inner.width.saturating_sub(1 + name_w + 20 + 4 + deploy_w + 5).max(8);
     let widths = [
-        Constraint::Length(if inner.width >= 100 { 28 } else { 18 }),
+        Constraint::Length(1),
+        Constraint::Length(name_w),
         Constraint::Length(20),
         Constraint::Length(4),
-        Constraint::Fill(1),
-        Constraint::Length(14),
+        Constraint::Length(schedule_w),
+        Constraint::Length(deploy_w),
     ];
-    let head = Row::new(["NAME", "ID", "VER", "SCHEDULE", "DEPLOY"].map(Cell::from)).style(theme.header);
+    let head = Row::new(["", "NAME", "ID", "VER", "SCHEDULE", "DEPLOY"].map(Cell::from)).style(theme.header);
     frame.render_widget(Table::new([head], widths).column_spacing(1), header);
     let end = (offset + rows_h).min(nav.len());
     let rows = nav.visible[offset..end].iter().enumerate().filter_map(|(i, &ri)| {
         let r = fl.rows.get(ri)?;
-        Some(row(r, offset + i == nav.selected, theme))
+        Some(row(r, offset + i == nav.selected, (name_w, schedule_w, deploy_w), theme))
     });
     frame.render_widget(Table::new(rows, widths).column_spacing(1), rows_area);
 }
@@ -77,15 +83,17 @@ pub fn deploy_style(r: &FlowRow, theme: &Theme) -> Style {
     }
 }
 
-fn row<'a>(r: &'a FlowRow, selected: bool, theme: &Theme) -> Row<'a> {
+fn row<'a>(r: &'a FlowRow, selected: bool, (name_w, schedule_w, deploy_w): (u16, u16, u16), theme: &Theme) -> Row<'a> {
+    let fit = |s: &str, w: u16| super::ellipsize(s, usize::from(w));
     let dim = if selected { Style::new() } else { theme.dim };
     let deploy = if selected { Style::new() } else { deploy_style(r, theme) };
     let row = Row::new([
-        Cell::from(r.name.as_str()),
+        Cell::from(if selected { "›" } else { " " }),
+        Cell::from(fit(&r.name, name_w)),
         Cell::from(Span::styled(r.flow.id.as_str(), dim)),
         Cell::from(format!("v{}", r.flow.version)),
-        Cell::from(r.schedule.as_str()),
-        Cell::from(Span::styled(r.deploy_label.as_str(), deploy)),
+        Cell::from(fit(&r.schedule, schedule_w)),
+        Cell::from(Span::styled(fit(&r.deploy_label, deploy_w), deploy)),
     ]);
     if selected {
         row.style(theme.selected)

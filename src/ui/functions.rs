@@ -73,7 +73,7 @@ fn draw_list(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, a
             ]),
             Line::from(vec![Span::raw("or type "), Span::styled(":function add PATH", theme.key), Span::raw(".")]),
         ];
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner.inner(Margin::new(1, 0)));
         return;
     }
     if nav.is_empty() {
@@ -95,10 +95,10 @@ fn draw_list(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, a
         signature: 0,
     };
     // Six columns, five gaps of one; the signature takes what is left.
-    let fixed = 1 + cols.name + cols.file + 4 + cols.date + 5;
+    let fixed = 2 + cols.name + cols.file + 4 + cols.date + 5;
     let cols = Columns { signature: inner.width.saturating_sub(fixed).max(8), ..cols };
     let widths = [
-        Constraint::Length(1),
+        Constraint::Length(2),
         Constraint::Length(cols.name),
         Constraint::Length(cols.signature),
         Constraint::Length(cols.file),
@@ -128,7 +128,13 @@ struct Columns {
 fn table_row<'a>(r: &'a FunctionRow, changed: bool, selected: bool, cols: &Columns, theme: &Theme) -> Row<'a> {
     let updated = r.updated.get(..usize::from(cols.date)).unwrap_or(&r.updated);
     let fit = |s: &str, w: u16| ellipsize(s, usize::from(w));
-    let mark = if changed { Cell::from(Span::styled("!", theme.warn)) } else { Cell::from("") };
+    // A visible pointer as well as the colour: NO_COLOR terminals and screen readers.
+    let pointer = if selected { "›" } else { " " };
+    let mark = if changed {
+        Cell::from(Line::from(vec![Span::raw(pointer), Span::styled("!", if selected { Style::new() } else { theme.warn })]))
+    } else {
+        Cell::from(pointer)
+    };
     let row = Row::new([
         mark,
         Cell::from(fit(&r.name, cols.name)),

@@ -6,7 +6,7 @@ use crate::keymap::{Action, Context, Keymap};
 use crate::state::{Screen, State};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Padding, Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect, _screen: &mut Screen) {
@@ -18,7 +18,7 @@ pub fn draw(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, ar
             Line::from(""),
             Line::from(vec![Span::raw("Press "), Span::styled(flows_key, theme.key), Span::raw(" for the Flows pane.")]),
         ];
-        frame.render_widget(Paragraph::new(text).block(b).wrap(Wrap { trim: true }), area);
+        frame.render_widget(Paragraph::new(text).block(b.padding(Padding::horizontal(1))).wrap(Wrap { trim: true }), area);
         return;
     };
     let b = block(format!(" Runs · {} ", super::ellipsize(&r.name, usize::from(area.width.saturating_sub(12)))), true, theme);
@@ -36,5 +36,5 @@ pub fn draw(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, ar
     }
     text.push(Line::from(""));
     text.push(Line::from(vec![Span::raw("Press "), Span::styled(flows_key, theme.key), Span::raw(" to choose another flow.")]));
-    frame.render_widget(Paragraph::new(text).block(b).wrap(Wrap { trim: true }), area);
+    frame.render_widget(Paragraph::new(text).block(b.padding(Padding::horizontal(1))).wrap(Wrap { trim: true }), area);
 }

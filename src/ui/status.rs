@@ -61,12 +61,16 @@ pub fn draw_status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) 
         spans.push(Span::styled(" │ ", theme.dim));
     }
     let (symbol, text, style) = health(state, theme);
+    let health = format!(" {symbol} {text}");
+    // The health matters more than the URL, the URL more than the database path.
+    let used: usize = spans.iter().map(|s| s.content.width()).sum::<usize>() + "Airflow ".len() + health.width();
+    let url = ellipsize(&state.status.airflow_url, width.saturating_sub(used).max(12));
+    let used = used + url.width();
     spans.push(Span::styled("Airflow ", theme.dim));
-    spans.push(Span::raw(state.status.airflow_url.clone()));
-    spans.push(Span::styled(format!(" {symbol} {text}"), style));
-    let used: usize = spans.iter().map(|s| s.content.width()).sum();
+    spans.push(Span::raw(url));
+    spans.push(Span::styled(health, style));
     let db_room = width.saturating_sub(used + 6);
-    if db_room >= 8 {
+    if db_room >= 12 {
         spans.push(Span::styled(" │ db ", theme.dim));
         spans.push(Span::styled(ellipsize_start(&state.status.db_path, db_room), theme.dim));
     }
