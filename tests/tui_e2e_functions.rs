@@ -26,7 +26,11 @@ impl Tmux {
         let mut args = vec!["send-keys", "-t", "e2e"];
         args.extend_from_slice(keys);
         let out = self.cmd(&args);
-        assert!(out.status.success(), "send-keys {keys:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "send-keys {keys:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         // Separate keys in time: an Esc followed at once by a key reads as Alt-key.
         std::thread::sleep(Duration::from_millis(150));
     }
@@ -40,7 +44,9 @@ impl Tmux {
     }
 
     fn format(&self, f: &str) -> String {
-        String::from_utf8_lossy(&self.cmd(&["display-message", "-p", "-t", "e2e", f]).stdout).trim().to_string()
+        String::from_utf8_lossy(&self.cmd(&["display-message", "-p", "-t", "e2e", f]).stdout)
+            .trim()
+            .to_string()
     }
 
     /// Waits until the screen shows every one of `texts`.
@@ -80,12 +86,18 @@ impl Drop for Tmux {
 }
 
 fn available(program: &str, arg: &str) -> bool {
-    Command::new(program).arg(arg).output().is_ok_and(|o| o.status.success())
+    Command::new(program)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn closed_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("{e}"));
-    listener.local_addr().map(|a| a.port()).unwrap_or_else(|e| panic!("{e}"))
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn quote(p: &Path) -> String {
@@ -122,10 +134,26 @@ fn register_a_function_by_keys_and_leave_the_terminal_clean() {
         quote(&root.join("data")),
         quote(&root.join("config"))
     );
-    let tmux = Tmux { socket: format!("flowdeck-test-{}", std::process::id()) };
+    let tmux = Tmux {
+        socket: format!("flowdeck-test-{}", std::process::id()),
+    };
     let shell = format!("env PS1='e2e$ ' HOME={} sh", quote(root));
-    let out = tmux.cmd(&["new-session", "-d", "-s", "e2e", "-x", "100", "-y", "30", &shell]);
-    assert!(out.status.success(), "tmux new-session: {}", String::from_utf8_lossy(&out.stderr));
+    let out = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "e2e",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &shell,
+    ]);
+    assert!(
+        out.status.success(),
+        "tmux new-session: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     tmux.wait_for(&["e2e$"]);
     tmux.type_text(&format!("{env} {} {args}; echo \"EXIT=$?\"", quote(bin)));
     tmux.send(&["Enter"]);
@@ -133,7 +161,11 @@ fn register_a_function_by_keys_and_leave_the_terminal_clean() {
     // Start: the empty library, Airflow not checked yet.
     let screen = tmux.wait_for(&["No functions in the library yet", "not checked yet"]);
     assert!(screen.contains(" 1 Functions "), "{screen}");
-    assert_eq!(tmux.format("#{alternate_on}"), "1", "flowdeck uses the alternate screen");
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "1",
+        "flowdeck uses the alternate screen"
+    );
 
     // Register `extract` by keys: path (completed with Tab), picker, name, Ctrl-s.
     tmux.send(&["a"]);
@@ -146,8 +178,14 @@ fn register_a_function_by_keys_and_leave_the_terminal_clean() {
     tmux.send(&["Enter"]);
     tmux.wait_for(&["Step 3 of 3", "Read one day of sales."]);
     tmux.send(&["C-s"]);
-    let screen = tmux.wait_for(&["1 function", "registered extract(day, limit=100) as `extract`"]);
-    assert!(screen.contains("›  extract "), "the new function is listed and selected:\n{screen}");
+    let screen = tmux.wait_for(&[
+        "1 function",
+        "registered extract(day, limit=100) as `extract`",
+    ]);
+    assert!(
+        screen.contains("›  extract "),
+        "the new function is listed and selected:\n{screen}"
+    );
     assert!(!screen.contains("Register a function"), "{screen}");
 
     // Switch panes.
@@ -160,7 +198,10 @@ fn register_a_function_by_keys_and_leave_the_terminal_clean() {
 
     // Help for the focused pane, then close it.
     tmux.send(&["?"]);
-    tmux.wait_for(&["Keys · Functions pane", "Register a function from a Python file"]);
+    tmux.wait_for(&[
+        "Keys · Functions pane",
+        "Register a function from a Python file",
+    ]);
     tmux.send(&["Escape"]);
     tmux.wait_gone("Keys · Functions pane");
 
@@ -168,7 +209,11 @@ fn register_a_function_by_keys_and_leave_the_terminal_clean() {
     tmux.send(&["q"]);
     let screen = tmux.wait_for(&["EXIT=0"]);
     assert!(screen.contains("e2e$"), "{screen}");
-    assert_eq!(tmux.format("#{alternate_on}"), "0", "back on the main screen");
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "0",
+        "back on the main screen"
+    );
     assert_eq!(
         tmux.format("#{mouse_any_flag}#{mouse_button_flag}#{mouse_standard_flag}#{mouse_all_flag}"),
         "0000",
@@ -182,15 +227,35 @@ fn register_a_function_by_keys_and_leave_the_terminal_clean() {
 
     // The registration reached the database and the library folder.
     let list = Command::new(bin)
-        .args(["--db", &root.join("flowdeck.redb").display().to_string(), "--config", &root.join("config.toml").display().to_string()])
-        .args(["--dags-folder", &root.join("dags").display().to_string(), "function", "list"])
+        .args([
+            "--db",
+            &root.join("flowdeck.redb").display().to_string(),
+            "--config",
+            &root.join("config.toml").display().to_string(),
+        ])
+        .args([
+            "--dags-folder",
+            &root.join("dags").display().to_string(),
+            "function",
+            "list",
+        ])
         .env("XDG_DATA_HOME", root.join("data"))
         .output()
         .unwrap_or_else(|e| panic!("{e}"));
     let listed = String::from_utf8_lossy(&list.stdout);
-    assert!(listed.contains("extract(day, limit=100)"), "{listed}{}", String::from_utf8_lossy(&list.stderr));
+    assert!(
+        listed.contains("extract(day, limit=100)"),
+        "{listed}{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
     assert!(root.join("dags/flowdeck_functions/etl.py").exists());
     // And flowdeck logged to the data directory, not to the terminal.
-    let logs: Vec<_> = std::fs::read_dir(root.join("data/flowdeck")).map(|d| d.filter_map(Result::ok).collect()).unwrap_or_default();
-    assert!(logs.iter().any(|e| e.file_name().to_string_lossy().starts_with("flowdeck.log")), "no log file in the data directory");
+    let logs: Vec<_> = std::fs::read_dir(root.join("data/flowdeck"))
+        .map(|d| d.filter_map(Result::ok).collect())
+        .unwrap_or_default();
+    assert!(
+        logs.iter()
+            .any(|e| e.file_name().to_string_lossy().starts_with("flowdeck.log")),
+        "no log file in the data directory"
+    );
 }

@@ -23,10 +23,24 @@ fn loaded(n: usize) -> (State, Keymap) {
     let fx = state::start(&mut s);
     for (id, job) in jobs(&fx) {
         if let Job::ReadSource { function } = &job {
-            answer(&mut s, &km, id, JobResult::Source { function_id: function.id.clone(), text: Ok(SOURCE.into()), changed: false });
+            answer(
+                &mut s,
+                &km,
+                id,
+                JobResult::Source {
+                    function_id: function.id.clone(),
+                    text: Ok(SOURCE.into()),
+                    changed: false,
+                },
+            );
         }
         if let Job::CheckSources = job {
-            answer(&mut s, &km, id, JobResult::SourcesChanged(Ok(vec!["fn_00003".into()])));
+            answer(
+                &mut s,
+                &km,
+                id,
+                JobResult::SourcesChanged(Ok(vec!["fn_00003".into()])),
+            );
         }
     }
     s.status.messages.clear();
@@ -68,13 +82,22 @@ fn functions_filtered_with_airflow_online_and_a_wait() {
     press(&mut s, &km, "/");
     type_text(&mut s, &km, "load");
     press(&mut s, &km, "<Enter>");
-    state::on_event(&mut s, &km, Event::AirflowHealth(AirflowHealth::Online { version: Some("3.0.2".into()) }));
+    state::on_event(
+        &mut s,
+        &km,
+        Event::AirflowHealth(AirflowHealth::Online {
+            version: Some("3.0.2".into()),
+        }),
+    );
     // A job in flight for 1.5 s, Airflow's answer 12 s old.
     let t0 = s.now;
     press(&mut s, &km, "i");
     s.set_now(t0 + Duration::from_millis(1500));
     if let Some((h, at)) = s.status.health.take() {
-        s.status.health = Some((h, at.checked_sub(Duration::from_millis(10_500)).unwrap_or(at)));
+        s.status.health = Some((
+            h,
+            at.checked_sub(Duration::from_millis(10_500)).unwrap_or(at),
+        ));
     }
     snap("functions_filtered_busy", &mut s, &km);
 }
@@ -98,9 +121,19 @@ fn delete_refused_dialog_names_the_flows() {
     let (mut s, km) = loaded(40);
     let fx = press(&mut s, &km, "d y");
     let (id, job) = job_of(&fx, |j| matches!(j, Job::DeleteFunction { .. }));
-    let Job::DeleteFunction { name } = job else { unreachable!() };
+    let Job::DeleteFunction { name } = job else {
+        unreachable!()
+    };
     let refused = format!("function `{name}` is used by task `extract` of flow `daily sales`, task `pull` of flow `hourly stock`; remove those tasks first");
-    answer(&mut s, &km, id, JobResult::Deleted { name, result: Err(refused) });
+    answer(
+        &mut s,
+        &km,
+        id,
+        JobResult::Deleted {
+            name,
+            result: Err(refused),
+        },
+    );
     snap("dialog_delete_refused", &mut s, &km);
 }
 
@@ -111,7 +144,19 @@ fn register_dialog_steps() {
     type_text(&mut s, &km, "~/udf/e");
     let fx = press(&mut s, &km, "<Tab>");
     let (id, _) = job_of(&fx, |j| matches!(j, Job::CompletePath { .. }));
-    answer(&mut s, &km, id, JobResult::Completions { input: "~/udf/e".into(), candidates: Ok(vec!["~/udf/etl.py".into(), "~/udf/etl_old.py".into(), "~/udf/export/".into()]) });
+    answer(
+        &mut s,
+        &km,
+        id,
+        JobResult::Completions {
+            input: "~/udf/e".into(),
+            candidates: Ok(vec![
+                "~/udf/etl.py".into(),
+                "~/udf/etl_old.py".into(),
+                "~/udf/export/".into(),
+            ]),
+        },
+    );
     snap("dialog_register_path", &mut s, &km);
     type_text(&mut s, &km, "tl.py");
     let fx = press(&mut s, &km, "<Enter>");
@@ -133,7 +178,11 @@ fn register_dialog_steps() {
         JobResult::Inspected {
             path: "~/udf/etl.py".into(),
             file: "/home/ops/udf/etl.py".into(),
-            functions: Ok(vec![info("extract", 5, Some("Read one day of sales."), false), info("load", 11, None, false), info("notify", 20, Some("Tell the channel\u{1b}[31m"), true)]),
+            functions: Ok(vec![
+                info("extract", 5, Some("Read one day of sales."), false),
+                info("load", 11, None, false),
+                info("notify", 20, Some("Tell the channel\u{1b}[31m"), true),
+            ]),
         },
     );
     snap("dialog_register_pick", &mut s, &km);
@@ -172,7 +221,12 @@ fn hostile_names_are_drawn_harmlessly() {
     for (w, h) in SIZES {
         let t = draw(&mut s, &km, w, h);
         let buf = t.backend().buffer();
-        assert!(buf.content.iter().all(|c| !c.symbol().chars().any(char::is_control)), "a control character reached the buffer");
+        assert!(
+            buf.content
+                .iter()
+                .all(|c| !c.symbol().chars().any(char::is_control)),
+            "a control character reached the buffer"
+        );
         assert!(text(&t).contains("evil\\u{1b}[2J\\u{7}name"));
     }
 }
@@ -198,14 +252,23 @@ fn the_help_lists_every_binding_of_the_keymap() {
         press(&mut s, &km, "?");
         for line in lines(&s, &km) {
             if let HelpLine::Keys(keys, desc) = line {
-                assert!(screen.contains(&keys) && screen.contains(&desc), "help overlay misses `{keys}  {desc}`");
+                assert!(
+                    screen.contains(&keys) && screen.contains(&desc),
+                    "help overlay misses `{keys}  {desc}`"
+                );
             }
         }
     }
     for ctx in Context::ALL {
         for b in km.bindings(ctx) {
             let entry = (b.key.to_string(), b.desc.clone());
-            assert!(listed.contains(&entry), "help misses {} {} ({})", ctx.name(), b.key, b.desc);
+            assert!(
+                listed.contains(&entry),
+                "help misses {} {} ({})",
+                ctx.name(),
+                b.key,
+                b.desc
+            );
         }
     }
 }
@@ -218,7 +281,11 @@ fn no_color_draws_no_colour() {
         press(&mut s, &km, keys);
         let t = draw(&mut s, &km, 120, 30);
         for cell in &t.backend().buffer().content {
-            assert!(cell.fg == Color::Reset && cell.bg == Color::Reset, "coloured cell `{}` after `{keys}`", cell.symbol());
+            assert!(
+                cell.fg == Color::Reset && cell.bg == Color::Reset,
+                "coloured cell `{}` after `{keys}`",
+                cell.symbol()
+            );
         }
     }
 }
@@ -226,7 +293,15 @@ fn no_color_draws_no_colour() {
 #[test]
 fn every_size_from_80x24_up_draws_and_tiny_ones_explain() {
     let (mut s, km) = loaded(200);
-    for (w, h) in [(80, 24), (81, 25), (100, 30), (119, 40), (120, 40), (200, 60), (300, 100)] {
+    for (w, h) in [
+        (80, 24),
+        (81, 25),
+        (100, 30),
+        (119, 40),
+        (120, 40),
+        (200, 60),
+        (300, 100),
+    ] {
         for keys in ["1", "<Enter>", "<Esc> ?", "? 2", "3", "1 a"] {
             press(&mut s, &km, keys);
             let t = draw(&mut s, &km, w, h);

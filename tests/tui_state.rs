@@ -19,14 +19,24 @@ fn info(name: &str, params: &[&str], doc: Option<&str>) -> FunctionInfo {
         end_lineno: 5,
         is_async: false,
         decorators: vec![],
-        params: params.iter().map(|p| Param { name: p.to_string(), kind: ParamKind::PositionalOrKeyword, default: None }).collect(),
+        params: params
+            .iter()
+            .map(|p| Param {
+                name: p.to_string(),
+                kind: ParamKind::PositionalOrKeyword,
+                default: None,
+            })
+            .collect(),
         doc: doc.map(str::to_string),
         source: String::new(),
     }
 }
 
 fn selected_name(s: &state::State) -> String {
-    s.functions.selected().map(|r| r.function.name.clone()).unwrap_or_default()
+    s.functions
+        .selected()
+        .map(|r| r.function.name.clone())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -62,7 +72,11 @@ fn vim_keys_arrows_and_paging_move_the_selection() {
     // Without a drawn frame the page is 10 rows; after drawing it is the list's height.
     assert_eq!(s.functions.nav.selected, 10);
     draw(&mut s, &km, 80, 24);
-    let rows = s.screen.list.map(|l| l.rows.height as usize).unwrap_or_default();
+    let rows = s
+        .screen
+        .list
+        .map(|l| l.rows.height as usize)
+        .unwrap_or_default();
     assert!(rows > 10, "{rows}");
     press(&mut s, &km, "<Home> <PageDown>");
     assert_eq!(s.functions.nav.selected, rows);
@@ -75,7 +89,10 @@ fn slash_filters_the_focused_list_and_esc_clears_it() {
     let km = keymap();
     let mut s = state_with(60);
     press(&mut s, &km, "/");
-    assert!(matches!(s.prompt.as_ref().map(|p| p.kind), Some(PromptKind::Filter)));
+    assert!(matches!(
+        s.prompt.as_ref().map(|p| p.kind),
+        Some(PromptKind::Filter)
+    ));
     // While typing, letters are text: `q` does not quit, `j` does not move.
     type_text(&mut s, &km, "notify q");
     assert!(!s.quit);
@@ -136,13 +153,34 @@ fn registering_by_keys_asks_the_worker_step_by_step() {
     type_text(&mut s, &km, "~/udf/et");
     let fx = press(&mut s, &km, "<Tab>");
     let (id, job) = job_of(&fx, |j| matches!(j, Job::CompletePath { .. }));
-    assert_eq!(job, Job::CompletePath { input: "~/udf/et".into() });
-    answer(&mut s, &km, id, JobResult::Completions { input: "~/udf/et".into(), candidates: Ok(vec!["~/udf/etl.py".into()]) });
+    assert_eq!(
+        job,
+        Job::CompletePath {
+            input: "~/udf/et".into()
+        }
+    );
+    answer(
+        &mut s,
+        &km,
+        id,
+        JobResult::Completions {
+            input: "~/udf/et".into(),
+            candidates: Ok(vec!["~/udf/etl.py".into()]),
+        },
+    );
     let fx = press(&mut s, &km, "<Enter>");
     let (id, job) = job_of(&fx, |j| matches!(j, Job::Inspect { .. }));
-    assert_eq!(job, Job::Inspect { path: "~/udf/etl.py".into() });
+    assert_eq!(
+        job,
+        Job::Inspect {
+            path: "~/udf/etl.py".into()
+        }
+    );
     // A spinner shows while python3 reads the file.
-    assert_eq!(s.shown_job().map(|(j, _)| j.label.clone()), Some("reading the functions of ~/udf/etl.py".into()));
+    assert_eq!(
+        s.shown_job().map(|(j, _)| j.label.clone()),
+        Some("reading the functions of ~/udf/etl.py".into())
+    );
     answer(
         &mut s,
         &km,
@@ -150,12 +188,17 @@ fn registering_by_keys_asks_the_worker_step_by_step() {
         JobResult::Inspected {
             path: "~/udf/etl.py".into(),
             file: PathBuf::from("/home/ops/udf/etl.py"),
-            functions: Ok(vec![info("extract", &["day"], Some("Read a day.")), info("load", &["rows"], None)]),
+            functions: Ok(vec![
+                info("extract", &["day"], Some("Read a day.")),
+                info("load", &["rows"], None),
+            ]),
         },
     );
     assert!(!s.jobs.contains_key(&id), "the wait is over");
     press(&mut s, &km, "j <Enter>");
-    let Some(Dialog::Register(form)) = s.dialogs.last() else { panic!("no form") };
+    let Some(Dialog::Register(form)) = s.dialogs.last() else {
+        panic!("no form")
+    };
     assert_eq!(form.step, RegisterStep::Details);
     assert_eq!(form.name.text(), "load");
     // Name, then description; Ctrl-s registers.
@@ -178,14 +221,29 @@ fn registering_by_keys_asks_the_worker_step_by_step() {
     let mut f = sample_function(1);
     f.id = "fn_new".into();
     f.name = "load_rows".into();
-    let fx = answer(&mut s, &km, id, JobResult::Registered { result: Ok(f.clone()), reimport: false });
+    let fx = answer(
+        &mut s,
+        &km,
+        id,
+        JobResult::Registered {
+            result: Ok(f.clone()),
+            reimport: false,
+        },
+    );
     assert!(s.dialogs.is_empty());
-    assert!(s.status.current(s.now).is_some_and(|m| m.text.contains("registered") && m.text.contains("`load_rows`")));
+    assert!(s
+        .status
+        .current(s.now)
+        .is_some_and(|m| m.text.contains("registered") && m.text.contains("`load_rows`")));
     let (id, _) = job_of(&fx, |j| matches!(j, Job::LoadLibrary));
     let mut lib = library(3);
     lib.functions.push(f);
     answer(&mut s, &km, id, JobResult::Library(Ok(lib)));
-    assert_eq!(selected_name(&s), "load_rows", "the new function is selected");
+    assert_eq!(
+        selected_name(&s),
+        "load_rows",
+        "the new function is selected"
+    );
 }
 
 #[test]
@@ -193,21 +251,44 @@ fn registration_errors_stay_readable_in_the_form() {
     let km = keymap();
     let mut s = state_with(1);
     let fx = press(&mut s, &km, "<Enter>");
-    assert!(jobs(&fx).iter().all(|(_, j)| !matches!(j, Job::Inspect { .. })));
+    assert!(jobs(&fx)
+        .iter()
+        .all(|(_, j)| !matches!(j, Job::Inspect { .. })));
     press(&mut s, &km, "a <Enter>");
-    let Some(Dialog::Register(form)) = s.dialogs.last() else { panic!() };
-    assert!(form.error.as_deref().is_some_and(|e| e.contains("type the path")), "{:?}", form.error);
+    let Some(Dialog::Register(form)) = s.dialogs.last() else {
+        panic!()
+    };
+    assert!(
+        form.error
+            .as_deref()
+            .is_some_and(|e| e.contains("type the path")),
+        "{:?}",
+        form.error
+    );
     type_text(&mut s, &km, "/nope.py");
     let fx = press(&mut s, &km, "<Enter>");
     let (id, _) = job_of(&fx, |j| matches!(j, Job::Inspect { .. }));
     let msg = "/nope.py: no such file; check the path".to_string();
-    answer(&mut s, &km, id, JobResult::Inspected { path: "/nope.py".into(), file: "/nope.py".into(), functions: Err(msg.clone()) });
-    let Some(Dialog::Register(form)) = s.dialogs.last() else { panic!() };
+    answer(
+        &mut s,
+        &km,
+        id,
+        JobResult::Inspected {
+            path: "/nope.py".into(),
+            file: "/nope.py".into(),
+            functions: Err(msg.clone()),
+        },
+    );
+    let Some(Dialog::Register(form)) = s.dialogs.last() else {
+        panic!()
+    };
     assert_eq!(form.step, RegisterStep::Path);
     assert_eq!(form.error.as_deref(), Some(msg.as_str()));
     // Typing clears the error.
     type_text(&mut s, &km, "x");
-    let Some(Dialog::Register(form)) = s.dialogs.last() else { panic!() };
+    let Some(Dialog::Register(form)) = s.dialogs.last() else {
+        panic!()
+    };
     assert!(form.error.is_none());
 }
 
@@ -225,7 +306,15 @@ fn delete_asks_first_enter_does_not_confirm_and_the_guard_names_the_flows() {
     let (id, job) = job_of(&fx, |j| matches!(j, Job::DeleteFunction { .. }));
     assert_eq!(job, Job::DeleteFunction { name: name.clone() });
     let refused = format!("function `{name}` is used by task `extract` of flow `daily sales`; remove those tasks first");
-    answer(&mut s, &km, id, JobResult::Deleted { name, result: Err(refused.clone()) });
+    answer(
+        &mut s,
+        &km,
+        id,
+        JobResult::Deleted {
+            name,
+            result: Err(refused.clone()),
+        },
+    );
     match s.dialogs.last() {
         Some(Dialog::Message(m)) => {
             assert!(m.error);
@@ -241,7 +330,11 @@ fn delete_asks_first_enter_does_not_confirm_and_the_guard_names_the_flows() {
 fn edit_saves_name_and_description() {
     let km = keymap();
     let mut s = state_with(3);
-    let id = s.functions.selected().map(|r| r.function.id.clone()).unwrap_or_default();
+    let id = s
+        .functions
+        .selected()
+        .map(|r| r.function.id.clone())
+        .unwrap_or_default();
     press(&mut s, &km, "e <C-u>");
     type_text(&mut s, &km, "pull");
     press(&mut s, &km, "<Tab> <Enter>");
@@ -249,16 +342,32 @@ fn edit_saves_name_and_description() {
     let fx = press(&mut s, &km, "<C-s>");
     let (jid, job) = job_of(&fx, |j| matches!(j, Job::UpdateFunction { .. }));
     match job {
-        Job::UpdateFunction { id: got, name, description } => {
+        Job::UpdateFunction {
+            id: got,
+            name,
+            description,
+        } => {
             assert_eq!(got, id);
             assert_eq!(name, "pull");
             assert!(description.ends_with("\nsecond line"), "{description:?}");
         }
         other => panic!("{other:?}"),
     }
-    answer(&mut s, &km, jid, JobResult::Updated(Err("a function named `pull` already exists; choose another name".into())));
-    let Some(Dialog::Edit(form)) = s.dialogs.last() else { panic!() };
-    assert!(form.error.as_deref().is_some_and(|e| e.contains("already exists")));
+    answer(
+        &mut s,
+        &km,
+        jid,
+        JobResult::Updated(Err(
+            "a function named `pull` already exists; choose another name".into(),
+        )),
+    );
+    let Some(Dialog::Edit(form)) = s.dialogs.last() else {
+        panic!()
+    };
+    assert!(form
+        .error
+        .as_deref()
+        .is_some_and(|e| e.contains("already exists")));
     // An empty name is refused before asking the database.
     press(&mut s, &km, "<BackTab> <C-u>");
     let fx = press(&mut s, &km, "<C-s>");
@@ -269,12 +378,22 @@ fn edit_saves_name_and_description() {
 fn reimport_registers_again_from_the_source_file() {
     let km = keymap();
     let mut s = state_with(3);
-    let f = s.functions.selected().map(|r| r.function.clone()).unwrap_or_else(|| panic!());
+    let f = s
+        .functions
+        .selected()
+        .map(|r| r.function.clone())
+        .unwrap_or_else(|| panic!());
     let fx = press(&mut s, &km, "i");
     let (_, job) = job_of(&fx, |j| matches!(j, Job::Register { .. }));
     assert_eq!(
         job,
-        Job::Register { file: f.source_path.clone().into(), function: f.function.clone(), name: Some(f.name.clone()), description: None, reimport: true }
+        Job::Register {
+            file: f.source_path.clone().into(),
+            function: f.function.clone(),
+            name: Some(f.name.clone()),
+            description: None,
+            reimport: true
+        }
     );
 }
 
@@ -289,14 +408,23 @@ fn the_command_line_runs_commands_and_explains_mistakes() {
     press(&mut s, &km, ":");
     type_text(&mut s, &km, "functoin add x.py");
     press(&mut s, &km, "<Enter>");
-    let err = s.prompt.as_ref().and_then(|p| p.error.clone()).unwrap_or_default();
+    let err = s
+        .prompt
+        .as_ref()
+        .and_then(|p| p.error.clone())
+        .unwrap_or_default();
     assert!(err.contains("did you mean `function`?"), "{err}");
     press(&mut s, &km, "<Esc> :");
     type_text(&mut s, &km, "function add '/home/ops/udf/etl.py' load");
     let fx = press(&mut s, &km, "<Enter>");
     assert_eq!(s.focus, Pane::Functions);
     let (id, job) = job_of(&fx, |j| matches!(j, Job::Inspect { .. }));
-    assert_eq!(job, Job::Inspect { path: "/home/ops/udf/etl.py".into() });
+    assert_eq!(
+        job,
+        Job::Inspect {
+            path: "/home/ops/udf/etl.py".into()
+        }
+    );
     answer(
         &mut s,
         &km,
@@ -304,11 +432,20 @@ fn the_command_line_runs_commands_and_explains_mistakes() {
         JobResult::Inspected {
             path: "/home/ops/udf/etl.py".into(),
             file: "/home/ops/udf/etl.py".into(),
-            functions: Ok(vec![info("extract", &[], None), info("load", &["rows"], None)]),
+            functions: Ok(vec![
+                info("extract", &[], None),
+                info("load", &["rows"], None),
+            ]),
         },
     );
-    let Some(Dialog::Register(form)) = s.dialogs.last() else { panic!() };
-    assert_eq!(form.step, RegisterStep::Details, "the named function is picked");
+    let Some(Dialog::Register(form)) = s.dialogs.last() else {
+        panic!()
+    };
+    assert_eq!(
+        form.step,
+        RegisterStep::Details,
+        "the named function is picked"
+    );
     assert_eq!(form.name.text(), "load");
     press(&mut s, &km, "<Esc> <Esc> <Esc>");
     assert!(s.dialogs.is_empty());
@@ -344,26 +481,47 @@ fn mouse_clicks_select_rows_and_switch_tabs_and_the_wheel_scrolls() {
     let mut s = state_with(40);
     draw(&mut s, &km, 80, 24);
     let list = s.screen.list.unwrap_or_else(|| panic!("no list drawn"));
-    let click = |x: u16, y: u16| Event::Mouse(MouseEvent { kind: MouseEventKind::Down(MouseButton::Left), column: x, row: y, modifiers: KeyModifiers::NONE });
+    let click = |x: u16, y: u16| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: x,
+            row: y,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
     state::on_event(&mut s, &km, click(list.rows.x + 3, list.rows.y + 4));
     assert_eq!(s.functions.nav.selected, 4);
     // A second click on the selected row opens it.
     state::on_event(&mut s, &km, click(list.rows.x + 3, list.rows.y + 4));
     assert!(s.functions.detail);
     press(&mut s, &km, "<Esc>");
-    let wheel = |kind| Event::Mouse(MouseEvent { kind, column: list.rows.x + 3, row: list.rows.y + 1, modifiers: KeyModifiers::NONE });
+    let wheel = |kind| {
+        Event::Mouse(MouseEvent {
+            kind,
+            column: list.rows.x + 3,
+            row: list.rows.y + 1,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
     state::on_event(&mut s, &km, wheel(MouseEventKind::ScrollDown));
     assert_eq!(s.functions.nav.selected, 5);
     state::on_event(&mut s, &km, wheel(MouseEventKind::ScrollUp));
     assert_eq!(s.functions.nav.selected, 4);
-    let (runs_tab, _) = s.screen.tabs.iter().copied().find(|(_, p)| *p == Pane::Runs).unwrap_or_else(|| panic!());
+    let (runs_tab, _) = s
+        .screen
+        .tabs
+        .iter()
+        .copied()
+        .find(|(_, p)| *p == Pane::Runs)
+        .unwrap_or_else(|| panic!());
     state::on_event(&mut s, &km, click(runs_tab.x + 1, runs_tab.y));
     assert_eq!(s.focus, Pane::Runs);
 }
 
 #[test]
 fn user_keys_replace_the_defaults() {
-    let overrides = toml::from_str("register = \"n\"\nquit = \"<C-q>\"").unwrap_or_else(|e| panic!("{e}"));
+    let overrides =
+        toml::from_str("register = \"n\"\nquit = \"<C-q>\"").unwrap_or_else(|e| panic!("{e}"));
     let (km, warnings) = Keymap::with_overrides(&overrides);
     assert!(warnings.is_empty());
     let mut s = state_with(3);
@@ -381,17 +539,35 @@ fn selecting_a_function_reads_its_source_once() {
     let mut s = state_with(5);
     let fx = state::start(&mut s);
     let (id, job) = job_of(&fx, |j| matches!(j, Job::ReadSource { .. }));
-    let Job::ReadSource { function } = job else { unreachable!() };
+    let Job::ReadSource { function } = job else {
+        unreachable!()
+    };
     // Asked once, not again while the answer is on its way.
     let fx = press(&mut s, &km, "?");
     assert!(jobs(&fx).is_empty());
     press(&mut s, &km, "<Esc>");
-    answer(&mut s, &km, id, JobResult::Source { function_id: function.id.clone(), text: Ok("def x():\n\tpass\u{1b}[2J\n".into()), changed: true });
+    answer(
+        &mut s,
+        &km,
+        id,
+        JobResult::Source {
+            function_id: function.id.clone(),
+            text: Ok("def x():\n\tpass\u{1b}[2J\n".into()),
+            changed: true,
+        },
+    );
     let p = s.functions.preview.as_ref().unwrap_or_else(|| panic!());
-    assert_eq!(p.lines.as_ref().ok().map(|l| l[1].clone()), Some("    pass\\u{1b}[2J".to_string()), "tabs expand, escapes show");
+    assert_eq!(
+        p.lines.as_ref().ok().map(|l| l[1].clone()),
+        Some("    pass\\u{1b}[2J".to_string()),
+        "tabs expand, escapes show"
+    );
     assert!(s.functions.is_changed(&function.id));
     let fx = press(&mut s, &km, "j");
-    assert!(matches!(job_of(&fx, |j| matches!(j, Job::ReadSource { .. })).1, Job::ReadSource { .. }));
+    assert!(matches!(
+        job_of(&fx, |j| matches!(j, Job::ReadSource { .. })).1,
+        Job::ReadSource { .. }
+    ));
 }
 
 #[test]
@@ -399,6 +575,16 @@ fn airflow_health_reaches_the_status_bar_state() {
     let km = keymap();
     let mut s = state_with(1);
     assert!(s.status.health.is_none());
-    state::on_event(&mut s, &km, Event::AirflowHealth(AirflowHealth::Offline { reason: "connection refused".into(), retry_in: None }));
-    assert!(matches!(s.status.health, Some((AirflowHealth::Offline { .. }, _))));
+    state::on_event(
+        &mut s,
+        &km,
+        Event::AirflowHealth(AirflowHealth::Offline {
+            reason: "connection refused".into(),
+            retry_in: None,
+        }),
+    );
+    assert!(matches!(
+        s.status.health,
+        Some((AirflowHealth::Offline { .. }, _))
+    ));
 }

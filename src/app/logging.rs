@@ -9,7 +9,12 @@ use tracing_subscriber::EnvFilter;
 /// Starts logging to `dir/flowdeck.log.<date>` (a week of files kept). The guard
 /// flushes on drop, so keep it until the end. An error is a sentence for the status bar.
 pub fn init(dir: &Path) -> Result<WorkerGuard, String> {
-    let fail = |e: &dyn std::fmt::Display| format!("cannot write the log in {}: {e}; running without a log", dir.display());
+    let fail = |e: &dyn std::fmt::Display| {
+        format!(
+            "cannot write the log in {}: {e}; running without a log",
+            dir.display()
+        )
+    };
     std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)

@@ -44,7 +44,8 @@ impl Session {
     /// 10,000 functions (see `benches/tui.rs`).
     pub fn open(settings: Settings) -> anyhow::Result<Session> {
         let (keymap, mut warnings) = Keymap::with_overrides(&settings.keybindings);
-        let (theme, theme_warning) = ui::theme::Theme::choose(&settings.theme, ui::theme::no_color_env());
+        let (theme, theme_warning) =
+            ui::theme::Theme::choose(&settings.theme, ui::theme::no_color_env());
         warnings.extend(theme_warning);
         let init = Init {
             airflow_url: settings.airflow_url.clone(),
@@ -54,16 +55,21 @@ impl Session {
         };
         let core = Core::open(settings)?;
         let mut state = State::new(init);
-        match worker::load_library(&core.store) {
+        let (library, flows) = load_all(&core.store);
+        match library {
             Ok(data) => state.functions.apply(data),
-            Err(e) => state.functions.loading = state::functions::Loading::Failed(e.to_string()),
+            Err(e) => state.functions.loading = state::functions::Loading::Failed(e),
         }
-        match worker::load_flows(&core.store) {
+        match flows {
             Ok(data) => state.flows.apply(data),
-            Err(e) => state.flows.loading = state::functions::Loading::Failed(e.to_string()),
+            Err(e) => state.flows.loading = state::functions::Loading::Failed(e),
         }
         state::startup_warnings(&mut state, &warnings);
-        Ok(Session { state, keymap, core })
+        Ok(Session {
+            state,
+            keymap,
+            core,
+        })
     }
 
     pub fn draw<B: Backend>(&mut self, terminal: &mut Terminal<B>) -> std::io::Result<()> {
@@ -104,7 +110,12 @@ impl Session {
         result
     }
 
-    async fn main_loop<B: Backend>(&mut self, terminal: &mut Terminal<B>, rx: &mut UnboundedReceiver<Event>, worker: &Worker) -> anyhow::Result<()> {
+    async fn main_loop<B: Backend>(
+        &mut self,
+        terminal: &mut Terminal<B>,
+        rx: &mut UnboundedReceiver<Event>,
+        worker: &Worker,
+    ) -> anyhow::Result<()> {
         loop {
             self.draw(terminal)?;
             let Some(event) = rx.recv().await else {
@@ -140,12 +151,42 @@ impl Session {
                     tracing::debug!(job = ?id, "job queued");
                     if !worker.send(id, job) {
                         self.state.jobs.remove(&id);
-                        self.state.error("the background worker stopped; see the log, then restart flowdeck");
+                        self.state.error(
+                            "the background worker stopped; see the log, then restart flowdeck",
+                        );
                     }
                 }
             }
         }
     }
+}
+
+/// The library and the flows, read on two threads: decoding 10,000 function records
+/// is most of the start-up time, and the usage counts and flows can be read meanwhile.
+fn load_all(
+    store: &crate::store::Store,
+) -> (
+    Result<state::LibraryData, String>,
+    Result<state::FlowsData, String>,
+) {
+    std::thread::scope(|scope| {
+        let others = scope.spawn(|| (store.function_usage(), worker::load_flows(store)));
+        let functions = store.functions();
+        let (usage, flows) = match others.join() {
+            Ok((usage, flows)) => (
+                usage.map_err(|e| e.to_string()),
+                flows.map_err(|e| e.to_string()),
+            ),
+            Err(_) => {
+                let e = "internal error while loading (see the log)".to_string();
+                (Err(e.clone()), Err(e))
+            }
+        };
+        let library = functions
+            .map_err(|e| e.to_string())
+            .and_then(|functions| usage.map(|usage| state::LibraryData { functions, usage }));
+        (library, flows)
+    })
 }
 
 /// Starts the UI on the settings (the `flowdeck` command with no arguments).
@@ -156,7 +197,11 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
     if let Err(e) = &log {
         session.state.warn(e.clone());
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).thread_name("flowdeck-rt").enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("flowdeck-rt")
+        .enable_all()
+        .build()?;
     let code = runtime.block_on(session.run());
     // The input task may sit in a blocking read of the terminal; do not wait for it.
     runtime.shutdown_timeout(Duration::from_millis(100));
@@ -166,7 +211,10 @@ pub fn run(settings: Settings) -> anyhow::Result<i32> {
 
 /// Opens everything and draws the first frame: the path `flowdeck` takes before the
 /// user sees anything, exposed for the start-up benchmark.
-pub fn first_frame<B: Backend>(settings: Settings, terminal: &mut Terminal<B>) -> anyhow::Result<Session> {
+pub fn first_frame<B: Backend>(
+    settings: Settings,
+    terminal: &mut Terminal<B>,
+) -> anyhow::Result<Session> {
     let mut session = Session::open(settings)?;
     session.draw(terminal)?;
     Ok(session)
@@ -204,7 +252,10 @@ async fn input_task(tx: UnboundedSender<Event>, fps: f64) {
 /// SIGTERM and SIGHUP (the SSH session went away) end flowdeck cleanly.
 async fn signal_task(tx: UnboundedSender<Event>) {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else {
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
         return;
     };
     tokio::select! {
@@ -219,8 +270,15 @@ pub fn health_event(connection: &crate::airflow::poller::Connection) -> Event {
     use crate::airflow::poller::Connection;
     use crate::state::AirflowHealth;
     Event::AirflowHealth(match connection {
-        Connection::Online { version, .. } => AirflowHealth::Online { version: Some(version.version.clone()) },
-        Connection::Offline { reason, retry_in } => AirflowHealth::Offline { reason: reason.clone(), retry_in: Some(*retry_in) },
-        Connection::AuthFailed { reason } => AirflowHealth::AuthError { reason: reason.clone() },
+        Connection::Online { version, .. } => AirflowHealth::Online {
+            version: Some(version.version.clone()),
+        },
+        Connection::Offline { reason, retry_in } => AirflowHealth::Offline {
+            reason: reason.clone(),
+            retry_in: Some(*retry_in),
+        },
+        Connection::AuthFailed { reason } => AirflowHealth::AuthError {
+            reason: reason.clone(),
+        },
     })
 }

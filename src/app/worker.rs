@@ -34,7 +34,9 @@ pub struct Context {
 impl Worker {
     pub fn spawn(ctx: Context, events: UnboundedSender<Event>) -> std::io::Result<Worker> {
         let (tx, rx) = mpsc::channel::<(JobId, Job)>();
-        std::thread::Builder::new().name(THREAD_NAME.into()).spawn(move || run(&ctx, &rx, &events))?;
+        std::thread::Builder::new()
+            .name(THREAD_NAME.into())
+            .spawn(move || run(&ctx, &rx, &events))?;
         Ok(Worker { jobs: tx })
     }
 
@@ -52,18 +54,23 @@ fn run(ctx: &Context, rx: &mpsc::Receiver<(JobId, Job)>, events: &UnboundedSende
         }
         for i in 0..batch.len() {
             let (id, job) = &batch[i];
-            let superseded = batch[i + 1..].iter().any(|(_, newer)| job.coalesces_with(newer));
+            let superseded = batch[i + 1..]
+                .iter()
+                .any(|(_, newer)| job.coalesces_with(newer));
             let result = if superseded {
                 JobResult::Superseded
             } else {
                 let started = std::time::Instant::now();
                 // A bug in one job must not take the whole UI down with it.
-                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(ctx, job)))
-                    .unwrap_or_else(|_| failed(job, "internal error (see the log); please report it".into()));
+                let r =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(ctx, job)))
+                        .unwrap_or_else(|_| {
+                            failed(job, "internal error (see the log); please report it".into())
+                        });
                 tracing::debug!(job = ?id, elapsed_ms = started.elapsed().as_millis() as u64, "job done");
                 r
             };
-            if events.send(Event::Job(*id, result)).is_err() {
+            if events.send(Event::Job(*id, Box::new(result))).is_err() {
                 return;
             }
         }
@@ -76,12 +83,29 @@ fn failed(job: &Job, e: String) -> JobResult {
         Job::LoadLibrary => JobResult::Library(Err(e)),
         Job::LoadFlows => JobResult::Flows(Err(e)),
         Job::CheckSources => JobResult::SourcesChanged(Err(e)),
-        Job::ReadSource { function } => JobResult::Source { function_id: function.id.clone(), text: Err(e), changed: false },
-        Job::CompletePath { input } => JobResult::Completions { input: input.clone(), candidates: Err(e) },
-        Job::Inspect { path } => JobResult::Inspected { path: path.clone(), file: PathBuf::from(path), functions: Err(e) },
-        Job::Register { reimport, .. } => JobResult::Registered { result: Err(e), reimport: *reimport },
+        Job::ReadSource { function } => JobResult::Source {
+            function_id: function.id.clone(),
+            text: Err(e),
+            changed: false,
+        },
+        Job::CompletePath { input } => JobResult::Completions {
+            input: input.clone(),
+            candidates: Err(e),
+        },
+        Job::Inspect { path } => JobResult::Inspected {
+            path: path.clone(),
+            file: PathBuf::from(path),
+            functions: Err(e),
+        },
+        Job::Register { reimport, .. } => JobResult::Registered {
+            result: Err(e),
+            reimport: *reimport,
+        },
         Job::UpdateFunction { .. } => JobResult::Updated(Err(e)),
-        Job::DeleteFunction { name } => JobResult::Deleted { name: name.clone(), result: Err(e) },
+        Job::DeleteFunction { name } => JobResult::Deleted {
+            name: name.clone(),
+            result: Err(e),
+        },
     }
 }
 
@@ -93,46 +117,99 @@ pub fn execute(ctx: &Context, job: &Job) -> JobResult {
         Job::CheckSources => JobResult::SourcesChanged(
             store
                 .functions()
-                .map(|fs| fs.into_iter().filter(library::source_changed).map(|f| f.id).collect())
+                .map(|fs| {
+                    fs.into_iter()
+                        .filter(library::source_changed)
+                        .map(|f| f.id)
+                        .collect()
+                })
                 .map_err(|e| e.to_string()),
         ),
         Job::ReadSource { function } => {
             let text = read_preview(Path::new(&function.path));
-            JobResult::Source { function_id: function.id.clone(), text, changed: library::source_changed(function) }
+            JobResult::Source {
+                function_id: function.id.clone(),
+                text,
+                changed: library::source_changed(function),
+            }
         }
-        Job::CompletePath { input } => JobResult::Completions { input: input.clone(), candidates: Ok(complete_path(input)) },
+        Job::CompletePath { input } => JobResult::Completions {
+            input: input.clone(),
+            candidates: Ok(complete_path(input)),
+        },
         Job::Inspect { path } => {
             let file = expand(path);
-            let functions = inspect_file(&ctx.python, &file).map(|m| m.functions).map_err(|e| e.to_string());
-            JobResult::Inspected { path: path.clone(), file, functions }
+            let functions = inspect_file(&ctx.python, &file)
+                .map(|m| m.functions)
+                .map_err(|e| e.to_string());
+            JobResult::Inspected {
+                path: path.clone(),
+                file,
+                functions,
+            }
         }
-        Job::Register { file, function, name, description, reimport } => {
+        Job::Register {
+            file,
+            function,
+            name,
+            description,
+            reimport,
+        } => {
             let result = library::register(
                 store,
                 &ctx.python,
                 &ctx.library,
-                &Registration { file, function, name: name.as_deref(), description: description.as_deref() },
+                &Registration {
+                    file,
+                    function,
+                    name: name.as_deref(),
+                    description: description.as_deref(),
+                },
             )
             .map_err(|e| e.to_string());
-            JobResult::Registered { result, reimport: *reimport }
+            JobResult::Registered {
+                result,
+                reimport: *reimport,
+            }
         }
-        Job::UpdateFunction { id, name, description } => JobResult::Updated(update_function(store, id, name, description)),
-        Job::DeleteFunction { name } => JobResult::Deleted { name: name.clone(), result: store.delete_function(name).map_err(|e| e.to_string()) },
+        Job::UpdateFunction {
+            id,
+            name,
+            description,
+        } => JobResult::Updated(update_function(store, id, name, description)),
+        Job::DeleteFunction { name } => JobResult::Deleted {
+            name: name.clone(),
+            result: store.delete_function(name).map_err(|e| e.to_string()),
+        },
     }
 }
 
 pub fn load_library(store: &Store) -> crate::store::Result<LibraryData> {
-    Ok(LibraryData { functions: store.functions()?, usage: store.function_usage()? })
+    Ok(LibraryData {
+        functions: store.functions()?,
+        usage: store.function_usage()?,
+    })
 }
 
 pub fn load_flows(store: &Store) -> crate::store::Result<FlowsData> {
-    Ok(FlowsData { flows: store.flows()?, deploys: store.deploys()? })
+    Ok(FlowsData {
+        flows: store.flows()?,
+        deploys: store.deploys()?,
+    })
 }
 
-fn update_function(store: &Store, id: &str, name: &str, description: &str) -> Result<crate::model::Function, String> {
+fn update_function(
+    store: &Store,
+    id: &str,
+    name: &str,
+    description: &str,
+) -> Result<crate::model::Function, String> {
     let functions = store.functions().map_err(|e| e.to_string())?;
     let Some(mut f) = functions.into_iter().find(|f| f.id == id) else {
-        return Err("the function is no longer in the library (deleted meanwhile?); reload with Ctrl-r".into());
+        return Err(
+            "the function is no longer in the library (deleted meanwhile?); reload with Ctrl-r"
+                .into(),
+        );
     };
     f.name = name.to_string();
     f.description = description.to_string();
@@ -143,7 +220,9 @@ fn read_preview(path: &Path) -> Result<String, String> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut bytes = Vec::new();
-    file.take(PREVIEW_LIMIT as u64 + 1).read_to_end(&mut bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    file.take(PREVIEW_LIMIT as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     let cut = bytes.len() > PREVIEW_LIMIT;
     bytes.truncate(PREVIEW_LIMIT);
     let mut text = String::from_utf8_lossy(&bytes).into_owned();
@@ -157,20 +236,41 @@ fn read_preview(path: &Path) -> Result<String, String> {
 /// reports a bad file with the very message registration would give.
 pub fn inspect_file(python: &Python, path: &Path) -> Result<ModuleInfo, library::Error> {
     if !path.exists() {
-        return Err(library::Error::Missing { path: path.to_path_buf() });
+        return Err(library::Error::Missing {
+            path: path.to_path_buf(),
+        });
     }
     if path.is_dir() || path.extension().and_then(|e| e.to_str()) != Some("py") {
-        return Err(library::Error::NotPython { path: path.to_path_buf() });
+        return Err(library::Error::NotPython {
+            path: path.to_path_buf(),
+        });
     }
-    let bytes = std::fs::read(path).map_err(|e| library::Error::Read { path: path.to_path_buf(), reason: e.to_string() })?;
-    let source = String::from_utf8(bytes)
-        .map_err(|e| library::Error::NotUtf8 { path: path.to_path_buf(), offset: e.utf8_error().valid_up_to() })?;
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+    let bytes = std::fs::read(path).map_err(|e| library::Error::Read {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let source = String::from_utf8(bytes).map_err(|e| library::Error::NotUtf8 {
+        path: path.to_path_buf(),
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
     if !python::module_name_ok(&stem) {
         return Err(library::Error::BadModuleName { stem });
     }
-    let filename = path.file_name().and_then(|s| s.to_str()).unwrap_or_default();
-    python.inspect(&source, filename).map_err(|source| library::Error::Syntax { path: path.to_path_buf(), source })
+    let filename = path
+        .file_name()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    python
+        .inspect(&source, filename)
+        .map_err(|source| library::Error::Syntax {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 /// `~` and `~/…` mean the home folder, as in a shell.
@@ -196,7 +296,11 @@ pub fn complete_path(input: &str) -> Vec<String> {
         None if input == "~" => ("~/", ""),
         None => ("", input),
     };
-    let dir = if typed_dir.is_empty() { PathBuf::from(".") } else { expand(typed_dir) };
+    let dir = if typed_dir.is_empty() {
+        PathBuf::from(".")
+    } else {
+        expand(typed_dir)
+    };
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Vec::new();
     };
@@ -208,7 +312,9 @@ pub fn complete_path(input: &str) -> Vec<String> {
                 return None;
             }
             // Follows symlinks, so a linked folder completes like a folder.
-            let is_dir = std::fs::metadata(e.path()).map(|m| m.is_dir()).unwrap_or(false);
+            let is_dir = std::fs::metadata(e.path())
+                .map(|m| m.is_dir())
+                .unwrap_or(false);
             if is_dir {
                 Some(format!("{typed_dir}{name}/"))
             } else if name.ends_with(".py") {
@@ -235,8 +341,14 @@ mod tests {
         std::fs::write(dir.path().join("etl.txt"), "").unwrap();
         std::fs::write(dir.path().join(".etl_hidden.py"), "").unwrap();
         let base = format!("{}/", dir.path().display());
-        assert_eq!(complete_path(&format!("{base}et")), vec![format!("{base}etl.py"), format!("{base}etl/")]);
-        assert_eq!(complete_path(&format!("{base}.e")), vec![format!("{base}.etl_hidden.py")]);
+        assert_eq!(
+            complete_path(&format!("{base}et")),
+            vec![format!("{base}etl.py"), format!("{base}etl/")]
+        );
+        assert_eq!(
+            complete_path(&format!("{base}.e")),
+            vec![format!("{base}.etl_hidden.py")]
+        );
         assert!(complete_path(&format!("{base}zz")).is_empty());
         assert!(complete_path("/no/such/dir/x").is_empty());
     }

@@ -38,7 +38,10 @@ impl Key {
     }
 
     pub const fn plain(code: KeyCode) -> Key {
-        Key { code, mods: KeyModifiers::NONE }
+        Key {
+            code,
+            mods: KeyModifiers::NONE,
+        }
     }
 
     pub const fn char(c: char) -> Key {
@@ -46,14 +49,18 @@ impl Key {
     }
 
     pub const fn ctrl(c: char) -> Key {
-        Key { code: KeyCode::Char(c), mods: KeyModifiers::CONTROL }
+        Key {
+            code: KeyCode::Char(c),
+            mods: KeyModifiers::CONTROL,
+        }
     }
 
     /// The key a terminal event means. Shift is dropped from characters (the character
     /// already says it: `G` is shift-g) and from BackTab, because terminals disagree
     /// about reporting it and a binding must match either way.
     pub fn from_event(ev: &KeyEvent) -> Key {
-        let mut mods = ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let mut mods =
+            ev.modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
         let code = match ev.code {
             KeyCode::Char(c) => {
                 mods.remove(KeyModifiers::SHIFT);
@@ -88,7 +95,10 @@ impl Key {
             }
             return Ok(Key::char(c));
         }
-        let inner = text.strip_prefix('<').and_then(|t| t.strip_suffix('>')).ok_or_else(bad)?;
+        let inner = text
+            .strip_prefix('<')
+            .and_then(|t| t.strip_suffix('>'))
+            .ok_or_else(bad)?;
         if inner.is_empty() {
             return Err(bad());
         }
@@ -115,11 +125,19 @@ impl Key {
                 mods.remove(KeyModifiers::SHIFT);
                 KeyCode::Char(c.to_ascii_uppercase())
             } else {
-                KeyCode::Char(if mods.contains(KeyModifiers::CONTROL) { c.to_ascii_lowercase() } else { c })
+                KeyCode::Char(if mods.contains(KeyModifiers::CONTROL) {
+                    c.to_ascii_lowercase()
+                } else {
+                    c
+                })
             }
         } else if let Some((_, code)) = NAMED.iter().find(|(n, _)| n.eq_ignore_ascii_case(&name)) {
             *code
-        } else if let Some(n) = name.strip_prefix(['F', 'f']).and_then(|n| n.parse::<u8>().ok()).filter(|n| (1..=12).contains(n)) {
+        } else if let Some(n) = name
+            .strip_prefix(['F', 'f'])
+            .and_then(|n| n.parse::<u8>().ok())
+            .filter(|n| (1..=12).contains(n))
+        {
             KeyCode::F(n)
         } else {
             return Err(bad());
@@ -166,7 +184,25 @@ mod tests {
 
     #[test]
     fn notation_round_trips() {
-        for text in ["q", "G", "?", "/", "1", "<C-s>", "<A-x>", "<S-Up>", "<Enter>", "<Esc>", "<Tab>", "<BackTab>", "<PageDown>", "<F5>", "<Space>", "<C-->", "<lt>"] {
+        for text in [
+            "q",
+            "G",
+            "?",
+            "/",
+            "1",
+            "<C-s>",
+            "<A-x>",
+            "<S-Up>",
+            "<Enter>",
+            "<Esc>",
+            "<Tab>",
+            "<BackTab>",
+            "<PageDown>",
+            "<F5>",
+            "<Space>",
+            "<C-->",
+            "<lt>",
+        ] {
             let key = Key::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert_eq!(key.to_string(), text, "{text}");
         }
@@ -177,7 +213,10 @@ mod tests {
         let shift_g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
         assert_eq!(Key::from_event(&shift_g), Key::parse("G").unwrap());
         assert_eq!(Key::parse("<S-g>").unwrap(), Key::parse("G").unwrap());
-        let ctrl_s = KeyEvent::new(KeyCode::Char('S'), KeyModifiers::CONTROL | KeyModifiers::SHIFT);
+        let ctrl_s = KeyEvent::new(
+            KeyCode::Char('S'),
+            KeyModifiers::CONTROL | KeyModifiers::SHIFT,
+        );
         assert_eq!(Key::from_event(&ctrl_s), Key::parse("<C-s>").unwrap());
         let backtab = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
         assert_eq!(Key::from_event(&backtab), Key::parse("<BackTab>").unwrap());

@@ -93,7 +93,8 @@ impl Keymap {
     /// The built-in table. It is part of the program (a test parses it), so a failure
     /// here is a bug in flowdeck, not in the user's files.
     pub fn builtin() -> Keymap {
-        let (keymap, warnings) = Keymap::parse(DEFAULT_KEYMAP).unwrap_or_else(|e| panic!("assets/keymap.toml: {e}"));
+        let (keymap, warnings) =
+            Keymap::parse(DEFAULT_KEYMAP).unwrap_or_else(|e| panic!("assets/keymap.toml: {e}"));
         assert!(warnings.is_empty(), "assets/keymap.toml: {warnings:?}");
         keymap
     }
@@ -109,12 +110,16 @@ impl Keymap {
     /// Parses a keymap file: `[context] keymap = [ { on, run, desc, hint }, … ]`.
     /// Entries that cannot be used are skipped with a warning.
     pub fn parse(text: &str) -> Result<(Keymap, Vec<String>), String> {
-        let file: BTreeMap<String, FileContext> = toml::from_str(text).map_err(|e| e.message().to_string())?;
+        let file: BTreeMap<String, FileContext> =
+            toml::from_str(text).map_err(|e| e.message().to_string())?;
         let mut keymap = Keymap::default();
         let mut warnings = Vec::new();
         for (ctx_name, ctx) in file {
             let Some(context) = Context::from_name(&ctx_name) else {
-                warnings.push(format!("keymap: unknown context [{ctx_name}]; contexts are {}", context_names()));
+                warnings.push(format!(
+                    "keymap: unknown context [{ctx_name}]; contexts are {}",
+                    context_names()
+                ));
                 continue;
             };
             let list = keymap.contexts.entry(context).or_default();
@@ -124,7 +129,12 @@ impl Keymap {
                     continue;
                 };
                 match Key::parse(&b.on) {
-                    Ok(key) => list.push(Binding { key, action, desc: b.desc, hint: b.hint }),
+                    Ok(key) => list.push(Binding {
+                        key,
+                        action,
+                        desc: b.desc,
+                        hint: b.hint,
+                    }),
                     Err(e) => warnings.push(format!("keymap [{ctx_name}] {}: {e}", b.run)),
                 }
             }
@@ -160,15 +170,19 @@ impl Keymap {
             };
             let texts: Vec<&str> = match value {
                 toml::Value::String(s) => vec![s.as_str()],
-                toml::Value::Array(items) => match items.iter().map(|v| v.as_str()).collect::<Option<Vec<_>>>() {
-                    Some(v) => v,
-                    None => {
-                        warnings.push(format!("[keybindings] {name}: write a key as a string, or a list of strings"));
-                        continue;
+                toml::Value::Array(items) => {
+                    match items.iter().map(|v| v.as_str()).collect::<Option<Vec<_>>>() {
+                        Some(v) => v,
+                        None => {
+                            warnings.push(format!("[keybindings] {name}: write a key as a string, or a list of strings"));
+                            continue;
+                        }
                     }
-                },
+                }
                 _ => {
-                    warnings.push(format!("[keybindings] {name}: write a key as a string, or a list of strings"));
+                    warnings.push(format!(
+                        "[keybindings] {name}: write a key as a string, or a list of strings"
+                    ));
                     continue;
                 }
             };
@@ -211,7 +225,10 @@ impl Keymap {
     fn rebind(&mut self, ctx: Context, action: Action, keys: &[Key]) {
         let list = self.contexts.entry(ctx).or_default();
         let template = list.iter().find(|b| b.action == action).cloned();
-        let at = list.iter().position(|b| b.action == action).unwrap_or(list.len());
+        let at = list
+            .iter()
+            .position(|b| b.action == action)
+            .unwrap_or(list.len());
         let (desc, hint) = match template {
             Some(t) => (t.desc, t.hint),
             None => (default_desc(action), None),
@@ -223,7 +240,12 @@ impl Keymap {
                 inserted = true;
                 // Only the first new binding keeps the hint: the status bar shows one key.
                 for (n, key) in keys.iter().enumerate() {
-                    rest.push(Binding { key: *key, action, desc: desc.clone(), hint: if n == 0 { hint.clone() } else { None } });
+                    rest.push(Binding {
+                        key: *key,
+                        action,
+                        desc: desc.clone(),
+                        hint: if n == 0 { hint.clone() } else { None },
+                    });
                 }
             }
             if b.action == action || keys.contains(&b.key) {
@@ -233,7 +255,12 @@ impl Keymap {
         }
         if !inserted {
             for (n, key) in keys.iter().enumerate() {
-                rest.push(Binding { key: *key, action, desc: desc.clone(), hint: if n == 0 { hint.clone() } else { None } });
+                rest.push(Binding {
+                    key: *key,
+                    action,
+                    desc: desc.clone(),
+                    hint: if n == 0 { hint.clone() } else { None },
+                });
             }
         }
         *list = rest;
@@ -241,7 +268,10 @@ impl Keymap {
 
     /// The action `key` means in `ctx` alone.
     pub fn action(&self, ctx: Context, key: Key) -> Option<Action> {
-        self.bindings(ctx).iter().find(|b| b.key == key).map(|b| b.action)
+        self.bindings(ctx)
+            .iter()
+            .find(|b| b.key == key)
+            .map(|b| b.action)
     }
 
     /// The action `key` means, asking the contexts in order.
@@ -255,7 +285,12 @@ impl Keymap {
 
     /// The first key bound to `action` in the contexts, for messages like "press a".
     pub fn key_for(&self, contexts: &[Context], action: Action) -> Option<Key> {
-        contexts.iter().find_map(|c| self.bindings(*c).iter().find(|b| b.action == action).map(|b| b.key))
+        contexts.iter().find_map(|c| {
+            self.bindings(*c)
+                .iter()
+                .find(|b| b.action == action)
+                .map(|b| b.key)
+        })
     }
 
     /// Status-bar hints for the contexts, in order, one per action.
@@ -281,7 +316,11 @@ fn one_line(s: &str) -> String {
 }
 
 fn context_names() -> String {
-    Context::ALL.iter().map(|c| c.name()).collect::<Vec<_>>().join(", ")
+    Context::ALL
+        .iter()
+        .map(|c| c.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn unknown_action(name: &str) -> String {
@@ -310,7 +349,9 @@ mod tests {
         assert!(warnings.is_empty(), "{warnings:?}");
         for action in Action::ALL {
             assert!(
-                Context::ALL.iter().any(|c| keymap.bindings(*c).iter().any(|b| b.action == *action)),
+                Context::ALL
+                    .iter()
+                    .any(|c| keymap.bindings(*c).iter().any(|b| b.action == *action)),
                 "{action:?} has no default key"
             );
         }
@@ -334,23 +375,42 @@ mod tests {
 
     #[test]
     fn overrides_replace_keys_everywhere_the_action_is_bound() {
-        let (km, warnings) = Keymap::with_overrides(&overrides("quit = \"x\"\nregister = [\"n\", \"<C-n>\"]"));
+        let (km, warnings) =
+            Keymap::with_overrides(&overrides("quit = \"x\"\nregister = [\"n\", \"<C-n>\"]"));
         assert!(warnings.is_empty(), "{warnings:?}");
-        assert_eq!(km.action(Context::Global, Key::char('x')), Some(Action::Quit));
+        assert_eq!(
+            km.action(Context::Global, Key::char('x')),
+            Some(Action::Quit)
+        );
         assert_eq!(km.action(Context::Global, Key::char('q')), None);
-        assert_eq!(km.action(Context::Functions, Key::char('n')), Some(Action::Register));
-        assert_eq!(km.action(Context::Functions, Key::ctrl('n')), Some(Action::Register));
+        assert_eq!(
+            km.action(Context::Functions, Key::char('n')),
+            Some(Action::Register)
+        );
+        assert_eq!(
+            km.action(Context::Functions, Key::ctrl('n')),
+            Some(Action::Register)
+        );
         assert_eq!(km.action(Context::Functions, Key::char('a')), None);
         // The dialog's own `q` (close) is another action and stays.
-        assert_eq!(km.action(Context::Dialog, Key::char('q')), Some(Action::Cancel));
+        assert_eq!(
+            km.action(Context::Dialog, Key::char('q')),
+            Some(Action::Cancel)
+        );
     }
 
     #[test]
     fn a_context_override_takes_the_key_from_other_actions() {
         let (km, warnings) = Keymap::with_overrides(&overrides("\"functions.delete\" = \"e\""));
         assert!(warnings.is_empty(), "{warnings:?}");
-        assert_eq!(km.action(Context::Functions, Key::char('e')), Some(Action::Delete));
-        assert!(km.bindings(Context::Functions).iter().all(|b| b.action != Action::Edit || b.key != Key::char('e')));
+        assert_eq!(
+            km.action(Context::Functions, Key::char('e')),
+            Some(Action::Delete)
+        );
+        assert!(km
+            .bindings(Context::Functions)
+            .iter()
+            .all(|b| b.action != Action::Edit || b.key != Key::char('e')));
     }
 
     #[test]
@@ -359,18 +419,45 @@ mod tests {
             "qiut = \"x\"\nhelp = \"ctrl+h\"\n\"nowhere.quit\" = \"z\"\nfilter = 3\nrefresh = \"<F5>\"",
         ));
         assert_eq!(warnings.len(), 4, "{warnings:?}");
-        assert!(warnings.iter().any(|w| w.contains("unknown action `qiut`; did you mean `quit`?")), "{warnings:?}");
-        assert!(warnings.iter().any(|w| w.contains("`ctrl+h` is not a key")), "{warnings:?}");
-        assert!(warnings.iter().any(|w| w.contains("unknown context `nowhere`")), "{warnings:?}");
-        assert!(warnings.iter().any(|w| w.contains("filter: write a key as a string")), "{warnings:?}");
-        assert_eq!(km.action(Context::Global, Key::plain(crossterm::event::KeyCode::F(5))), Some(Action::Refresh));
-        assert_eq!(km.action(Context::Global, Key::char('?')), Some(Action::Help));
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("unknown action `qiut`; did you mean `quit`?")),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings.iter().any(|w| w.contains("`ctrl+h` is not a key")),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("unknown context `nowhere`")),
+            "{warnings:?}"
+        );
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("filter: write a key as a string")),
+            "{warnings:?}"
+        );
+        assert_eq!(
+            km.action(Context::Global, Key::plain(crossterm::event::KeyCode::F(5))),
+            Some(Action::Refresh)
+        );
+        assert_eq!(
+            km.action(Context::Global, Key::char('?')),
+            Some(Action::Help)
+        );
     }
 
     #[test]
     fn hints_follow_the_table() {
         let (km, _) = Keymap::with_overrides(&overrides("register = \"n\""));
         let hints = km.hints(&[Context::Functions, Context::Global]);
-        assert_eq!(hints.first().map(|(k, h)| (k.to_string(), *h)), Some(("n".to_string(), "add")));
+        assert_eq!(
+            hints.first().map(|(k, h)| (k.to_string(), *h)),
+            Some(("n".to_string(), "add"))
+        );
     }
 }

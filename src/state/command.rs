@@ -5,29 +5,56 @@ use crate::model::text::{nearest, one_line};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Quit { force: bool },
+    Quit {
+        force: bool,
+    },
     Help,
     Focus(Pane),
     Refresh,
     Filter(String),
-    FunctionAdd { path: String, function: Option<String> },
-    FunctionEdit { name: String },
-    FunctionRm { name: String },
+    FunctionAdd {
+        path: String,
+        function: Option<String>,
+    },
+    FunctionEdit {
+        name: String,
+    },
+    FunctionRm {
+        name: String,
+    },
 }
 
 /// Usage and description of each command, for the help overlay and `:help`.
 pub const COMMANDS: &[(&str, &str)] = &[
-    ("function add PATH [FUNCTION]", "Register FUNCTION of a Python file (or choose it from a list)"),
-    ("function edit NAME", "Edit a function's name and description"),
+    (
+        "function add PATH [FUNCTION]",
+        "Register FUNCTION of a Python file (or choose it from a list)",
+    ),
+    (
+        "function edit NAME",
+        "Edit a function's name and description",
+    ),
     ("function rm NAME", "Delete a function (asks first)"),
     ("functions | flows | runs", "Show a pane (also 1 2 3)"),
     ("filter TEXT", "Filter the focused list"),
     ("refresh", "Reload everything from the database"),
     ("help", "Show the keys and commands"),
-    ("quit | q", "Quit (asks first when something is unsaved; quit! does not)"),
+    (
+        "quit | q",
+        "Quit (asks first when something is unsaved; quit! does not)",
+    ),
 ];
 
-const WORDS: &[&str] = &["function", "functions", "flows", "runs", "filter", "refresh", "help", "quit"];
+const WORDS: &[&str] = &[
+    "function",
+    "functions",
+    "flows",
+    "runs",
+    "filter",
+    "refresh",
+    "help",
+    "quit",
+];
 
 pub fn parse(line: &str) -> Result<Option<Command>, String> {
     let words = split(line)?;
@@ -45,24 +72,53 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         ("refresh", []) => Command::Refresh,
         ("filter", words) => Command::Filter(words.join(" ")),
         ("function" | "fn" | "f", [sub, args @ ..]) => match (*sub, args) {
-            ("add", [path]) => Command::FunctionAdd { path: path.to_string(), function: None },
-            ("add", [path, function]) => Command::FunctionAdd { path: path.to_string(), function: Some(function.to_string()) },
+            ("add", [path]) => Command::FunctionAdd {
+                path: path.to_string(),
+                function: None,
+            },
+            ("add", [path, function]) => Command::FunctionAdd {
+                path: path.to_string(),
+                function: Some(function.to_string()),
+            },
             ("add", _) => return Err("usage: :function add PATH [FUNCTION]".into()),
-            ("edit", [name]) => Command::FunctionEdit { name: name.to_string() },
-            ("rm" | "delete", [name]) => Command::FunctionRm { name: name.to_string() },
-            ("edit" | "rm" | "delete", _) => return Err(format!("usage: :function {sub} NAME (quote a name with spaces)")),
+            ("edit", [name]) => Command::FunctionEdit {
+                name: name.to_string(),
+            },
+            ("rm" | "delete", [name]) => Command::FunctionRm {
+                name: name.to_string(),
+            },
+            ("edit" | "rm" | "delete", _) => {
+                return Err(format!(
+                    "usage: :function {sub} NAME (quote a name with spaces)"
+                ))
+            }
             (other, _) => {
-                let hint = nearest(other, ["add", "edit", "rm"]).map(|n| format!("; did you mean `{n}`?")).unwrap_or_default();
-                return Err(format!("unknown subcommand `function {}`{hint} (function add / edit / rm)", one_line(other)));
+                let hint = nearest(other, ["add", "edit", "rm"])
+                    .map(|n| format!("; did you mean `{n}`?"))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "unknown subcommand `function {}`{hint} (function add / edit / rm)",
+                    one_line(other)
+                ));
             }
         },
-        ("function" | "fn" | "f", []) => return Err("usage: :function add PATH [FUNCTION] | edit NAME | rm NAME".into()),
-        (word, _) if WORDS.contains(&word) || ["q", "q!", "quit!", "exit", "1", "2", "3"].contains(&word) => {
+        ("function" | "fn" | "f", []) => {
+            return Err("usage: :function add PATH [FUNCTION] | edit NAME | rm NAME".into())
+        }
+        (word, _)
+            if WORDS.contains(&word)
+                || ["q", "q!", "quit!", "exit", "1", "2", "3"].contains(&word) =>
+        {
             return Err(format!("`{}` takes no arguments", one_line(word)));
         }
         (other, _) => {
-            let hint = nearest(other, WORDS.iter().copied()).map(|n| format!("did you mean `{n}`? ")).unwrap_or_default();
-            return Err(format!("unknown command `{}`; {hint}(:help lists the commands)", one_line(other)));
+            let hint = nearest(other, WORDS.iter().copied())
+                .map(|n| format!("did you mean `{n}`? "))
+                .unwrap_or_default();
+            return Err(format!(
+                "unknown command `{}`; {hint}(:help lists the commands)",
+                one_line(other)
+            ));
         }
     };
     Ok(Some(cmd))
@@ -122,18 +178,33 @@ mod tests {
         assert_eq!(parse("quit!").unwrap(), Some(Command::Quit { force: true }));
         assert_eq!(
             parse("function add '/tmp/my dir/etl.py' extract").unwrap(),
-            Some(Command::FunctionAdd { path: "/tmp/my dir/etl.py".into(), function: Some("extract".into()) })
+            Some(Command::FunctionAdd {
+                path: "/tmp/my dir/etl.py".into(),
+                function: Some("extract".into())
+            })
         );
-        assert_eq!(parse("f rm \"daily load\"").unwrap(), Some(Command::FunctionRm { name: "daily load".into() }));
+        assert_eq!(
+            parse("f rm \"daily load\"").unwrap(),
+            Some(Command::FunctionRm {
+                name: "daily load".into()
+            })
+        );
         assert_eq!(parse("2").unwrap(), Some(Command::Focus(Pane::Flows)));
     }
 
     #[test]
     fn mistakes_are_explained() {
-        assert_eq!(parse("fucntion add x").unwrap_err(), "unknown command `fucntion`; did you mean `function`? (:help lists the commands)");
-        assert!(parse("function ad x").unwrap_err().contains("did you mean `add`?"));
+        assert_eq!(
+            parse("fucntion add x").unwrap_err(),
+            "unknown command `fucntion`; did you mean `function`? (:help lists the commands)"
+        );
+        assert!(parse("function ad x")
+            .unwrap_err()
+            .contains("did you mean `add`?"));
         assert!(parse("function add").unwrap_err().starts_with("usage:"));
-        assert!(parse("quit now").unwrap_err().contains("takes no arguments"));
+        assert!(parse("quit now")
+            .unwrap_err()
+            .contains("takes no arguments"));
         assert!(parse("filter 'x").unwrap_err().contains("quote"));
         assert!(parse("\u{1b}[2J").unwrap_err().contains("\\u{1b}"));
     }

@@ -23,8 +23,8 @@ pub enum Event {
     Terminate,
     /// From the Airflow poller.
     AirflowHealth(AirflowHealth),
-    /// A job finished.
-    Job(JobId, JobResult),
+    /// A job finished (boxed: answers carry whole records, keys are small).
+    Job(JobId, Box<JobResult>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,14 +42,32 @@ pub enum Job {
     /// Which registered functions' source files changed since registration.
     CheckSources,
     /// The stored file of a function, for the preview (newer requests replace older).
-    ReadSource { function: Box<Function> },
+    ReadSource {
+        function: Box<Function>,
+    },
     /// Paths starting with `input` (newer requests replace older).
-    CompletePath { input: String },
+    CompletePath {
+        input: String,
+    },
     /// The top-level functions of a Python file, for the picker.
-    Inspect { path: String },
-    Register { file: PathBuf, function: String, name: Option<String>, description: Option<String>, reimport: bool },
-    UpdateFunction { id: String, name: String, description: String },
-    DeleteFunction { name: String },
+    Inspect {
+        path: String,
+    },
+    Register {
+        file: PathBuf,
+        function: String,
+        name: Option<String>,
+        description: Option<String>,
+        reimport: bool,
+    },
+    UpdateFunction {
+        id: String,
+        name: String,
+        description: String,
+    },
+    DeleteFunction {
+        name: String,
+    },
 }
 
 impl Job {
@@ -87,10 +105,27 @@ pub enum JobResult {
     Library(Result<LibraryData, String>),
     Flows(Result<FlowsData, String>),
     SourcesChanged(Result<Vec<String>, String>),
-    Source { function_id: String, text: Result<String, String>, changed: bool },
-    Completions { input: String, candidates: Result<Vec<String>, String> },
-    Inspected { path: String, file: PathBuf, functions: Result<Vec<FunctionInfo>, String> },
-    Registered { result: Result<Function, String>, reimport: bool },
+    Source {
+        function_id: String,
+        text: Result<String, String>,
+        changed: bool,
+    },
+    Completions {
+        input: String,
+        candidates: Result<Vec<String>, String>,
+    },
+    Inspected {
+        path: String,
+        file: PathBuf,
+        functions: Result<Vec<FunctionInfo>, String>,
+    },
+    Registered {
+        result: Result<Function, String>,
+        reimport: bool,
+    },
     Updated(Result<Function, String>),
-    Deleted { name: String, result: Result<Function, String> },
+    Deleted {
+        name: String,
+        result: Result<Function, String>,
+    },
 }

@@ -29,8 +29,22 @@ impl FlowRow {
             Some(d) => format!("{} (v{})", d.state.label(), d.version),
             None => "not deployed".to_string(),
         };
-        let haystack = format!("{} {} {} {}", flow.name, flow.id, flow.description, flow.tags.join(" ")).to_lowercase();
-        FlowRow { flow, name, schedule, deploy, deploy_label, haystack }
+        let haystack = format!(
+            "{} {} {} {}",
+            flow.name,
+            flow.id,
+            flow.description,
+            flow.tags.join(" ")
+        )
+        .to_lowercase();
+        FlowRow {
+            flow,
+            name,
+            schedule,
+            deploy,
+            deploy_label,
+            haystack,
+        }
     }
 }
 
@@ -43,7 +57,11 @@ pub struct FlowsState {
 
 impl Default for FlowsState {
     fn default() -> Self {
-        FlowsState { rows: Vec::new(), nav: ListNav::default(), loading: Loading::Loading }
+        FlowsState {
+            rows: Vec::new(),
+            nav: ListNav::default(),
+            loading: Loading::Loading,
+        }
     }
 }
 
@@ -70,7 +88,8 @@ impl FlowsState {
     pub fn refilter(&mut self) {
         let filter = self.nav.filter.to_lowercase();
         let rows = &self.rows;
-        self.nav.refilter(rows.len(), |i| matches(&rows[i].haystack, &filter));
+        self.nav
+            .refilter(rows.len(), |i| matches(&rows[i].haystack, &filter));
     }
 
     pub fn selected(&self) -> Option<&FlowRow> {

@@ -15,26 +15,55 @@ pub enum Loading {
     Failed(String),
 }
 
+/// A library row. Display strings are made when a row is drawn, not when the library
+/// loads: a frame shows a few dozen rows, a library may hold 10,000, and start-up
+/// time is what the operator waits for.
 #[derive(Debug, Clone)]
 pub struct FunctionRow {
     pub function: Function,
-    pub name: String,
-    pub signature: String,
-    pub file: String,
     pub used: usize,
-    pub updated: String,
-    /// Lower-case name, function, file and description, for the filter.
+    /// Lower-case name, function, file and description, for the filter; made the first
+    /// time a filter is typed.
     haystack: String,
 }
 
 impl FunctionRow {
     pub fn new(function: Function, used: usize) -> FunctionRow {
-        let name = one_line(&function.name);
-        let signature = one_line(&function.signature());
-        let file = one_line(&function.filename);
-        let updated = function.updated_at.format("%Y-%m-%d %H:%M").to_string();
-        let haystack = format!("{} {} {} {}", function.name, function.function, function.filename, function.description).to_lowercase();
-        FunctionRow { function, name, signature, file, used, updated, haystack }
+        FunctionRow {
+            function,
+            used,
+            haystack: String::new(),
+        }
+    }
+
+    /// The name, safe to draw.
+    pub fn name(&self) -> String {
+        one_line(&self.function.name)
+    }
+
+    pub fn signature(&self) -> String {
+        one_line(&self.function.signature())
+    }
+
+    pub fn file(&self) -> String {
+        one_line(&self.function.filename)
+    }
+
+    /// `2024-01-01 02:00` (UTC).
+    pub fn updated(&self) -> String {
+        self.function
+            .updated_at
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    fn haystack(&mut self) -> &str {
+        if self.haystack.is_empty() {
+            let f = &self.function;
+            self.haystack = format!("{} {} {} {}", f.name, f.function, f.filename, f.description)
+                .to_lowercase();
+        }
+        &self.haystack
     }
 }
 
@@ -81,7 +110,10 @@ impl Default for FunctionsState {
 
 impl FunctionsState {
     pub fn apply(&mut self, data: LibraryData) {
-        let keep = self.select_after_load.take().or_else(|| self.selected().map(|r| r.function.id.clone()));
+        let keep = self
+            .select_after_load
+            .take()
+            .or_else(|| self.selected().map(|r| r.function.id.clone()));
         self.rows = data
             .functions
             .into_iter()
@@ -97,8 +129,10 @@ impl FunctionsState {
                 self.nav.select_row(i);
             }
         }
-        let ids: HashSet<&str> = self.rows.iter().map(|r| r.function.id.as_str()).collect();
-        self.changed.retain(|id| ids.contains(id.as_str()));
+        if !self.changed.is_empty() {
+            let ids: HashSet<&str> = self.rows.iter().map(|r| r.function.id.as_str()).collect();
+            self.changed.retain(|id| ids.contains(id.as_str()));
+        }
         if self.selected().is_none() {
             self.detail = false;
         }
@@ -106,8 +140,16 @@ impl FunctionsState {
 
     pub fn refilter(&mut self) {
         let filter = self.nav.filter.to_lowercase();
-        let rows = &self.rows;
-        self.nav.refilter(rows.len(), |i| matches(&rows[i].haystack, &filter));
+        if filter.trim().is_empty() {
+            self.nav.refilter(self.rows.len(), |_| true);
+            return;
+        }
+        let passing: Vec<bool> = self
+            .rows
+            .iter_mut()
+            .map(|r| matches(r.haystack(), &filter))
+            .collect();
+        self.nav.refilter(passing.len(), |i| passing[i]);
     }
 
     pub fn selected(&self) -> Option<&FunctionRow> {
@@ -126,7 +168,9 @@ impl FunctionsState {
     pub fn preview_stale(&self) -> bool {
         match (self.selected(), &self.preview) {
             (None, _) => false,
-            (Some(row), Some(p)) => p.function_id != row.function.id || p.content_hash != row.function.content_hash,
+            (Some(row), Some(p)) => {
+                p.function_id != row.function.id || p.content_hash != row.function.content_hash
+            }
             (Some(_), None) => true,
         }
     }
@@ -161,7 +205,10 @@ impl FunctionsState {
     pub fn scroll_preview(&mut self, delta: isize) {
         if let Some(p) = &mut self.preview {
             let len = p.lines.as_ref().map_or(0, Vec::len);
-            p.scroll = p.scroll.saturating_add_signed(delta).min(len.saturating_sub(1));
+            p.scroll = p
+                .scroll
+                .saturating_add_signed(delta)
+                .min(len.saturating_sub(1));
         }
     }
 }
@@ -170,5 +217,7 @@ impl FunctionsState {
 fn def_line(lines: &[String], name: &str) -> Option<usize> {
     let def = format!("def {name}(");
     let async_def = format!("async def {name}(");
-    lines.iter().position(|l| l.starts_with(&def) || l.starts_with(&async_def))
+    lines
+        .iter()
+        .position(|l| l.starts_with(&def) || l.starts_with(&async_def))
 }

@@ -1,8 +1,8 @@
 //! What the Functions pane's keys and jobs do: opening the detail, registering,
 //! editing, re-importing and deleting functions.
 
-use super::dialog::{Confirm, Dialog, EditForm, OnYes, PickItem, RegisterForm, RegisterStep};
 use super::dialog::MessageBox;
+use super::dialog::{Confirm, Dialog, EditForm, OnYes, PickItem, RegisterForm, RegisterStep};
 use super::input::Field;
 use super::text::one_line;
 use super::{Effect, Job, JobResult, Pane, State};
@@ -14,7 +14,10 @@ use std::collections::HashSet;
 /// The Functions pane's own keys. Returns false for keys every pane handles alike.
 pub(super) fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
     let detail = state.functions.detail;
-    let preview_page = state.screen.preview.map_or(10, |r| (r.height as isize / 2).max(1));
+    let preview_page = state
+        .screen
+        .preview
+        .map_or(10, |r| (r.height as isize / 2).max(1));
     match action {
         Action::Open => {
             if state.functions.selected().is_some() {
@@ -42,8 +45,17 @@ pub(super) fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) ->
 
 /// Opens the registration form; with a path (from `:function add`) it reads the file
 /// straight away.
-pub(super) fn open_register(state: &mut State, path: &str, function: Option<String>, fx: &mut Vec<Effect>) {
-    state.dialogs.push(Dialog::Register(Box::new(RegisterForm::new(path, function))));
+pub(super) fn open_register(
+    state: &mut State,
+    path: &str,
+    function: Option<String>,
+    fx: &mut Vec<Effect>,
+) {
+    state
+        .dialogs
+        .push(Dialog::Register(Box::new(RegisterForm::new(
+            path, function,
+        ))));
     if !path.is_empty() {
         register_form_action(state, Action::Submit, fx);
     }
@@ -79,13 +91,13 @@ pub(super) fn confirm_delete(state: &mut State) {
     };
     let body = format!(
         "Delete `{}` ({}) from the library?\n{used}\nIts file {} stays on disk for flows already deployed.",
-        row.name,
-        row.signature,
+        row.name(),
+        row.signature(),
         one_line(&row.function.path)
     );
     let name = row.function.name.clone();
     state.dialogs.push(Dialog::Confirm(Confirm {
-        title: format!("Delete function `{}`?", row.name),
+        title: format!("Delete function `{}`?", row.name()),
         body,
         yes: "delete".into(),
         on_yes: OnYes::DeleteFunction { name },
@@ -110,7 +122,7 @@ fn reimport(state: &mut State, fx: &mut Vec<Effect>) {
         description: None,
         reimport: true,
     };
-    let label = format!("re-importing {}", row.name);
+    let label = format!("re-importing {}", row.name());
     let (_, e) = state.start_job(label, false, job);
     fx.push(e);
 }
@@ -166,7 +178,9 @@ pub(super) fn register_form_action(state: &mut State, action: Action, fx: &mut V
             form.step = RegisterStep::Pick;
             form.error = None;
         }
-        (RegisterStep::Details, Action::Complete | Action::PrevField) => form.focus = 1 - form.focus.min(1),
+        (RegisterStep::Details, Action::Complete | Action::PrevField) => {
+            form.focus = 1 - form.focus.min(1)
+        }
         (RegisterStep::Details, Action::Submit) if form.focus == 0 => form.focus = 1,
         (RegisterStep::Details, Action::Submit) => form.description.newline(),
         (RegisterStep::Details, Action::Save) => {
@@ -175,7 +189,8 @@ pub(super) fn register_form_action(state: &mut State, action: Action, fx: &mut V
             };
             let name = form.name.text().trim().to_string();
             if name.is_empty() {
-                form.error = Some("the name must not be empty (it defaults to the function's name)".into());
+                form.error =
+                    Some("the name must not be empty (it defaults to the function's name)".into());
                 form.focus = 0;
                 return;
             }
@@ -237,7 +252,11 @@ pub(super) fn edit_form_action(state: &mut State, action: Action, fx: &mut Vec<E
                 state.info("nothing changed");
                 return;
             }
-            let job = Job::UpdateFunction { id: form.function_id.clone(), name, description: form.description.text().trim_end().to_string() };
+            let job = Job::UpdateFunction {
+                id: form.function_id.clone(),
+                name,
+                description: form.description.text().trim_end().to_string(),
+            };
             let label = format!("saving {}", one_line(&form.original_name));
             let (id, e) = state.start_job(label, false, job);
             if let Some(Dialog::Edit(form)) = state.dialogs.last_mut() {
@@ -265,14 +284,30 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
             let n = ids.len();
             state.functions.changed = ids.into_iter().collect::<HashSet<_>>();
             if n > 0 {
-                let what = if n == 1 { "1 function's source file has".to_string() } else { format!("{n} functions' source files have") };
-                state.warn(format!("{what} changed since registration (marked !): open one to re-import it"));
+                let what = if n == 1 {
+                    "1 function's source file has".to_string()
+                } else {
+                    format!("{n} functions' source files have")
+                };
+                state.warn(format!(
+                    "{what} changed since registration (marked !): open one to re-import it"
+                ));
             }
         }
-        JobResult::SourcesChanged(Err(e)) => state.error(format!("cannot check the source files: {e}")),
-        JobResult::Source { function_id, text, changed } => state.functions.apply_source(&function_id, text, changed),
+        JobResult::SourcesChanged(Err(e)) => {
+            state.error(format!("cannot check the source files: {e}"))
+        }
+        JobResult::Source {
+            function_id,
+            text,
+            changed,
+        } => state.functions.apply_source(&function_id, text, changed),
         JobResult::Completions { input, candidates } => completions(state, &input, candidates),
-        JobResult::Inspected { path, file, functions } => inspected(state, &path, file, functions),
+        JobResult::Inspected {
+            path,
+            file,
+            functions,
+        } => inspected(state, &path, file, functions),
         JobResult::Registered { result, reimport } => registered(state, result, reimport, fx),
         JobResult::Updated(Ok(f)) => {
             if matches!(state.dialogs.last(), Some(Dialog::Edit(_))) {
@@ -287,28 +322,54 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
             _ => state.error(e),
         },
         JobResult::Deleted { result: Ok(f), .. } => {
-            state.info(format!("deleted function `{}`; its file {} is kept for flows already deployed", one_line(&f.name), one_line(&f.path)));
+            state.info(format!(
+                "deleted function `{}`; its file {} is kept for flows already deployed",
+                one_line(&f.name),
+                one_line(&f.path)
+            ));
             load_library(state, fx);
         }
-        JobResult::Deleted { name, result: Err(e) } => state.dialogs.push(MessageBox::error(format!("Cannot delete `{}`", one_line(&name)), e)),
+        JobResult::Deleted {
+            name,
+            result: Err(e),
+        } => state.dialogs.push(MessageBox::error(
+            format!("Cannot delete `{}`", one_line(&name)),
+            e,
+        )),
         JobResult::Superseded | JobResult::Flows(_) => {}
     }
 }
 
-fn registered(state: &mut State, result: Result<Function, String>, reimport: bool, fx: &mut Vec<Effect>) {
+fn registered(
+    state: &mut State,
+    result: Result<Function, String>,
+    reimport: bool,
+    fx: &mut Vec<Effect>,
+) {
     match result {
         Ok(f) => {
             if !reimport && matches!(state.dialogs.last(), Some(Dialog::Register(_))) {
                 state.dialogs.pop();
             }
-            let verb = if reimport { "re-imported" } else { "registered" };
-            state.info(format!("{verb} {} as `{}` ({})", one_line(&f.signature()), one_line(&f.name), one_line(&f.filename)));
+            let verb = if reimport {
+                "re-imported"
+            } else {
+                "registered"
+            };
+            state.info(format!(
+                "{verb} {} as `{}` ({})",
+                one_line(&f.signature()),
+                one_line(&f.name),
+                one_line(&f.filename)
+            ));
             state.functions.changed.remove(&f.id);
             state.functions.select_after_load = Some(f.id);
             state.focus = Pane::Functions;
             load_library(state, fx);
         }
-        Err(e) if reimport => state.dialogs.push(MessageBox::error("Cannot re-import the function", e)),
+        Err(e) if reimport => state
+            .dialogs
+            .push(MessageBox::error("Cannot re-import the function", e)),
         Err(e) => match state.dialogs.last_mut() {
             Some(Dialog::Register(form)) => form.error = Some(e),
             _ => state.error(e),
@@ -330,13 +391,20 @@ fn completions(state: &mut State, input: &str, candidates: Result<Vec<String>, S
             return;
         }
         if candidates.is_empty() {
-            form.error = Some(format!("no folder or .py file starts with `{}`", one_line(input)));
+            form.error = Some(format!(
+                "no folder or .py file starts with `{}`",
+                one_line(input)
+            ));
             return;
         }
         if chosen.len() > input.len() {
             form.path.set_text(&chosen);
         }
-        form.completions = if candidates.len() > 1 { candidates } else { Vec::new() };
+        form.completions = if candidates.len() > 1 {
+            candidates
+        } else {
+            Vec::new()
+        };
         return;
     }
     if let Some(prompt) = &mut state.prompt {
@@ -345,13 +413,24 @@ fn completions(state: &mut State, input: &str, candidates: Result<Vec<String>, S
             return;
         };
         match candidates.len() {
-            0 => prompt.error = Some(format!("no folder or .py file starts with `{}`", one_line(input))),
+            0 => {
+                prompt.error = Some(format!(
+                    "no folder or .py file starts with `{}`",
+                    one_line(input)
+                ))
+            }
             n => {
                 if chosen.len() > input.len() {
-                    prompt.field.set_text(&format!("{}{}", &line[..start], chosen));
+                    prompt
+                        .field
+                        .set_text(&format!("{}{}", &line[..start], chosen));
                 }
                 if n > 1 {
-                    let shown: Vec<&str> = candidates.iter().take(8).map(|c| c.rsplit('/').find(|s| !s.is_empty()).unwrap_or(c)).collect();
+                    let shown: Vec<&str> = candidates
+                        .iter()
+                        .take(8)
+                        .map(|c| c.rsplit('/').find(|s| !s.is_empty()).unwrap_or(c))
+                        .collect();
                     prompt.error = Some(format!("{} matches: {}", n, shown.join("  ")));
                 }
             }
@@ -365,12 +444,23 @@ fn longest_common_prefix(items: &[String]) -> String {
     };
     let mut end = first.len();
     for other in &items[1..] {
-        end = first.char_indices().zip(other.chars()).take_while(|((_, a), b)| a == b).last().map_or(0, |((i, a), _)| i + a.len_utf8()).min(end);
+        end = first
+            .char_indices()
+            .zip(other.chars())
+            .take_while(|((_, a), b)| a == b)
+            .last()
+            .map_or(0, |((i, a), _)| i + a.len_utf8())
+            .min(end);
     }
     first[..end].to_string()
 }
 
-fn inspected(state: &mut State, path: &str, file: std::path::PathBuf, functions: Result<Vec<FunctionInfo>, String>) {
+fn inspected(
+    state: &mut State,
+    path: &str,
+    file: std::path::PathBuf,
+    functions: Result<Vec<FunctionInfo>, String>,
+) {
     let Some(Dialog::Register(form)) = state.dialogs.last_mut() else {
         return;
     };
@@ -379,7 +469,10 @@ fn inspected(state: &mut State, path: &str, file: std::path::PathBuf, functions:
     }
     let functions = match functions {
         Ok(f) if f.is_empty() => {
-            form.error = Some(format!("{} defines no top-level function (def …) to register", one_line(&file.display().to_string())));
+            form.error = Some(format!(
+                "{} defines no top-level function (def …) to register",
+                one_line(&file.display().to_string())
+            ));
             return;
         }
         Ok(f) => f,
@@ -402,7 +495,11 @@ fn inspected(state: &mut State, path: &str, file: std::path::PathBuf, functions:
             }
             None => {
                 let names: Vec<&str> = form.functions.iter().map(|f| f.name.as_str()).collect();
-                form.error = Some(format!("the file defines no top-level function `{}`; choose one of: {}", one_line(&wanted), names.join(", ")));
+                form.error = Some(format!(
+                    "the file defines no top-level function `{}`; choose one of: {}",
+                    one_line(&wanted),
+                    names.join(", ")
+                ));
             }
         }
     }
@@ -412,7 +509,11 @@ fn pick_item(info: &FunctionInfo) -> PickItem {
     PickItem {
         name: info.name.clone(),
         signature: one_line(&signature(&info.name, &info.params)),
-        doc: info.doc.clone().map(|d| super::text::field_text(&d)).unwrap_or_default(),
+        doc: info
+            .doc
+            .clone()
+            .map(|d| super::text::field_text(&d))
+            .unwrap_or_default(),
         line: info.lineno,
         is_async: info.is_async,
     }
@@ -442,7 +543,10 @@ mod tests {
     #[test]
     fn common_prefix() {
         let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(super::longest_common_prefix(&v(&["etl.py", "etl_old.py"])), "etl");
+        assert_eq!(
+            super::longest_common_prefix(&v(&["etl.py", "etl_old.py"])),
+            "etl"
+        );
         assert_eq!(super::longest_common_prefix(&v(&["a/", "b"])), "");
         assert_eq!(super::longest_common_prefix(&v(&["ünï", "ünö"])), "ün");
     }

@@ -13,13 +13,21 @@ pub struct Field {
 
 impl Field {
     pub fn single(label: &'static str, text: &str) -> Field {
-        let mut f = Field { label, area: TextArea::default(), multiline: false };
+        let mut f = Field {
+            label,
+            area: TextArea::default(),
+            multiline: false,
+        };
         f.set_text(text);
         f
     }
 
     pub fn multi(label: &'static str, text: &str) -> Field {
-        let mut f = Field { label, area: TextArea::default(), multiline: true };
+        let mut f = Field {
+            label,
+            area: TextArea::default(),
+            multiline: true,
+        };
         f.set_text(text);
         f
     }
@@ -35,7 +43,11 @@ impl Field {
         } else {
             vec![super::text::field_text(text)]
         };
-        let lines = if lines.is_empty() { vec![String::new()] } else { lines };
+        let lines = if lines.is_empty() {
+            vec![String::new()]
+        } else {
+            lines
+        };
         let mut area = TextArea::new(lines);
         area.move_cursor(CursorMove::Bottom);
         area.move_cursor(CursorMove::End);
@@ -45,7 +57,8 @@ impl Field {
     /// Feeds a key the keymap did not claim. Returns true when the text changed.
     pub fn input(&mut self, key: KeyEvent) -> bool {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        let breaks_line = matches!(key.code, KeyCode::Enter | KeyCode::Char('\n' | '\r')) || (ctrl && key.code == KeyCode::Char('m'));
+        let breaks_line = matches!(key.code, KeyCode::Enter | KeyCode::Char('\n' | '\r'))
+            || (ctrl && key.code == KeyCode::Char('m'));
         if breaks_line && !self.multiline {
             return false;
         }

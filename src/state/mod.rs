@@ -212,7 +212,11 @@ impl State {
             return vec![Context::Dialog];
         }
         if let Some(d) = self.dialogs.last() {
-            return vec![if d.takes_text() { Context::Editor } else { Context::Dialog }];
+            return vec![if d.takes_text() {
+                Context::Editor
+            } else {
+                Context::Dialog
+            }];
         }
         if self.prompt.is_some() {
             return vec![Context::Editor];
@@ -237,8 +241,13 @@ impl State {
         let mut out: Vec<String> = self.dirty.values().cloned().collect();
         for d in &self.dialogs {
             match d {
-                Dialog::Register(f) if !f.path.text().trim().is_empty() => out.push("a function registration in progress".into()),
-                Dialog::Edit(f) if f.changed() => out.push(format!("edits to function `{}`", text::one_line(&f.original_name))),
+                Dialog::Register(f) if !f.path.text().trim().is_empty() => {
+                    out.push("a function registration in progress".into())
+                }
+                Dialog::Edit(f) if f.changed() => out.push(format!(
+                    "edits to function `{}`",
+                    text::one_line(&f.original_name)
+                )),
                 _ => {}
             }
         }
@@ -261,10 +270,22 @@ impl State {
     }
 
     /// Registers a job in flight (for the spinner) and returns the effect that runs it.
-    pub fn start_job(&mut self, label: impl Into<String>, quiet: bool, job: Job) -> (JobId, Effect) {
+    pub fn start_job(
+        &mut self,
+        label: impl Into<String>,
+        quiet: bool,
+        job: Job,
+    ) -> (JobId, Effect) {
         let id = JobId(self.next_job);
         self.next_job += 1;
-        self.jobs.insert(id, JobInfo { label: label.into(), started: self.now, quiet });
+        self.jobs.insert(
+            id,
+            JobInfo {
+                label: label.into(),
+                started: self.now,
+                quiet,
+            },
+        );
         (id, Effect::Run(id, job))
     }
 
@@ -282,7 +303,9 @@ impl State {
     }
 
     fn page(&self) -> isize {
-        self.screen.list.map_or(10, |l| l.rows.height.max(1) as isize)
+        self.screen
+            .list
+            .map_or(10, |l| l.rows.height.max(1) as isize)
     }
 
     fn nav_mut(&mut self) -> Option<&mut list::ListNav> {
@@ -302,7 +325,13 @@ impl State {
     }
 
     fn request_quit(&mut self, fx: &mut Vec<Effect>) {
-        let asking = matches!(self.dialogs.last(), Some(Dialog::Confirm(Confirm { on_yes: OnYes::Quit, .. })));
+        let asking = matches!(
+            self.dialogs.last(),
+            Some(Dialog::Confirm(Confirm {
+                on_yes: OnYes::Quit,
+                ..
+            }))
+        );
         let unsaved = self.unsaved();
         if unsaved.is_empty() || asking {
             // Asked already and pressed quit again: that is an answer.
@@ -342,7 +371,7 @@ pub fn on_event(state: &mut State, keymap: &Keymap, event: Event) -> Vec<Effect>
             fx.push(Effect::Quit);
         }
         Event::AirflowHealth(h) => state.status.health = Some((h, state.now)),
-        Event::Job(id, result) => on_job(state, id, result, &mut fx),
+        Event::Job(id, result) => on_job(state, id, *result, &mut fx),
     }
     after_change(state, &mut fx);
     fx
@@ -432,7 +461,9 @@ fn help_action(state: &mut State, action: Action) {
     // The UI clamps the scroll to the help's length and reports it back.
     let scroll = |h: &mut Help, by: isize| h.scroll = h.scroll.saturating_add_signed(by);
     match action {
-        Action::Help | Action::Cancel | Action::Submit | Action::Confirm | Action::Back => state.help = None,
+        Action::Help | Action::Cancel | Action::Submit | Action::Confirm | Action::Back => {
+            state.help = None
+        }
         Action::MoveUp => scroll(help, -1),
         Action::MoveDown => scroll(help, 1),
         Action::PageUp => scroll(help, -page),
@@ -507,9 +538,17 @@ fn prompt_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             // Completes the path of `:function add PATH`.
             let line = prompt.field.text();
             if let Ok(words) = command::split(&line) {
-                let is_add = words.len() == 3 && matches!(words[0].as_str(), "function" | "fn" | "f") && words[1] == "add";
+                let is_add = words.len() == 3
+                    && matches!(words[0].as_str(), "function" | "fn" | "f")
+                    && words[1] == "add";
                 if is_add && !line.ends_with(' ') {
-                    let (_, e) = state.start_job("completing the path", true, Job::CompletePath { input: words[2].clone() });
+                    let (_, e) = state.start_job(
+                        "completing the path",
+                        true,
+                        Job::CompletePath {
+                            input: words[2].clone(),
+                        },
+                    );
                     fx.push(e);
                 }
             }
@@ -555,10 +594,25 @@ fn run_command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
 
 /// Selects a function by name (clearing a filter that hides it); says so when unknown.
 fn select_function(state: &mut State, name: &str) -> bool {
-    let Some(row) = state.functions.rows.iter().position(|r| r.function.name == name) else {
-        let names: Vec<&str> = state.functions.rows.iter().map(|r| r.function.name.as_str()).collect();
-        let hint = crate::model::text::nearest(name, names).map(|n| format!("; did you mean `{}`?", text::one_line(n))).unwrap_or_default();
-        state.error(format!("there is no function `{}`{hint}", text::one_line(name)));
+    let Some(row) = state
+        .functions
+        .rows
+        .iter()
+        .position(|r| r.function.name == name)
+    else {
+        let names: Vec<&str> = state
+            .functions
+            .rows
+            .iter()
+            .map(|r| r.function.name.as_str())
+            .collect();
+        let hint = crate::model::text::nearest(name, names)
+            .map(|n| format!("; did you mean `{}`?", text::one_line(n)))
+            .unwrap_or_default();
+        state.error(format!(
+            "there is no function `{}`{hint}",
+            text::one_line(name)
+        ));
         return false;
     };
     if !state.functions.nav.select_row(row) {
@@ -570,7 +624,10 @@ fn select_function(state: &mut State, name: &str) -> bool {
 }
 
 fn refresh(state: &mut State, fx: &mut Vec<Effect>) {
-    for (label, job) in [("loading the library", Job::LoadLibrary), ("loading flows", Job::LoadFlows)] {
+    for (label, job) in [
+        ("loading the library", Job::LoadLibrary),
+        ("loading flows", Job::LoadFlows),
+    ] {
         let (_, e) = state.start_job(label, false, job);
         fx.push(e);
     }
@@ -598,11 +655,21 @@ fn pane_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::FocusFlows => state.focus = Pane::Flows,
         Action::FocusRuns => state.focus = Pane::Runs,
         Action::Refresh => refresh(state, fx),
-        Action::CommandLine => state.prompt = Some(Prompt { kind: PromptKind::Command, field: Field::single("", ""), error: None }),
+        Action::CommandLine => {
+            state.prompt = Some(Prompt {
+                kind: PromptKind::Command,
+                field: Field::single("", ""),
+                error: None,
+            })
+        }
         Action::Filter => {
             if let Some(nav) = state.nav_mut() {
                 let current = nav.filter.clone();
-                state.prompt = Some(Prompt { kind: PromptKind::Filter, field: Field::single("", &current), error: None });
+                state.prompt = Some(Prompt {
+                    kind: PromptKind::Filter,
+                    field: Field::single("", &current),
+                    error: None,
+                });
             }
         }
         Action::Back => {
@@ -613,7 +680,12 @@ fn pane_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 }
             }
         }
-        Action::MoveUp | Action::MoveDown | Action::PageUp | Action::PageDown | Action::First | Action::Last => {
+        Action::MoveUp
+        | Action::MoveDown
+        | Action::PageUp
+        | Action::PageDown
+        | Action::First
+        | Action::Last => {
             if let Some(nav) = state.nav_mut() {
                 match action {
                     Action::MoveUp => nav.move_by(-1),
@@ -654,7 +726,11 @@ fn on_mouse(state: &mut State, m: MouseEvent, fx: &mut Vec<Effect>) {
     let inside = |r: &Rect| r.contains(at);
     match m.kind {
         MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
-            let by: isize = if m.kind == MouseEventKind::ScrollDown { 3 } else { -3 };
+            let by: isize = if m.kind == MouseEventKind::ScrollDown {
+                3
+            } else {
+                -3
+            };
             if let Some(h) = &mut state.help {
                 h.scroll = h.scroll.saturating_add_signed(by);
             } else if let Some(Dialog::Register(form)) = state.dialogs.last_mut() {
@@ -662,9 +738,10 @@ fn on_mouse(state: &mut State, m: MouseEvent, fx: &mut Vec<Effect>) {
                     form.pick.move_by(by.signum());
                 }
             } else if !state.dialogs.is_empty() || state.prompt.is_some() {
-            } else if state.focus == Pane::Functions && state.screen.preview.as_ref().is_some_and(inside) {
-                state.functions.scroll_preview(by);
-            } else if state.functions.detail && state.focus == Pane::Functions {
+                // The wheel does nothing under a dialog or while typing.
+            } else if state.focus == Pane::Functions
+                && (state.functions.detail || state.screen.preview.as_ref().is_some_and(inside))
+            {
                 state.functions.scroll_preview(by);
             } else if let Some(nav) = state.nav_mut() {
                 nav.move_by(by.signum());
@@ -692,7 +769,11 @@ fn on_mouse(state: &mut State, m: MouseEvent, fx: &mut Vec<Effect>) {
                 state.focus = *pane;
                 return;
             }
-            if let Some(l) = state.screen.list.filter(|l| l.pane == state.focus && inside(&l.rows)) {
+            if let Some(l) = state
+                .screen
+                .list
+                .filter(|l| l.pane == state.focus && inside(&l.rows))
+            {
                 let pos = l.offset + usize::from(at.y - l.rows.y);
                 if let Some(nav) = state.nav_mut() {
                     if pos < nav.len() {
@@ -743,7 +824,7 @@ fn after_change(state: &mut State, fx: &mut Vec<Effect>) {
         return;
     }
     let function = Box::new(row.function.clone());
-    let label = format!("reading {}", row.file);
+    let label = format!("reading {}", row.file());
     state.functions.preview_pending = Some(function.id.clone());
     let (_, e) = state.start_job(label, true, Job::ReadSource { function });
     fx.push(e);
@@ -751,7 +832,11 @@ fn after_change(state: &mut State, fx: &mut Vec<Effect>) {
 
 /// Keymap hints for the status bar, for whatever has the keys now.
 pub fn hints<'k>(state: &State, keymap: &'k Keymap) -> Vec<(Key, &'k str)> {
-    keymap.hints(&state.contexts()).into_iter().filter(|(k, _)| relevant(state, keymap, *k)).collect()
+    keymap
+        .hints(&state.contexts())
+        .into_iter()
+        .filter(|(k, _)| relevant(state, keymap, *k))
+        .collect()
 }
 
 /// Whether a hint says something useful now: no "edit" on an empty library, no "back"
@@ -771,13 +856,19 @@ fn relevant(state: &State, keymap: &Keymap, key: Key) -> bool {
         };
     }
     if state.prompt.is_some() {
-        return !matches!(action, Action::Complete) || state.prompt.as_ref().is_some_and(|p| p.kind == PromptKind::Command);
+        return !matches!(action, Action::Complete)
+            || state
+                .prompt
+                .as_ref()
+                .is_some_and(|p| p.kind == PromptKind::Command);
     }
     let fs = &state.functions;
     let selected = fs.selected();
     match (state.focus, action) {
         (Pane::Functions, Action::Edit | Action::Delete) => selected.is_some(),
-        (Pane::Functions, Action::Reimport) => selected.is_some_and(|r| fs.is_changed(&r.function.id)),
+        (Pane::Functions, Action::Reimport) => {
+            selected.is_some_and(|r| fs.is_changed(&r.function.id))
+        }
         (Pane::Functions, Action::Back) => fs.detail || !fs.nav.filter.is_empty(),
         (Pane::Flows, Action::Back) => !state.flows.nav.filter.is_empty(),
         (Pane::Flows, Action::Open) => state.flows.selected().is_some(),
@@ -790,12 +881,19 @@ pub fn startup_warnings(state: &mut State, warnings: &[String]) {
     match warnings {
         [] => {}
         [one] => state.warn(one.clone()),
-        [first, rest @ ..] => state.warn(format!("{first} (and {} more warnings in the log)", rest.len())),
+        [first, rest @ ..] => state.warn(format!(
+            "{first} (and {} more warnings in the log)",
+            rest.len()
+        )),
     }
 }
 
 impl MessageBox {
     pub fn error(title: impl Into<String>, body: impl Into<String>) -> Dialog {
-        Dialog::Message(MessageBox { title: title.into(), body: body.into(), error: true })
+        Dialog::Message(MessageBox {
+            title: title.into(),
+            body: body.into(),
+            error: true,
+        })
     }
 }

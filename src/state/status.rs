@@ -10,7 +10,10 @@ pub enum AirflowHealth {
     Online { version: Option<String> },
     /// No answer (refused, timed out, DNS, TLS…); `reason` is one readable line;
     /// `retry_in` when the poller said when it tries again.
-    Offline { reason: String, retry_in: Option<Duration> },
+    Offline {
+        reason: String,
+        retry_in: Option<Duration>,
+    },
     /// Airflow answered but refused the credentials.
     AuthError { reason: String },
 }
@@ -61,18 +64,26 @@ impl Status {
             Level::Error => tracing::warn!(message = %text, "shown to the user"),
             _ => tracing::info!(message = %text, "shown to the user"),
         }
-        self.messages.push(Message { text, level, at: now, ttl });
+        self.messages.push(Message {
+            text,
+            level,
+            at: now,
+            ttl,
+        });
         if self.messages.len() > 20 {
             self.messages.remove(0);
         }
     }
 
     pub fn current(&self, now: Instant) -> Option<&Message> {
-        self.messages.last().filter(|m| now.saturating_duration_since(m.at) < m.ttl)
+        self.messages
+            .last()
+            .filter(|m| now.saturating_duration_since(m.at) < m.ttl)
     }
 
     pub fn expire(&mut self, now: Instant) {
-        self.messages.retain(|m| now.saturating_duration_since(m.at) < m.ttl);
+        self.messages
+            .retain(|m| now.saturating_duration_since(m.at) < m.ttl);
     }
 }
 

@@ -46,7 +46,10 @@ mod tests {
     fn previews_expand_tabs_and_escape_the_rest() {
         assert_eq!(preview_line("\tx = 1\r"), "    x = 1");
         assert_eq!(preview_line("a\u{1b}[2Jb"), "a\\u{1b}[2Jb");
-        assert_eq!(lines("a\nb\u{7}"), vec!["a".to_string(), "b\\u{7}".to_string()]);
+        assert_eq!(
+            lines("a\nb\u{7}"),
+            vec!["a".to_string(), "b\\u{7}".to_string()]
+        );
         assert_eq!(field_text("two\nlines\u{1b}"), "two lines\\u{1b}");
     }
 }

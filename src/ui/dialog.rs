@@ -15,7 +15,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 
-pub fn draw(d: &Dialog, state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect, screen: &mut Screen) {
+pub fn draw(
+    d: &Dialog,
+    state: &State,
+    keymap: &Keymap,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    screen: &mut Screen,
+) {
     match d {
         Dialog::Confirm(c) => confirm(c, keymap, theme, frame, area),
         Dialog::Message(m) => message(m, keymap, theme, frame, area),
@@ -25,7 +33,10 @@ pub fn draw(d: &Dialog, state: &State, keymap: &Keymap, theme: &Theme, frame: &m
 }
 
 fn key(keymap: &Keymap, ctx: Context, action: Action) -> String {
-    keymap.key_for(&[ctx], action).map(|k| k.to_string()).unwrap_or_else(|| action.name())
+    keymap
+        .key_for(&[ctx], action)
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| action.name())
 }
 
 fn width_for(area: Rect, want: u16) -> u16 {
@@ -36,11 +47,26 @@ fn confirm(c: &Confirm, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area:
     let w = width_for(area, 68);
     let body_h = wrapped_rows(&c.body, w.saturating_sub(4));
     let r = popup(frame, area, w, body_h + 4);
-    let b = block(format!(" {} ", ellipsize(&c.title, usize::from(w.saturating_sub(4)))), true, theme);
+    let b = block(
+        format!(
+            " {} ",
+            ellipsize(&c.title, usize::from(w.saturating_sub(4)))
+        ),
+        true,
+        theme,
+    );
     let inner = b.inner(r).inner(ratatui::layout::Margin::new(1, 0));
     frame.render_widget(b, r);
-    let [body, _, buttons] = Layout::vertical([Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
-    frame.render_widget(Paragraph::new(c.body.as_str()).wrap(Wrap { trim: false }), body);
+    let [body, _, buttons] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(c.body.as_str()).wrap(Wrap { trim: false }),
+        body,
+    );
     let line = Line::from(vec![
         // Only `confirm` (y) says yes: an Enter pressed one time too many must not delete.
         Span::styled(key(keymap, Context::Dialog, Action::Confirm), theme.key),
@@ -56,14 +82,36 @@ fn message(m: &MessageBox, keymap: &Keymap, theme: &Theme, frame: &mut Frame, ar
     let w = width_for(area, 72);
     let body_h = wrapped_rows(&m.body, w.saturating_sub(4));
     let r = popup(frame, area, w, body_h + 4);
-    let b = block(format!(" {} ", ellipsize(&m.title, usize::from(w.saturating_sub(4)))), true, theme)
-        .border_style(if m.error { theme.error } else { theme.border_focus });
+    let b = block(
+        format!(
+            " {} ",
+            ellipsize(&m.title, usize::from(w.saturating_sub(4)))
+        ),
+        true,
+        theme,
+    )
+    .border_style(if m.error {
+        theme.error
+    } else {
+        theme.border_focus
+    });
     let inner = b.inner(r).inner(ratatui::layout::Margin::new(1, 0));
     frame.render_widget(b, r);
-    let [body, _, foot] = Layout::vertical([Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
-    frame.render_widget(Paragraph::new(m.body.as_str()).wrap(Wrap { trim: false }), body);
+    let [body, _, foot] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
     frame.render_widget(
-        Line::from(vec![Span::styled(key(keymap, Context::Dialog, Action::Cancel), theme.key), Span::raw(" close")]),
+        Paragraph::new(m.body.as_str()).wrap(Wrap { trim: false }),
+        body,
+    );
+    frame.render_widget(
+        Line::from(vec![
+            Span::styled(key(keymap, Context::Dialog, Action::Cancel), theme.key),
+            Span::raw(" close"),
+        ]),
         foot,
     );
 }
@@ -71,7 +119,13 @@ fn message(m: &MessageBox, keymap: &Keymap, theme: &Theme, frame: &mut Frame, ar
 /// A text field in a box titled with its label; only the focused one shows a cursor.
 fn field(f: &Field, focused: bool, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut ta = f.area.clone();
-    ta.set_block(block(format!(" {} ", f.label), focused, theme).title_style(if focused { theme.title } else { theme.dim }));
+    ta.set_block(
+        block(format!(" {} ", f.label), focused, theme).title_style(if focused {
+            theme.title
+        } else {
+            theme.dim
+        }),
+    );
     ta.set_cursor_line_style(Style::new());
     ta.set_cursor_style(if focused { theme.cursor } else { Style::new() });
     ta.set_style(theme.text);
@@ -81,7 +135,10 @@ fn field(f: &Field, focused: bool, theme: &Theme, frame: &mut Frame, area: Rect)
 fn busy_line<'a>(busy: Option<JobId>, state: &'a State, theme: &Theme) -> Option<Line<'a>> {
     let job = state.jobs.get(&busy?)?;
     let d = state.now.saturating_duration_since(job.started);
-    Some(Line::styled(format!("{} {}… {}", spinner(d), job.label, elapsed(d)), theme.accent))
+    Some(Line::styled(
+        format!("{} {}… {}", spinner(d), job.label, elapsed(d)),
+        theme.accent,
+    ))
 }
 
 fn error_rows(error: &Option<String>, width: u16) -> u16 {
@@ -120,7 +177,15 @@ fn foot<'a>(keymap: &Keymap, ctx: Context, items: &[(Action, &str)], theme: &The
 }
 
 #[allow(clippy::too_many_arguments)]
-fn register(f: &RegisterForm, state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect, screen: &mut Screen) {
+fn register(
+    f: &RegisterForm,
+    state: &State,
+    keymap: &Keymap,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    screen: &mut Screen,
+) {
     let w = width_for(area, 80);
     let inner_w = w.saturating_sub(4);
     let err_h = error_rows(&f.error, inner_w);
@@ -128,12 +193,22 @@ fn register(f: &RegisterForm, state: &State, keymap: &Keymap, theme: &Theme, fra
     let busy_h = u16::from(busy.is_some());
     let (step_no, caption) = match f.step {
         RegisterStep::Path => (1, "the Python file to register from".to_string()),
-        RegisterStep::Pick => (2, format!("choose a function of {}", crate::state::text::one_line(&f.file.display().to_string()))),
+        RegisterStep::Pick => (
+            2,
+            format!(
+                "choose a function of {}",
+                crate::state::text::one_line(&f.file.display().to_string())
+            ),
+        ),
         RegisterStep::Details => (3, "name it (optional description)".to_string()),
     };
     let completions = completion_text(f);
     let body_h = match f.step {
-        RegisterStep::Path => 3 + completions.as_ref().map_or(0, |t| wrapped_rows(t, inner_w).min(4)),
+        RegisterStep::Path => {
+            3 + completions
+                .as_ref()
+                .map_or(0, |t| wrapped_rows(t, inner_w).min(4))
+        }
         RegisterStep::Pick => (f.functions.len() as u16 * 2).clamp(2, 16),
         RegisterStep::Details => 3 + 5 + 1,
     };
@@ -150,69 +225,156 @@ fn register(f: &RegisterForm, state: &State, keymap: &Keymap, theme: &Theme, fra
     ])
     .areas(inner);
     frame.render_widget(
-        Line::from(vec![Span::styled(format!("Step {step_no} of 3 · "), theme.dim), Span::raw(ellipsize(&caption, usize::from(inner_w).saturating_sub(12)))]),
+        Line::from(vec![
+            Span::styled(format!("Step {step_no} of 3 · "), theme.dim),
+            Span::raw(ellipsize(&caption, usize::from(inner_w).saturating_sub(12))),
+        ]),
         head,
     );
     let hints: &[(Action, &str)] = match f.step {
-        RegisterStep::Path => &[(Action::Complete, "completes"), (Action::Submit, "lists the file's functions"), (Action::Cancel, "cancels")],
-        RegisterStep::Pick => &[(Action::Submit, "chooses"), (Action::Cancel, "back to the path")],
-        RegisterStep::Details => &[(Action::Save, "registers"), (Action::Complete, "next field"), (Action::Cancel, "back")],
+        RegisterStep::Path => &[
+            (Action::Complete, "completes"),
+            (Action::Submit, "lists the file's functions"),
+            (Action::Cancel, "cancels"),
+        ],
+        RegisterStep::Pick => &[
+            (Action::Submit, "chooses"),
+            (Action::Cancel, "back to the path"),
+        ],
+        RegisterStep::Details => &[
+            (Action::Save, "registers"),
+            (Action::Complete, "next field"),
+            (Action::Cancel, "back"),
+        ],
     };
-    let ctx = if f.step == RegisterStep::Pick { Context::Dialog } else { Context::Editor };
+    let ctx = if f.step == RegisterStep::Pick {
+        Context::Dialog
+    } else {
+        Context::Editor
+    };
     frame.render_widget(foot(keymap, ctx, hints, theme), foot_area);
     match f.step {
         RegisterStep::Path => {
-            let [fa, comp] = Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(body);
+            let [fa, comp] =
+                Layout::vertical([Constraint::Length(3), Constraint::Min(0)]).areas(body);
             field(&f.path, f.busy.is_none(), theme, frame, fa);
             if let Some(text) = completions {
-                frame.render_widget(Paragraph::new(text).style(theme.dim).wrap(Wrap { trim: true }), comp);
+                frame.render_widget(
+                    Paragraph::new(text)
+                        .style(theme.dim)
+                        .wrap(Wrap { trim: true }),
+                    comp,
+                );
             }
         }
         RegisterStep::Pick => {
             // Two lines per function: signature, then its docstring.
             let rows_h = usize::from(body.height / 2).max(1);
             let offset = clamp_offset(f.pick.offset, f.pick.selected, rows_h, f.pick.len());
-            screen.picker = Some(ListArea { pane: Pane::Functions, rows: Rect { height: body.height, ..body }, offset });
+            screen.picker = Some(ListArea {
+                pane: Pane::Functions,
+                rows: Rect {
+                    height: body.height,
+                    ..body
+                },
+                offset,
+            });
             let mut lines = Vec::new();
             for (i, item) in f.functions.iter().enumerate().skip(offset).take(rows_h) {
                 let selected = i == f.pick.selected;
-                let style = if selected { theme.selected } else { theme.accent };
-                let asy = if item.is_async { " (async: Airflow gets a coroutine)" } else { "" };
+                let style = if selected {
+                    theme.selected
+                } else {
+                    theme.accent
+                };
+                let asy = if item.is_async {
+                    " (async: Airflow gets a coroutine)"
+                } else {
+                    ""
+                };
                 lines.push(Line::from(vec![
                     Span::styled(format!("{} ", if selected { "›" } else { " " }), style),
-                    Span::styled(ellipsize(&item.signature, usize::from(inner_w).saturating_sub(12)), style),
+                    Span::styled(
+                        ellipsize(&item.signature, usize::from(inner_w).saturating_sub(12)),
+                        style,
+                    ),
                     Span::styled(format!("  line {}{asy}", item.line), theme.dim),
                 ]));
-                let doc = if item.doc.is_empty() { "(no docstring)".to_string() } else { item.doc.clone() };
-                lines.push(Line::styled(format!("    {}", ellipsize(&doc, usize::from(inner_w).saturating_sub(4))), theme.dim));
+                let doc = if item.doc.is_empty() {
+                    "(no docstring)".to_string()
+                } else {
+                    item.doc.clone()
+                };
+                lines.push(Line::styled(
+                    format!(
+                        "    {}",
+                        ellipsize(&doc, usize::from(inner_w).saturating_sub(4))
+                    ),
+                    theme.dim,
+                ));
             }
             // Clicks land on two-line rows: the state maps row = y / 2.
             frame.render_widget(Paragraph::new(lines), body);
         }
         RegisterStep::Details => {
-            let [na, da, note] = Layout::vertical([Constraint::Length(3), Constraint::Length(5), Constraint::Length(1)]).areas(body);
+            let [na, da, note] = Layout::vertical([
+                Constraint::Length(3),
+                Constraint::Length(5),
+                Constraint::Length(1),
+            ])
+            .areas(body);
             field(&f.name, f.busy.is_none() && f.focus == 0, theme, frame, na);
-            field(&f.description, f.busy.is_none() && f.focus == 1, theme, frame, da);
+            field(
+                &f.description,
+                f.busy.is_none() && f.focus == 1,
+                theme,
+                frame,
+                da,
+            );
             if let Some(p) = f.picked() {
-                frame.render_widget(Line::styled(ellipsize(&format!("calls {}", p.signature), usize::from(inner_w)), theme.dim), note);
+                frame.render_widget(
+                    Line::styled(
+                        ellipsize(&format!("calls {}", p.signature), usize::from(inner_w)),
+                        theme.dim,
+                    ),
+                    note,
+                );
             }
         }
     }
     if let Some(e) = &f.error {
-        frame.render_widget(Paragraph::new(e.as_str()).style(theme.error).wrap(Wrap { trim: false }), err);
+        frame.render_widget(
+            Paragraph::new(e.as_str())
+                .style(theme.error)
+                .wrap(Wrap { trim: false }),
+            err,
+        );
     }
     if let Some(l) = busy {
         frame.render_widget(l, busy_area);
     }
 }
 
-fn edit(f: &EditForm, state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn edit(
+    f: &EditForm,
+    state: &State,
+    keymap: &Keymap,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let w = width_for(area, 80);
     let err_h = error_rows(&f.error, w.saturating_sub(4));
     let busy = busy_line(f.busy, state, theme);
     let busy_h = u16::from(busy.is_some());
     let r = popup(frame, area, w, 2 + 3 + 6 + err_h + busy_h + 1);
-    let title = format!(" Edit `{}` ", ellipsize(&crate::state::text::one_line(&f.original_name), usize::from(w.saturating_sub(12))));
+    let title = format!(
+        " Edit `{}` ",
+        ellipsize(
+            &crate::state::text::one_line(&f.original_name),
+            usize::from(w.saturating_sub(12))
+        )
+    );
     let b = block(title, true, theme);
     let inner = b.inner(r).inner(ratatui::layout::Margin::new(1, 0));
     frame.render_widget(b, r);
@@ -224,12 +386,27 @@ fn edit(f: &EditForm, state: &State, keymap: &Keymap, theme: &Theme, frame: &mut
         Constraint::Length(1),
     ])
     .areas(inner);
-    let hints = [(Action::Save, "saves"), (Action::Complete, "next field"), (Action::Cancel, "cancels")];
+    let hints = [
+        (Action::Save, "saves"),
+        (Action::Complete, "next field"),
+        (Action::Cancel, "cancels"),
+    ];
     frame.render_widget(foot(keymap, Context::Editor, &hints, theme), foot_area);
     field(&f.name, f.busy.is_none() && f.focus == 0, theme, frame, na);
-    field(&f.description, f.busy.is_none() && f.focus == 1, theme, frame, da);
+    field(
+        &f.description,
+        f.busy.is_none() && f.focus == 1,
+        theme,
+        frame,
+        da,
+    );
     if let Some(e) = &f.error {
-        frame.render_widget(Paragraph::new(e.as_str()).style(theme.error).wrap(Wrap { trim: false }), err);
+        frame.render_widget(
+            Paragraph::new(e.as_str())
+                .style(theme.error)
+                .wrap(Wrap { trim: false }),
+            err,
+        );
     }
     if let Some(l) = busy {
         frame.render_widget(l, busy_area);

@@ -14,13 +14,25 @@ use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
-pub fn draw(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect, screen: &mut Screen) {
+pub fn draw(
+    state: &State,
+    keymap: &Keymap,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    screen: &mut Screen,
+) {
     let fl = &state.flows;
     let nav = &fl.nav;
     let title = if nav.filter.is_empty() {
         format!(" Flows · {} ", fl.rows.len())
     } else {
-        format!(" Flows · filter “{}” · {} of {} ", super::ellipsize(&crate::state::text::one_line(&nav.filter), 24), nav.len(), fl.rows.len())
+        format!(
+            " Flows · filter “{}” · {} of {} ",
+            super::ellipsize(&crate::state::text::one_line(&nav.filter), 24),
+            nav.len(),
+            fl.rows.len()
+        )
     };
     let b = block(title, true, theme);
     let inner = b.inner(area);
@@ -31,7 +43,12 @@ pub fn draw(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, ar
             return;
         }
         Loading::Failed(e) => {
-            frame.render_widget(Paragraph::new(format!("Flows could not be loaded:\n{e}")).style(theme.error).wrap(Wrap { trim: false }), inner);
+            frame.render_widget(
+                Paragraph::new(format!("Flows could not be loaded:\n{e}"))
+                    .style(theme.error)
+                    .wrap(Wrap { trim: false }),
+                inner,
+            );
             return;
         }
         Loading::Loaded => {}
@@ -43,19 +60,38 @@ pub fn draw(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, ar
         return;
     }
     if nav.is_empty() {
-        let back = keymap.key_for(&[Context::Flows, Context::Global], Action::Back).map(|k| k.to_string()).unwrap_or_default();
-        let text = format!("No flow matches “{}”. {back} clears the filter.", crate::state::text::one_line(&nav.filter));
-        frame.render_widget(Paragraph::new(text).style(theme.dim).wrap(Wrap { trim: true }), inner);
+        let back = keymap
+            .key_for(&[Context::Flows, Context::Global], Action::Back)
+            .map(|k| k.to_string())
+            .unwrap_or_default();
+        let text = format!(
+            "No flow matches “{}”. {back} clears the filter.",
+            crate::state::text::one_line(&nav.filter)
+        );
+        frame.render_widget(
+            Paragraph::new(text)
+                .style(theme.dim)
+                .wrap(Wrap { trim: true }),
+            inner,
+        );
         return;
     }
-    let [header, rows_area] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let [header, rows_area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
     let rows_h = usize::from(rows_area.height);
     let offset = clamp_offset(nav.offset, nav.selected, rows_h, nav.len());
-    screen.list = Some(ListArea { pane: Pane::Flows, rows: rows_area, offset });
+    screen.list = Some(ListArea {
+        pane: Pane::Flows,
+        rows: rows_area,
+        offset,
+    });
     let name_w = if inner.width >= 100 { 28 } else { 16 };
     // Six columns, five gaps of one; the schedule takes what is left.
     let deploy_w: u16 = if inner.width >= 100 { 16 } else { 13 };
-    let schedule_w = inner.width.saturating_sub(1 + name_w + 20 + 4 + deploy_w + 5).max(8);
+    let schedule_w = inner
+        .width
+        .saturating_sub(1 + name_w + 20 + 4 + deploy_w + 5)
+        .max(8);
     let widths = [
         Constraint::Length(1),
         Constraint::Length(name_w),
@@ -64,13 +100,22 @@ pub fn draw(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, ar
         Constraint::Length(schedule_w),
         Constraint::Length(deploy_w),
     ];
-    let head = Row::new(["", "NAME", "ID", "VER", "SCHEDULE", "DEPLOY"].map(Cell::from)).style(theme.header);
+    let head = Row::new(["", "NAME", "ID", "VER", "SCHEDULE", "DEPLOY"].map(Cell::from))
+        .style(theme.header);
     frame.render_widget(Table::new([head], widths).column_spacing(1), header);
     let end = (offset + rows_h).min(nav.len());
-    let rows = nav.visible[offset..end].iter().enumerate().filter_map(|(i, &ri)| {
-        let r = fl.rows.get(ri)?;
-        Some(row(r, offset + i == nav.selected, (name_w, schedule_w, deploy_w), theme))
-    });
+    let rows = nav.visible[offset..end]
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &ri)| {
+            let r = fl.rows.get(ri)?;
+            Some(row(
+                r,
+                offset + i == nav.selected,
+                (name_w, schedule_w, deploy_w),
+                theme,
+            ))
+        });
     frame.render_widget(Table::new(rows, widths).column_spacing(1), rows_area);
 }
 
@@ -83,10 +128,19 @@ pub fn deploy_style(r: &FlowRow, theme: &Theme) -> Style {
     }
 }
 
-fn row<'a>(r: &'a FlowRow, selected: bool, (name_w, schedule_w, deploy_w): (u16, u16, u16), theme: &Theme) -> Row<'a> {
+fn row<'a>(
+    r: &'a FlowRow,
+    selected: bool,
+    (name_w, schedule_w, deploy_w): (u16, u16, u16),
+    theme: &Theme,
+) -> Row<'a> {
     let fit = |s: &str, w: u16| super::ellipsize(s, usize::from(w));
     let dim = if selected { Style::new() } else { theme.dim };
-    let deploy = if selected { Style::new() } else { deploy_style(r, theme) };
+    let deploy = if selected {
+        Style::new()
+    } else {
+        deploy_style(r, theme)
+    };
     let row = Row::new([
         Cell::from(if selected { "›" } else { " " }),
         Cell::from(fit(&r.name, name_w)),

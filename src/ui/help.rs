@@ -1,8 +1,8 @@
 //! The `?` overlay, generated from the keymap that dispatches keys: the focused pane's
 //! keys, then the global ones, the form and dialog keys, and the `:` commands.
 
-use super::theme::Theme;
 use super::block;
+use super::theme::Theme;
 use crate::keymap::{Action, Context, Keymap};
 use crate::state::command::COMMANDS;
 use crate::state::{Screen, State};
@@ -27,8 +27,14 @@ pub fn lines(state: &State, keymap: &Keymap) -> Vec<HelpLine> {
     let sections = [
         (pane, format!("{} pane", state.focus.title())),
         (Context::Global, "Everywhere".to_string()),
-        (Context::Editor, "In forms, fields and the command line (other keys are typed)".to_string()),
-        (Context::Dialog, "In dialogs, pickers and this help".to_string()),
+        (
+            Context::Editor,
+            "In forms, fields and the command line (other keys are typed)".to_string(),
+        ),
+        (
+            Context::Dialog,
+            "In dialogs, pickers and this help".to_string(),
+        ),
     ];
     let mut out = Vec::new();
     for (ctx, title) in sections {
@@ -39,7 +45,10 @@ pub fn lines(state: &State, keymap: &Keymap) -> Vec<HelpLine> {
         out.push(HelpLine::Section(title));
         let mut groups: Vec<(Action, &str, Vec<String>)> = Vec::new();
         for b in bindings {
-            match groups.iter_mut().find(|(a, d, _)| *a == b.action && *d == b.desc) {
+            match groups
+                .iter_mut()
+                .find(|(a, d, _)| *a == b.action && *d == b.desc)
+            {
                 Some(g) => g.2.push(b.key.to_string()),
                 None => groups.push((b.action, &b.desc, vec![b.key.to_string()])),
             }
@@ -56,7 +65,14 @@ pub fn lines(state: &State, keymap: &Keymap) -> Vec<HelpLine> {
     out
 }
 
-pub fn draw(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect, screen: &mut Screen) {
+pub fn draw(
+    state: &State,
+    keymap: &Keymap,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    screen: &mut Screen,
+) {
     let content = lines(state, keymap);
     let key_w = content
         .iter()
@@ -69,9 +85,18 @@ pub fn draw(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, ar
         .min(24);
     // All the height but the status row (Airflow, waits stay visible), at most 100 wide.
     let w = area.width.min(100);
-    let r = Rect::new(area.x + (area.width - w) / 2, area.y, w, area.height.saturating_sub(1));
+    let r = Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y,
+        w,
+        area.height.saturating_sub(1),
+    );
     frame.render_widget(Clear, r);
-    let b = block(format!(" Keys · {} pane ", state.focus.title()), true, theme);
+    let b = block(
+        format!(" Keys · {} pane ", state.focus.title()),
+        true,
+        theme,
+    );
     let inner = b.inner(r);
     frame.render_widget(b, r);
     let [body, foot] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
@@ -86,17 +111,38 @@ pub fn draw(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, ar
         .take(rows)
         .map(|l| match l {
             HelpLine::Section(t) => Line::styled(t.clone(), theme.title),
-            HelpLine::Keys(k, d) if k.width() > key_w => Line::from(vec![Span::styled(format!("  {k}  "), theme.key), Span::raw(d.clone())]),
-            HelpLine::Keys(k, d) => Line::from(vec![Span::styled(format!("  {k:<key_w$}  "), theme.key), Span::raw(d.clone())]),
+            HelpLine::Keys(k, d) if k.width() > key_w => Line::from(vec![
+                Span::styled(format!("  {k}  "), theme.key),
+                Span::raw(d.clone()),
+            ]),
+            HelpLine::Keys(k, d) => Line::from(vec![
+                Span::styled(format!("  {k:<key_w$}  "), theme.key),
+                Span::raw(d.clone()),
+            ]),
             HelpLine::Blank => Line::from(""),
         })
         .collect();
     frame.render_widget(Paragraph::new(text), body);
-    let key = |a: Action| keymap.key_for(&[Context::Dialog], a).map(|k| k.to_string()).unwrap_or_default();
+    let key = |a: Action| {
+        keymap
+            .key_for(&[Context::Dialog], a)
+            .map(|k| k.to_string())
+            .unwrap_or_default()
+    };
     let pos = if max_scroll > 0 {
-        format!("  ·  {}/{} scroll  ·  {}–{} of {}", key(Action::MoveDown), key(Action::MoveUp), scroll + 1, (scroll + rows).min(content.len()), content.len())
+        format!(
+            "  ·  {}/{} scroll  ·  {}–{} of {}",
+            key(Action::MoveDown),
+            key(Action::MoveUp),
+            scroll + 1,
+            (scroll + rows).min(content.len()),
+            content.len()
+        )
     } else {
         String::new()
     };
-    frame.render_widget(Line::styled(format!("{} close{pos}", key(Action::Cancel)), theme.dim), foot);
+    frame.render_widget(
+        Line::styled(format!("{} close{pos}", key(Action::Cancel)), theme.dim),
+        foot,
+    );
 }

@@ -34,12 +34,23 @@ pub fn draw(state: &State, keymap: &Keymap, frame: &mut Frame) -> Screen {
     let area = frame.area();
     let mut screen = Screen::default();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
-        let msg = format!("flowdeck needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is {}×{}", area.width, area.height);
-        frame.render_widget(ratatui::widgets::Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
+        let msg = format!(
+            "flowdeck needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is {}×{}",
+            area.width, area.height
+        );
+        frame.render_widget(
+            ratatui::widgets::Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
         return screen;
     }
-    let [tabs, body, line, status_row] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let [tabs, body, line, status_row] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     draw_tabs(state, &theme, frame, tabs, &mut screen);
     match state.focus {
         Pane::Functions => functions::draw(state, keymap, &theme, frame, body, &mut screen),
@@ -60,7 +71,10 @@ pub fn draw(state: &State, keymap: &Keymap, frame: &mut Frame) -> Screen {
 fn draw_tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, screen: &mut Screen) {
     let mut x = area.x;
     let brand = " flowdeck ";
-    frame.render_widget(Span::styled(brand, theme.title), Rect::new(x, area.y, brand.len() as u16, 1));
+    frame.render_widget(
+        Span::styled(brand, theme.title),
+        Rect::new(x, area.y, brand.len() as u16, 1),
+    );
     x += brand.len() as u16 + 1;
     for (i, pane) in Pane::ALL.iter().enumerate() {
         let label = format!(" {} {} ", i + 1, pane.title());
@@ -68,18 +82,35 @@ fn draw_tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, screen
         if x + w > area.right() {
             break;
         }
-        let style = if *pane == state.focus { theme.tab_active } else { theme.tab };
+        let style = if *pane == state.focus {
+            theme.tab_active
+        } else {
+            theme.tab
+        };
         let rect = Rect::new(x, area.y, w, 1);
         frame.render_widget(Span::styled(label, style), rect);
         screen.tabs.push((rect, *pane));
         x += w + 1;
     }
     // What each pane holds, so the tabs say something even when not focused.
-    let plural = |n: usize, what: &str| if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") };
-    let counts = format!("{} · {} ", plural(state.functions.rows.len(), "function"), plural(state.flows.rows.len(), "flow"));
+    let plural = |n: usize, what: &str| {
+        if n == 1 {
+            format!("1 {what}")
+        } else {
+            format!("{n} {what}s")
+        }
+    };
+    let counts = format!(
+        "{} · {} ",
+        plural(state.functions.rows.len(), "function"),
+        plural(state.flows.rows.len(), "flow")
+    );
     let cw = counts.width() as u16;
     if x + cw < area.right() {
-        frame.render_widget(Span::styled(counts, theme.dim), Rect::new(area.right() - cw, area.y, cw, 1));
+        frame.render_widget(
+            Span::styled(counts, theme.dim),
+            Rect::new(area.right() - cw, area.y, cw, 1),
+        );
     }
 }
 
@@ -88,7 +119,11 @@ pub fn block<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Bl
     Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Rounded)
-        .border_style(if focused { theme.border_focus } else { theme.border })
+        .border_style(if focused {
+            theme.border_focus
+        } else {
+            theme.border
+        })
         .title(title)
         .title_style(theme.title)
 }
@@ -97,8 +132,12 @@ pub fn block<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Bl
 pub fn popup(frame: &mut Frame, area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width.saturating_sub(2)).max(1);
     let h = h.min(area.height.saturating_sub(2)).max(1);
-    let [r] = Layout::horizontal([Constraint::Length(w)]).flex(Flex::Center).areas(area);
-    let [r] = Layout::vertical([Constraint::Length(h)]).flex(Flex::Center).areas(r);
+    let [r] = Layout::horizontal([Constraint::Length(w)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::vertical([Constraint::Length(h)])
+        .flex(Flex::Center)
+        .areas(r);
     frame.render_widget(Clear, r);
     r
 }

@@ -18,11 +18,17 @@ pub fn draw_line(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Fram
             PromptKind::Filter => "/",
             PromptKind::Command => ":",
         };
-        frame.render_widget(Span::styled(lead, theme.key), Rect::new(area.x, area.y, 1, 1));
+        frame.render_widget(
+            Span::styled(lead, theme.key),
+            Rect::new(area.x, area.y, 1, 1),
+        );
         let mut field = prompt.field.area.clone();
         field.set_cursor_line_style(ratatui::style::Style::new());
         field.set_cursor_style(theme.cursor);
-        frame.render_widget(&field, Rect::new(area.x + 1, area.y, area.width.saturating_sub(1), 1));
+        frame.render_widget(
+            &field,
+            Rect::new(area.x + 1, area.y, area.width.saturating_sub(1), 1),
+        );
         return;
     }
     if let Some(m) = state.status.current(state.now) {
@@ -31,10 +37,16 @@ pub fn draw_line(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Fram
             Level::Warning => theme.warn,
             Level::Error => theme.error,
         };
-        frame.render_widget(Line::from(Span::styled(ellipsize(&m.text, area.width.into()), style)), area);
+        frame.render_widget(
+            Line::from(Span::styled(ellipsize(&m.text, area.width.into()), style)),
+            area,
+        );
         return;
     }
-    let pairs: Vec<(String, String)> = crate::state::hints(state, keymap).into_iter().map(|(k, h)| (k.to_string(), h.to_string())).collect();
+    let pairs: Vec<(String, String)> = crate::state::hints(state, keymap)
+        .into_iter()
+        .map(|(k, h)| (k.to_string(), h.to_string()))
+        .collect();
     // Drop hints from the end until they fit, rather than cutting one in half.
     let mut shown = pairs.len();
     while shown > 0 && hints_width(&pairs[..shown]) > usize::from(area.width) {
@@ -44,27 +56,45 @@ pub fn draw_line(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Fram
 }
 
 fn hints_width(pairs: &[(String, String)]) -> usize {
-    pairs.iter().map(|(k, h)| k.width() + 1 + h.width() + 2).sum::<usize>().saturating_sub(2)
+    pairs
+        .iter()
+        .map(|(k, h)| k.width() + 1 + h.width() + 2)
+        .sum::<usize>()
+        .saturating_sub(2)
 }
 
 pub fn draw_status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let width = usize::from(area.width);
     if let Some(err) = state.prompt.as_ref().and_then(|p| p.error.as_ref()) {
-        frame.render_widget(Line::from(Span::styled(ellipsize(err, width), theme.error)), area);
+        frame.render_widget(
+            Line::from(Span::styled(ellipsize(err, width), theme.error)),
+            area,
+        );
         return;
     }
     let mut spans: Vec<Span> = Vec::new();
     if let Some((job, others)) = state.shown_job() {
         let d = state.now.saturating_duration_since(job.started);
-        let more = if others > 0 { format!(" (+{others})") } else { String::new() };
-        spans.push(Span::styled(format!("{} {}… {}{more}", spinner(d), job.label, elapsed(d)), theme.accent));
+        let more = if others > 0 {
+            format!(" (+{others})")
+        } else {
+            String::new()
+        };
+        spans.push(Span::styled(
+            format!("{} {}… {}{more}", spinner(d), job.label, elapsed(d)),
+            theme.accent,
+        ));
         spans.push(Span::styled(" │ ", theme.dim));
     }
     let (symbol, text, style) = health(state, theme);
     let health = format!(" {symbol} {text}");
     // The health matters more than the URL, the URL more than the database path.
-    let used: usize = spans.iter().map(|s| s.content.width()).sum::<usize>() + "Airflow ".len() + health.width();
-    let url = ellipsize(&state.status.airflow_url, width.saturating_sub(used).max(12));
+    let used: usize =
+        spans.iter().map(|s| s.content.width()).sum::<usize>() + "Airflow ".len() + health.width();
+    let url = ellipsize(
+        &state.status.airflow_url,
+        width.saturating_sub(used).max(12),
+    );
     let used = used + url.width();
     spans.push(Span::styled("Airflow ", theme.dim));
     spans.push(Span::raw(url));
@@ -72,7 +102,10 @@ pub fn draw_status(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) 
     let db_room = width.saturating_sub(used + 6);
     if db_room >= 12 {
         spans.push(Span::styled(" │ db ", theme.dim));
-        spans.push(Span::styled(ellipsize_start(&state.status.db_path, db_room), theme.dim));
+        spans.push(Span::styled(
+            ellipsize_start(&state.status.db_path, db_room),
+            theme.dim,
+        ));
     }
     frame.render_widget(Line::from(spans), area);
 }
@@ -86,13 +119,32 @@ fn health(state: &State, theme: &Theme) -> (&'static str, String, ratatui::style
     let ago = age(state.now.saturating_duration_since(*at));
     match h {
         AirflowHealth::Online { version } => {
-            let v = version.as_ref().map(|v| format!(" {}", crate::state::text::one_line(v))).unwrap_or_default();
+            let v = version
+                .as_ref()
+                .map(|v| format!(" {}", crate::state::text::one_line(v)))
+                .unwrap_or_default();
             ("●", format!("online{v} · {ago} ago"), theme.ok)
         }
         AirflowHealth::Offline { reason, retry_in } => {
-            let retry = retry_in.map(|d| format!(" · retry in {}", age(d))).unwrap_or_default();
-            ("×", format!("offline: {} · {ago} ago{retry}", crate::state::text::one_line(reason)), theme.error)
+            let retry = retry_in
+                .map(|d| format!(" · retry in {}", age(d)))
+                .unwrap_or_default();
+            (
+                "×",
+                format!(
+                    "offline: {} · {ago} ago{retry}",
+                    crate::state::text::one_line(reason)
+                ),
+                theme.error,
+            )
         }
-        AirflowHealth::AuthError { reason } => ("!", format!("auth error: {} · {ago} ago", crate::state::text::one_line(reason)), theme.error),
+        AirflowHealth::AuthError { reason } => (
+            "!",
+            format!(
+                "auth error: {} · {ago} ago",
+                crate::state::text::one_line(reason)
+            ),
+            theme.error,
+        ),
     }
 }

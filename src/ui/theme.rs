@@ -38,10 +38,15 @@ impl Theme {
                 border: Style::new().fg(Color::DarkGray),
                 border_focus: Style::new().fg(Color::Cyan),
                 tab: Style::new().fg(Color::Gray),
-                tab_active: Style::new().fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD),
+                tab_active: Style::new()
+                    .fg(Color::Black)
+                    .bg(Color::Cyan)
+                    .add_modifier(Modifier::BOLD),
                 info: Style::new().fg(Color::Green),
                 warn: Style::new().fg(Color::Yellow),
-                error: Style::new().fg(Color::LightRed).add_modifier(Modifier::BOLD),
+                error: Style::new()
+                    .fg(Color::LightRed)
+                    .add_modifier(Modifier::BOLD),
                 ok: Style::new().fg(Color::Green),
                 header: Style::new().fg(Color::Gray).add_modifier(Modifier::BOLD),
                 cursor: Style::new().add_modifier(Modifier::REVERSED),
@@ -56,12 +61,17 @@ impl Theme {
                 border: Style::new().fg(Color::Gray),
                 border_focus: Style::new().fg(Color::Blue),
                 tab: Style::new().fg(Color::DarkGray),
-                tab_active: Style::new().fg(Color::White).bg(Color::Blue).add_modifier(Modifier::BOLD),
+                tab_active: Style::new()
+                    .fg(Color::White)
+                    .bg(Color::Blue)
+                    .add_modifier(Modifier::BOLD),
                 info: Style::new().fg(Color::Green),
                 warn: Style::new().fg(Color::Magenta),
                 error: Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
                 ok: Style::new().fg(Color::Green),
-                header: Style::new().fg(Color::DarkGray).add_modifier(Modifier::BOLD),
+                header: Style::new()
+                    .fg(Color::DarkGray)
+                    .add_modifier(Modifier::BOLD),
                 cursor: Style::new().add_modifier(Modifier::REVERSED),
             },
             ThemeKind::NoColor => Theme {
@@ -96,7 +106,10 @@ impl Theme {
             "light" => (ThemeKind::Light, None),
             other => (
                 ThemeKind::Dark,
-                Some(format!("unknown theme `{}` in the config; using dark (themes: dark, light)", crate::model::text::one_line(other))),
+                Some(format!(
+                    "unknown theme `{}` in the config; using dark (themes: dark, light)",
+                    crate::model::text::one_line(other)
+                )),
             ),
         }
     }

@@ -7,7 +7,9 @@ use flowdeck::keymap::{Key, Keymap};
 use flowdeck::model::deploy::{DeployRecord, DeployState};
 use flowdeck::model::sample::{daily_sales, epoch, function};
 use flowdeck::model::Function;
-use flowdeck::state::{self, Effect, Event, FlowsData, Init, Job, JobId, JobResult, LibraryData, State, ThemeKind};
+use flowdeck::state::{
+    self, Effect, Event, FlowsData, Init, Job, JobId, JobResult, LibraryData, State, ThemeKind,
+};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use std::collections::HashMap;
@@ -37,9 +39,17 @@ pub fn state_with(n: usize) -> State {
 pub fn sample_function(i: usize) -> Function {
     let names = ["extract", "load", "transform", "notify", "report", "clean"];
     let base = names[i % names.len()];
-    let name = if i < names.len() { base.to_string() } else { format!("{base}_{i:05}") };
+    let name = if i < names.len() {
+        base.to_string()
+    } else {
+        format!("{base}_{i:05}")
+    };
     let params: &[(&str, Option<&str>)] = match i % 3 {
-        0 => &[("day", None), ("limit", Some("100")), ("region", Some("None"))],
+        0 => &[
+            ("day", None),
+            ("limit", Some("100")),
+            ("region", Some("None")),
+        ],
         1 => &[("rows", None), ("total", Some("0"))],
         _ => &[],
     };
@@ -87,12 +97,20 @@ pub fn flows() -> FlowsData {
     other.id = "dag_00000000000000aa".into();
     other.name = "hourly stock".into();
     other.schedule = "@hourly".into();
-    FlowsData { flows: vec![spec.flow, other], deploys }
+    FlowsData {
+        flows: vec![spec.flow, other],
+        deploys,
+    }
 }
 
 pub fn key(text: &str) -> KeyEvent {
     let k = Key::parse(text).unwrap_or_else(|e| panic!("{e}"));
-    KeyEvent { code: k.code, modifiers: k.mods, kind: KeyEventKind::Press, state: KeyEventState::NONE }
+    KeyEvent {
+        code: k.code,
+        modifiers: k.mods,
+        kind: KeyEventKind::Press,
+        state: KeyEventState::NONE,
+    }
 }
 
 /// Presses keys written as in the keymap, separated by spaces: `"a <Tab> <C-s>"`.
@@ -108,7 +126,15 @@ pub fn press(s: &mut State, km: &Keymap, keys: &str) -> Vec<Effect> {
 pub fn type_text(s: &mut State, km: &Keymap, text: &str) -> Vec<Effect> {
     let mut fx = Vec::new();
     for c in text.chars() {
-        fx.extend(state::on_key(s, km, key(&if c == ' ' { "<Space>".to_string() } else { c.to_string() })));
+        fx.extend(state::on_key(
+            s,
+            km,
+            key(&if c == ' ' {
+                "<Space>".to_string()
+            } else {
+                c.to_string()
+            }),
+        ));
     }
     fx
 }
@@ -130,7 +156,7 @@ pub fn job_of(fx: &[Effect], kind: fn(&Job) -> bool) -> (JobId, Job) {
 }
 
 pub fn answer(s: &mut State, km: &Keymap, id: JobId, result: JobResult) -> Vec<Effect> {
-    state::on_event(s, km, Event::Job(id, result))
+    state::on_event(s, km, Event::Job(id, Box::new(result)))
 }
 
 /// Draws the state into a TestBackend of the given size and hands the screen back to
@@ -138,7 +164,9 @@ pub fn answer(s: &mut State, km: &Keymap, id: JobId, result: JobResult) -> Vec<E
 pub fn draw(s: &mut State, km: &Keymap, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap_or_else(|e| panic!("{e}"));
     let mut screen = None;
-    terminal.draw(|f| screen = Some(flowdeck::ui::draw(s, km, f))).unwrap_or_else(|e| panic!("{e}"));
+    terminal
+        .draw(|f| screen = Some(flowdeck::ui::draw(s, km, f)))
+        .unwrap_or_else(|e| panic!("{e}"));
     if let Some(screen) = screen {
         s.set_screen(screen);
     }
