@@ -25,6 +25,10 @@ pub fn init() -> io::Result<DefaultTerminal> {
         tracing::error!("panic: {info}");
         let _ = execute!(io::stdout(), DisableMouseCapture);
         restore_hook(info);
+        let log = super::logging::log_dir()
+            .map(|d| format!(" with the log from {}", d.display()))
+            .unwrap_or_default();
+        eprintln!("flowdeck stopped on an internal error (above); please report it{log}. Your saved work is in the database.");
     }));
     Ok(terminal)
 }

@@ -84,7 +84,7 @@ impl Key {
     pub fn parse(text: &str) -> Result<Key, String> {
         let bad = || {
             format!(
-                "`{}` is not a key: write one character (`q`, `?`, `G`) or a name in angle brackets such as <C-s>, <Enter>, <PageDown>, <F5>",
+                "`{}` is not a key: write one character (`q`, `G`) or a name such as <C-s>, <Enter>, <F5>",
                 crate::model::text::one_line(text)
             )
         };

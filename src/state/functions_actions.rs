@@ -281,18 +281,13 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
             state.error(format!("cannot load the library: {e}"));
         }
         JobResult::SourcesChanged(Ok(ids)) => {
-            let n = ids.len();
+            // The list marks them (!) and the detail offers the re-import; a message
+            // here would push out start-up warnings about the config.
+            tracing::info!(
+                changed = ids.len(),
+                "source files changed since registration"
+            );
             state.functions.changed = ids.into_iter().collect::<HashSet<_>>();
-            if n > 0 {
-                let what = if n == 1 {
-                    "1 function's source file has".to_string()
-                } else {
-                    format!("{n} functions' source files have")
-                };
-                state.warn(format!(
-                    "{what} changed since registration (marked !): open one to re-import it"
-                ));
-            }
         }
         JobResult::SourcesChanged(Err(e)) => {
             state.error(format!("cannot check the source files: {e}"))

@@ -57,8 +57,19 @@ pub fn draw(state: &State, keymap: &Keymap, frame: &mut Frame) -> Screen {
         Pane::Flows => flows::draw(state, keymap, &theme, frame, body, &mut screen),
         Pane::Runs => runs::draw(state, keymap, &theme, frame, body, &mut screen),
     }
-    status::draw_line(state, keymap, &theme, frame, line);
-    status::draw_status(state, &theme, frame, status_row);
+    // A message too long for one row takes the status row too, for the seconds it
+    // shows: an error cut in half is no use.
+    let long = state.prompt.is_none()
+        && state
+            .status
+            .current(state.now)
+            .is_some_and(|m| m.text.width() > usize::from(line.width));
+    if long {
+        status::draw_message(state, &theme, frame, Rect { height: 2, ..line });
+    } else {
+        status::draw_line(state, keymap, &theme, frame, line);
+        status::draw_status(state, &theme, frame, status_row);
+    }
     for d in &state.dialogs {
         dialog::draw(d, state, keymap, &theme, frame, area, &mut screen);
     }

@@ -55,6 +55,54 @@ pub fn draw_line(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Fram
     frame.render_widget(Line::from(key_spans(&pairs[..shown], theme)), area);
 }
 
+/// The newest message, wrapped over the rows of `area` (cut with … if longer still).
+pub fn draw_message(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(m) = state.status.current(state.now) else {
+        return;
+    };
+    let style = match m.level {
+        Level::Info => theme.info,
+        Level::Warning => theme.warn,
+        Level::Error => theme.error,
+    };
+    let rows = wrap(&m.text, usize::from(area.width));
+    let height = usize::from(area.height);
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .take(height)
+        .map(|r| Line::styled(r.clone(), style))
+        .collect();
+    if rows.len() > height {
+        if let Some(last) = lines.last_mut() {
+            let rest = rows[height - 1..].join(" ");
+            *last = Line::styled(ellipsize(&rest, usize::from(area.width)), style);
+        }
+    }
+    frame.render_widget(ratatui::widgets::Paragraph::new(lines), area);
+}
+
+/// Word wrap at `width` columns; words longer than a row are cut by the row.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut rows = vec![String::new()];
+    for word in text.split(' ') {
+        let Some(row) = rows.last_mut() else { break };
+        let needed = if row.is_empty() {
+            word.width()
+        } else {
+            row.width() + 1 + word.width()
+        };
+        if needed <= width || row.is_empty() {
+            if !row.is_empty() {
+                row.push(' ');
+            }
+            row.push_str(word);
+        } else {
+            rows.push(word.to_string());
+        }
+    }
+    rows
+}
+
 fn hints_width(pairs: &[(String, String)]) -> usize {
     pairs
         .iter()
