@@ -313,3 +313,45 @@ fn every_size_from_80x24_up_draws_and_tiny_ones_explain() {
     let t = draw(&mut s, &km, 30, 8);
     assert!(text(&t).contains("needs at least"));
 }
+
+#[test]
+fn the_status_bar_says_how_airflow_is_and_how_old_that_news_is() {
+    let (mut s, km) = loaded(3);
+    let cases = [
+        (None, "○ not checked yet"),
+        (
+            Some(AirflowHealth::Online {
+                version: Some("3.0.2".into()),
+            }),
+            "● online 3.0.2 · 42s ago",
+        ),
+        (
+            Some(AirflowHealth::Offline {
+                reason: "connection refused".into(),
+                retry_in: Some(Duration::from_secs(8)),
+            }),
+            "× offline: connection refused · 42s ago · retry in 8s",
+        ),
+        (
+            Some(AirflowHealth::AuthError {
+                reason: "401 Unauthorized: check FLOWDECK_AIRFLOW_PASSWORD".into(),
+            }),
+            "! auth error: 401 Unauthorized",
+        ),
+    ];
+    for (health, expected) in cases {
+        let t0 = s.now;
+        if let Some(h) = health {
+            state::on_event(&mut s, &km, Event::AirflowHealth(h));
+        }
+        s.set_now(t0 + Duration::from_secs(42));
+        let t = draw(&mut s, &km, 160, 30);
+        let shown = text(&t);
+        let status = shown.lines().last().unwrap_or_default();
+        assert!(
+            status.contains("Airflow http://127.0.0.1:8080") && status.contains(expected),
+            "{status}"
+        );
+        s.set_now(t0);
+    }
+}

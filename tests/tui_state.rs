@@ -588,3 +588,47 @@ fn airflow_health_reaches_the_status_bar_state() {
         Some((AirflowHealth::Offline { .. }, _))
     ));
 }
+
+/// Thousands of keys from the keymap and the keyboard, pseudo-random but repeatable,
+/// with frames of several sizes in between: nothing may panic, and the selection
+/// always stays inside the list.
+#[test]
+fn random_keys_never_break_the_state() {
+    let km = keymap();
+    let mut s = state_with(120);
+    let mut keys: Vec<String> = flowdeck::keymap::Context::ALL
+        .iter()
+        .flat_map(|c| km.bindings(*c).iter().map(|b| b.key.to_string()))
+        .filter(|k| k != "q" && k != "<C-c>")
+        .collect();
+    keys.extend(["x", "7", "<Backspace>", "<Delete>", "<Space>", "~", "/"].map(String::from));
+    let mut seed: u64 = 0x5eed;
+    let mut next = |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n
+    };
+    let sizes = [(80, 24), (160, 48), (100, 30), (40, 10)];
+    for step in 0..4000 {
+        let k = keys[next(keys.len())].clone();
+        let fx = press(&mut s, &km, &k);
+        // Answer some jobs as the worker would when a newer one replaced them.
+        for (id, _) in jobs(&fx) {
+            if next(2) == 0 {
+                answer(&mut s, &km, id, JobResult::Superseded);
+            }
+        }
+        if step % 7 == 0 {
+            let (w, h) = sizes[next(sizes.len())];
+            draw(&mut s, &km, w, h);
+        }
+        assert!(!s.quit, "quit without q at step {step} ({k})");
+        for nav in [&s.functions.nav, &s.flows.nav] {
+            assert!(
+                nav.is_empty() || nav.selected < nav.len(),
+                "selection out of the list at step {step} ({k})"
+            );
+        }
+    }
+}

@@ -3,9 +3,24 @@
 //! events change the state (`update`, `on_event`) and return the effects the app must
 //! run; their answers come back as `Event::Job`.
 //!
-//! A pane plugs in with a module here (its state struct, `action` for its keys,
-//! `on_job` for its answers), a field in `State`, an arm in `Pane`, and a context in
-//! the keymap; see the README's architecture section.
+//! # How a pane plugs in
+//! 1. **State**: a module here (`flows.rs`, `runs.rs`) with the pane's struct, and a
+//!    field in [`State`]. Give lists a [`list::ListNav`] so filtering, paging and
+//!    mouse hits work like everywhere else (`State::nav_mut`, `refilter_focused`).
+//! 2. **Keys**: actions in `keymap::Action` (snake_case, a doc line each) and bindings
+//!    with `desc` (and `hint` for the status bar) under the pane's context in
+//!    `assets/keymap.toml`. The help and the hints follow by themselves.
+//! 3. **Actions**: the pane's arm in `pane_action` (`flows_action`, `runs_action`, or a
+//!    `*_actions.rs` module like `functions_actions`); return true for keys it used.
+//!    Dialogs and text fields: a `dialog::Dialog` variant and its arm in
+//!    `dialog_action`; unsaved work: `State::set_dirty` (asked about before quitting).
+//! 4. **Work**: a `Job` variant (what to do) and a `JobResult` variant (the answer) in
+//!    `event.rs`; the app's worker (`app/worker.rs`) runs it off the UI thread. Start it
+//!    with `State::start_job` (the spinner shows its label and elapsed time) and handle
+//!    the answer in `on_job`. Events from outside (the Airflow poller, deploys) are
+//!    `Event` variants sent to the app's channel.
+//! 5. **Drawing**: `ui/<pane>.rs`, called from `ui::draw`; it reads the state only and
+//!    records hit areas in [`Screen`].
 
 pub mod command;
 pub mod dialog;

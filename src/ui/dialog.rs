@@ -141,8 +141,8 @@ fn busy_line<'a>(busy: Option<JobId>, state: &'a State, theme: &Theme) -> Option
     ))
 }
 
-fn error_rows(error: &Option<String>, width: u16) -> u16 {
-    error.as_ref().map_or(0, |e| wrapped_rows(e, width).min(6))
+fn error_rows(error: Option<&String>, width: u16) -> u16 {
+    error.map_or(0, |e| wrapped_rows(e, width).min(6))
 }
 
 /// "3 matches: etl.py  etl_old.py  export/" under the path field.
@@ -188,7 +188,7 @@ fn register(
 ) {
     let w = width_for(area, 80);
     let inner_w = w.saturating_sub(4);
-    let err_h = error_rows(&f.error, inner_w);
+    let err_h = error_rows(f.error.as_ref(), inner_w);
     let busy = busy_line(f.busy, state, theme);
     let busy_h = u16::from(busy.is_some());
     let (step_no, caption) = match f.step {
@@ -209,7 +209,7 @@ fn register(
                 .as_ref()
                 .map_or(0, |t| wrapped_rows(t, inner_w).min(4))
         }
-        RegisterStep::Pick => (f.functions.len() as u16 * 2).clamp(2, 16),
+        RegisterStep::Pick => (u16::try_from(f.functions.len().min(8)).unwrap_or(8) * 2).max(2),
         RegisterStep::Details => 3 + 5 + 1,
     };
     let r = popup(frame, area, w, 2 + 1 + body_h + err_h + busy_h + 1);
@@ -364,7 +364,7 @@ fn edit(
     area: Rect,
 ) {
     let w = width_for(area, 80);
-    let err_h = error_rows(&f.error, w.saturating_sub(4));
+    let err_h = error_rows(f.error.as_ref(), w.saturating_sub(4));
     let busy = busy_line(f.busy, state, theme);
     let busy_h = u16::from(busy.is_some());
     let r = popup(frame, area, w, 2 + 3 + 6 + err_h + busy_h + 1);

@@ -202,14 +202,15 @@ pub fn ellipsize_start(s: &str, width: usize) -> String {
 /// used to size dialogs).
 pub fn wrapped_rows(text: &str, width: u16) -> u16 {
     let width = usize::from(width.max(1));
-    text.lines()
+    let rows: usize = text
+        .lines()
         .map(|l| {
             let w = l.width();
             // Word wrap leaves ragged ends; one row in ten is a fair allowance.
-            (w.div_ceil(width) + w / (width * 10)).max(1) as u16
+            (w.div_ceil(width) + w / (width * 10)).max(1)
         })
-        .sum::<u16>()
-        .max(1)
+        .sum();
+    u16::try_from(rows.max(1)).unwrap_or(u16::MAX)
 }
 
 /// `<key> label` pairs as spans, for hints.
