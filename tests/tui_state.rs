@@ -100,6 +100,11 @@ fn slash_filters_the_focused_list_and_esc_clears_it() {
     assert_eq!(s.functions.nav.len(), 0);
     press(&mut s, &km, "<Backspace> <Backspace>");
     assert_eq!(s.functions.nav.len(), 10, "notify is every sixth of 60");
+    assert_eq!(
+        (s.functions.nav.selected, selected_name(&s)),
+        (0, "notify".to_string()),
+        "the first match is selected"
+    );
     press(&mut s, &km, "<Enter>");
     assert!(s.prompt.is_none());
     assert_eq!(s.functions.nav.len(), 10, "Enter keeps the filter");

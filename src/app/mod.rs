@@ -191,6 +191,10 @@ fn load_all(
 
 /// Starts the UI on the settings (the `flowdeck` command with no arguments).
 pub fn run(settings: Settings) -> anyhow::Result<i32> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        anyhow::bail!("the terminal interface needs a terminal on stdin and stdout; in scripts use a subcommand (see flowdeck --help)");
+    }
     let log = logging::init(&settings.log_dir);
     tracing::info!(?settings, "starting the terminal UI");
     let mut session = Session::open(settings)?;

@@ -331,11 +331,20 @@ impl State {
         }
     }
 
+    /// After the filter changed: a selection the filter hides moves to the first match
+    /// (what the operator is looking for), not to wherever its position lands.
     fn refilter_focused(&mut self) {
+        let before = self.nav_mut().and_then(|n| n.selected_row());
         match self.focus {
             Pane::Functions => self.functions.refilter(),
             Pane::Flows => self.flows.refilter(),
             Pane::Runs => {}
+        }
+        if let Some(nav) = self.nav_mut() {
+            if nav.selected_row() != before {
+                nav.selected = 0;
+                nav.offset = 0;
+            }
         }
     }
 
