@@ -33,6 +33,17 @@ fn bench(c: &mut Criterion) {
             store.save_flow(&versions[i % 2]).expect("save")
         })
     });
+    // The parts of a save, to see where its time goes.
+    let functions = etl_functions();
+    c.bench_function("part: validate 1000-task flow", |b| {
+        b.iter(|| flowdeck::model::validate(&versions[0], &functions).expect("valid"))
+    });
+    c.bench_function("part: compare two 1000-task flows", |b| {
+        b.iter(|| versions[0].content_differs(&versions[1]))
+    });
+    c.bench_function("part: document of 1000-task flow", |b| {
+        b.iter(|| flowdeck::model::document::to_document(&versions[0], &functions))
+    });
     let id = versions[0].flow.id.clone();
     c.bench_function("load 1000-task flow", |b| {
         b.iter(|| store.flow(&id).expect("load"))

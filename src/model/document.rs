@@ -3,7 +3,7 @@
 //! import. Exporting and importing again yields an equal document, so nothing changes.
 
 use super::edge::Edge;
-use super::flow::{Flow, FlowSpec};
+use super::flow::{Flow, FlowSpec, TaskIndex};
 use super::function::Function;
 use super::ids::{flow_id_for, new_id};
 use super::literal::Literal;
@@ -74,16 +74,20 @@ pub struct DocEdge {
 /// flow's meaning); edges implied by inputs are left out, as import adds them back.
 pub fn to_document(spec: &FlowSpec, functions: &[Function]) -> FlowDocument {
     let flow = &spec.flow;
+    let index = spec.index();
+    let names: HashMap<&str, &str> = functions
+        .iter()
+        .map(|f| (f.id.as_str(), f.name.as_str()))
+        .collect();
     let tasks = spec
         .tasks
         .iter()
         .map(|t| DocTask {
             id: t.variable_id.clone(),
             function: t.function_id.as_ref().map(|fid| {
-                functions
-                    .iter()
-                    .find(|f| &f.id == fid)
-                    .map_or_else(|| fid.clone(), |f| f.name.clone())
+                names
+                    .get(fid.as_str())
+                    .map_or_else(|| fid.clone(), |n| (*n).to_string())
             }),
             mode: (t.mode != Mode::Python).then(|| t.mode.as_str().to_string()),
             python_callable: t.python_callable.clone(),
@@ -91,7 +95,7 @@ pub fn to_document(spec: &FlowSpec, functions: &[Function]) -> FlowDocument {
             inputs: t
                 .inputs
                 .iter()
-                .map(|(name, input)| (name.clone(), input_to_toml(input, spec)))
+                .map(|(name, input)| (name.clone(), input_to_toml(input, &index)))
                 .collect(),
         })
         .collect();
@@ -105,8 +109,8 @@ pub fn to_document(spec: &FlowSpec, functions: &[Function]) -> FlowDocument {
         .iter()
         .filter(|e| !implied.contains(&(e.from_task_id.as_str(), e.to_task_id.as_str())))
         .map(|e| DocEdge {
-            from: spec.var_of(&e.from_task_id).to_string(),
-            to: spec.var_of(&e.to_task_id).to_string(),
+            from: index.var(&e.from_task_id).to_string(),
+            to: index.var(&e.to_task_id).to_string(),
         })
         .collect();
     FlowDocument {
@@ -125,7 +129,7 @@ pub fn to_document(spec: &FlowSpec, functions: &[Function]) -> FlowDocument {
     }
 }
 
-fn input_to_toml(input: &Input, spec: &FlowSpec) -> toml::Value {
+fn input_to_toml(input: &Input, index: &TaskIndex) -> toml::Value {
     let mut t = toml::Table::new();
     match input {
         // A literal table is wrapped so it cannot be mistaken for `{ task = … }`.
@@ -136,7 +140,7 @@ fn input_to_toml(input: &Input, spec: &FlowSpec) -> toml::Value {
         Input::Task { task, key } => {
             t.insert(
                 "task".into(),
-                toml::Value::String(spec.var_of(task).to_string()),
+                toml::Value::String(index.var(task).to_string()),
             );
             if let Some(k) = key {
                 t.insert("key".into(), toml::Value::String(k.clone()));
@@ -319,6 +323,8 @@ pub fn apply_document(
         })
         .collect();
 
+    let by_name: HashMap<&str, &Function> =
+        functions.iter().map(|f| (f.name.as_str(), f)).collect();
     let mut tasks = Vec::new();
     for (position, dt) in doc.tasks.iter().enumerate() {
         let here = |m: String| Problem {
@@ -336,7 +342,7 @@ pub fn apply_document(
             }),
         };
         let function_id = match (&dt.function, mode) {
-            (Some(name), _) => match functions.iter().find(|f| &f.name == name) {
+            (Some(name), _) => match by_name.get(name.as_str()).copied() {
                 Some(f) => Some(f.id.clone()),
                 None => {
                     problems.push(here(format!(

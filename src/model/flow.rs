@@ -113,6 +113,30 @@ impl FlowSpec {
     }
 }
 
+/// Tasks by record id, for code that looks many of them up (validation, export):
+/// `FlowSpec::task` is a linear scan, quadratic over a 1,000-task flow.
+pub struct TaskIndex<'a>(std::collections::HashMap<&'a str, &'a Task>);
+
+impl<'a> TaskIndex<'a> {
+    pub fn get(&self, id: &str) -> Option<&'a Task> {
+        self.0.get(id).copied()
+    }
+
+    /// The variable id of a task record id, or the id itself when it is not in the flow.
+    pub fn var<'b>(&self, id: &'b str) -> &'b str
+    where
+        'a: 'b,
+    {
+        self.get(id).map_or(id, |t| t.variable_id.as_str())
+    }
+}
+
+impl FlowSpec {
+    pub fn index(&self) -> TaskIndex<'_> {
+        TaskIndex(self.tasks.iter().map(|t| (t.id.as_str(), t)).collect())
+    }
+}
+
 /// Options texts mean the same: equal text, or equal once parsed (comments, spacing and
 /// key order do not count).
 fn same_options(a: &str, b: &str) -> bool {

@@ -49,9 +49,10 @@ fn flow_problem(message: String) -> Problem {
 pub fn add_implied_edges(spec: &mut FlowSpec) -> usize {
     let mut added = 0;
     let mut wanted = Vec::new();
+    let index = spec.index();
     for task in &spec.tasks {
         for up in task.upstream_inputs() {
-            if up != task.id && spec.task(up).is_some() {
+            if up != task.id && index.get(up).is_some() {
                 wanted.push((up.to_string(), task.id.clone()));
             }
         }
@@ -76,6 +77,9 @@ pub fn add_implied_edges(spec: &mut FlowSpec) -> usize {
 
 /// Checks a flow; `functions` is the library (to resolve `function_id`).
 pub fn validate(spec: &FlowSpec, functions: &[Function]) -> Result<(), Vec<Problem>> {
+    let index = spec.index();
+    let by_id: std::collections::HashMap<&str, &Function> =
+        functions.iter().map(|f| (f.id.as_str(), f)).collect();
     let mut problems = Vec::new();
     let flow = &spec.flow;
     if flow.name.trim().is_empty() {
@@ -126,7 +130,7 @@ pub fn validate(spec: &FlowSpec, functions: &[Function]) -> Result<(), Vec<Probl
             }
         }
         let function = match (task.mode, &task.function_id) {
-            (Mode::Python, Some(fid)) => match functions.iter().find(|f| &f.id == fid) {
+            (Mode::Python, Some(fid)) => match by_id.get(fid.as_str()).copied() {
                 Some(f) => Some(f),
                 None => {
                     problems.push(here(format!(
@@ -177,7 +181,7 @@ pub fn validate(spec: &FlowSpec, functions: &[Function]) -> Result<(), Vec<Probl
                 Input::Task { task: up, key } => {
                     if up == &task.id {
                         problems.push(here(format!("input `{shown}` reads the task's own output")));
-                    } else if spec.task(up).is_none() {
+                    } else if index.get(up).is_none() {
                         problems.push(here(format!(
                             "input `{shown}` reads from a task that is not in this flow"
                         )));
@@ -211,11 +215,8 @@ pub fn validate(spec: &FlowSpec, functions: &[Function]) -> Result<(), Vec<Probl
 
     let mut edge_pairs = HashSet::new();
     for edge in &spec.edges {
-        let (from, to) = (
-            spec.var_of(&edge.from_task_id),
-            spec.var_of(&edge.to_task_id),
-        );
-        if spec.task(&edge.from_task_id).is_none() || spec.task(&edge.to_task_id).is_none() {
+        let (from, to) = (index.var(&edge.from_task_id), index.var(&edge.to_task_id));
+        if index.get(&edge.from_task_id).is_none() || index.get(&edge.to_task_id).is_none() {
             problems.push(flow_problem(format!(
                 "edge {} → {} names a task that is not in this flow",
                 one_line(from),
@@ -240,14 +241,14 @@ pub fn validate(spec: &FlowSpec, functions: &[Function]) -> Result<(), Vec<Probl
     for task in &spec.tasks {
         for up in task.upstream_inputs() {
             if up != task.id
-                && spec.task(up).is_some()
+                && index.get(up).is_some()
                 && !edge_pairs.contains(&(up, task.id.as_str()))
             {
                 problems.push(Problem {
                     task: Some(task.variable_id.clone()),
                     message: format!(
                         "reads the output of `{}` but has no edge from it",
-                        spec.var_of(up)
+                        index.var(up)
                     ),
                 });
             }
@@ -268,6 +269,7 @@ pub fn validate(spec: &FlowSpec, functions: &[Function]) -> Result<(), Vec<Probl
 
 /// The variable ids along a cycle (first repeated at the end), if the edges have one.
 pub fn find_cycle(spec: &FlowSpec) -> Option<Vec<String>> {
+    let index = spec.index();
     let (graph, _) = graph_of(
         spec.tasks.iter().map(|t| t.id.as_str()),
         spec.edges
@@ -279,7 +281,7 @@ pub fn find_cycle(spec: &FlowSpec) -> Option<Vec<String>> {
     Some(
         cycle
             .into_iter()
-            .map(|i| spec.var_of(names[i]).to_string())
+            .map(|i| index.var(names[i]).to_string())
             .collect(),
     )
 }
