@@ -44,6 +44,19 @@ fn bench(c: &mut Criterion) {
     c.bench_function("part: document of 1000-task flow", |b| {
         b.iter(|| flowdeck::model::document::to_document(&versions[0], &functions))
     });
+    let deploy = flowdeck::model::deploy::DeployRecord {
+        flow_id: "dag_x".into(),
+        state: flowdeck::model::deploy::DeployState::Saved,
+        version: 1,
+        rendered_hash: None,
+        rendered_at: None,
+        since: chrono::Utc::now(),
+        message: String::new(),
+        error_task: None,
+        deployed_version: None,
+    };
+    // The floor of any save: one small durable commit.
+    c.bench_function("part: smallest durable commit", |b| b.iter(|| store.set_deploy(&deploy).expect("commit")));
     let id = versions[0].flow.id.clone();
     c.bench_function("load 1000-task flow", |b| {
         b.iter(|| store.flow(&id).expect("load"))

@@ -27,7 +27,7 @@ fn check_whole(spec: &FlowSpec, store: &Store) {
         latest[0].version, spec.flow.version,
         "flow row and newest revision disagree"
     );
-    let doc = latest[0].document.clone();
+    let doc = latest[0].document();
     let from_revision = apply_document(&doc, Some(spec), &functions, chrono::Utc::now()).unwrap();
     assert!(
         !spec.content_differs(&from_revision),

@@ -73,22 +73,29 @@ pub struct DocEdge {
 /// The document of a saved flow. Options texts become tables (comments are not part of a
 /// flow's meaning); edges implied by inputs are left out, as import adds them back.
 pub fn to_document(spec: &FlowSpec, functions: &[Function]) -> FlowDocument {
-    let flow = &spec.flow;
-    let index = spec.index();
     let names: HashMap<&str, &str> = functions
         .iter()
         .map(|f| (f.id.as_str(), f.name.as_str()))
         .collect();
+    to_document_named(spec, |id| names.get(id).copied())
+}
+
+/// `to_document` with function names looked up by `name_of(function_id)`.
+pub fn to_document_named<'a>(
+    spec: &FlowSpec,
+    name_of: impl Fn(&str) -> Option<&'a str>,
+) -> FlowDocument {
+    let flow = &spec.flow;
+    let index = spec.index();
     let tasks = spec
         .tasks
         .iter()
         .map(|t| DocTask {
             id: t.variable_id.clone(),
-            function: t.function_id.as_ref().map(|fid| {
-                names
-                    .get(fid.as_str())
-                    .map_or_else(|| fid.clone(), |n| (*n).to_string())
-            }),
+            function: t
+                .function_id
+                .as_ref()
+                .map(|fid| name_of(fid).map_or_else(|| fid.clone(), str::to_string)),
             mode: (t.mode != Mode::Python).then(|| t.mode.as_str().to_string()),
             python_callable: t.python_callable.clone(),
             options: toml::from_str(&t.options).unwrap_or_default(),

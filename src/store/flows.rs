@@ -4,27 +4,37 @@ use super::error::{Context, Error, Result};
 use super::tables::*;
 use super::Store;
 use crate::model::deploy::DeployRecord;
-use crate::model::document::{render_document, to_document, FlowDocument};
+use crate::model::document::{render_document, to_document_named, FlowDocument};
 use crate::model::{validate, Edge, Flow, FlowSpec, Function, Task};
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, ReadableTableMetadata, Table};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// One saved version of a flow, as its flow document.
+/// One saved version of a flow. The flow itself is kept (cheap to write on every save);
+/// its flow document is made when a revision is read, with the names its functions had
+/// when it was saved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Revision {
     pub flow_id: String,
     pub version: u32,
     pub saved_at: DateTime<Utc>,
-    /// The flow document of this version (`text()` gives its TOML).
-    pub document: FlowDocument,
+    pub spec: FlowSpec,
+    /// Function id → name, for the functions this version's tasks call.
+    pub function_names: std::collections::BTreeMap<String, String>,
 }
 
 impl Revision {
-    /// The TOML flow document, as `flow export` writes it.
+    /// The flow document of this version (what `flow export` wrote then).
+    pub fn document(&self) -> FlowDocument {
+        to_document_named(&self.spec, |id| {
+            self.function_names.get(id).map(String::as_str)
+        })
+    }
+
+    /// The document as TOML text.
     pub fn text(&self) -> String {
-        render_document(&self.document)
+        render_document(&self.document())
     }
 }
 
@@ -131,7 +141,18 @@ impl Store {
                 flow_id: new.flow.id.clone(),
                 version: new.flow.version,
                 saved_at: now,
-                document: to_document(&new, &functions),
+                function_names: new
+                    .tasks
+                    .iter()
+                    .filter_map(|t| t.function_id.as_ref())
+                    .filter_map(|id| {
+                        functions
+                            .iter()
+                            .find(|f| &f.id == id)
+                            .map(|f| (id.clone(), f.name.clone()))
+                    })
+                    .collect(),
+                spec: new.clone(),
             };
             tx.open_table(REVISIONS)
                 .ctx("opening revisions")?
