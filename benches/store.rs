@@ -56,7 +56,9 @@ fn bench(c: &mut Criterion) {
         deployed_version: None,
     };
     // The floor of any save: one small durable commit.
-    c.bench_function("part: smallest durable commit", |b| b.iter(|| store.set_deploy(&deploy).expect("commit")));
+    c.bench_function("part: smallest durable commit", |b| {
+        b.iter(|| store.set_deploy(&deploy).expect("commit"))
+    });
     let id = versions[0].flow.id.clone();
     c.bench_function("load 1000-task flow", |b| {
         b.iter(|| store.flow(&id).expect("load"))

@@ -3,7 +3,7 @@
 
 use crate::model::ids::{new_id, sha256_hex};
 use crate::model::Function;
-use crate::python::{self, Python};
+use crate::python::{self, ModuleInfo, Python};
 use crate::store::{self, Store};
 use std::path::{Path, PathBuf};
 
@@ -54,21 +54,22 @@ pub struct Registration<'a> {
     pub description: Option<&'a str>,
 }
 
-/// Checks and registers a function. Registering the same name from the same source
-/// again updates it (re-import after an edit); another source under a taken name fails.
-pub fn register(
-    store: &Store,
-    python: &Python,
-    library: &Path,
-    req: &Registration,
-) -> Result<Function, Error> {
-    let path = req.file;
+/// A checked UDF file: readable UTF-8 Python with an importable module name.
+pub struct Inspected {
+    pub bytes: Vec<u8>,
+    pub stem: String,
+    pub info: ModuleInfo,
+}
+
+/// Checks a file the way registration does and lists its top-level functions (the TUI's
+/// function picker uses this before the operator has chosen one).
+pub fn inspect_file(python: &Python, path: &Path) -> Result<Inspected, Error> {
     if !path.exists() {
         return Err(Error::Missing {
             path: path.to_path_buf(),
         });
     }
-    if path.extension().and_then(|e| e.to_str()) != Some("py") {
+    if path.is_dir() || path.extension().and_then(|e| e.to_str()) != Some("py") {
         return Err(Error::NotPython {
             path: path.to_path_buf(),
         });
@@ -77,9 +78,9 @@ pub fn register(
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;
-    let source = String::from_utf8(bytes.clone()).map_err(|e| Error::NotUtf8 {
+    let source = std::str::from_utf8(&bytes).map_err(|e| Error::NotUtf8 {
         path: path.to_path_buf(),
-        offset: e.utf8_error().valid_up_to(),
+        offset: e.valid_up_to(),
     })?;
     let stem = path
         .file_stem()
@@ -92,14 +93,26 @@ pub fn register(
     let filename = path
         .file_name()
         .and_then(|s| s.to_str())
-        .unwrap_or_default()
-        .to_string();
+        .unwrap_or_default();
     let info = python
-        .inspect(&source, &filename)
+        .inspect(source, filename)
         .map_err(|source| Error::Syntax {
             path: path.to_path_buf(),
             source,
         })?;
+    Ok(Inspected { bytes, stem, info })
+}
+
+/// Checks and registers a function. Registering the same name from the same source
+/// again updates it (re-import after an edit); another source under a taken name fails.
+pub fn register(
+    store: &Store,
+    python: &Python,
+    library: &Path,
+    req: &Registration,
+) -> Result<Function, Error> {
+    let path = req.file;
+    let Inspected { bytes, stem, info } = inspect_file(python, path)?;
     let Some(found) = info.functions.iter().find(|f| f.name == req.function) else {
         return Err(Error::NoSuchFunction {
             path: path.to_path_buf(),

@@ -7,7 +7,7 @@
 //! answered `Superseded` without running, so a burst of keys never builds a queue.
 
 use crate::library::{self, Registration};
-use crate::python::{self, ModuleInfo, Python};
+use crate::python::{ModuleInfo, Python};
 use crate::state::{Event, FlowsData, Job, JobId, JobResult, LibraryData};
 use crate::store::Store;
 use std::path::{Path, PathBuf};
@@ -235,42 +235,7 @@ fn read_preview(path: &Path) -> Result<String, String> {
 /// The same checks `library::register` makes before it asks python3, so the picker
 /// reports a bad file with the very message registration would give.
 pub fn inspect_file(python: &Python, path: &Path) -> Result<ModuleInfo, library::Error> {
-    if !path.exists() {
-        return Err(library::Error::Missing {
-            path: path.to_path_buf(),
-        });
-    }
-    if path.is_dir() || path.extension().and_then(|e| e.to_str()) != Some("py") {
-        return Err(library::Error::NotPython {
-            path: path.to_path_buf(),
-        });
-    }
-    let bytes = std::fs::read(path).map_err(|e| library::Error::Read {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })?;
-    let source = String::from_utf8(bytes).map_err(|e| library::Error::NotUtf8 {
-        path: path.to_path_buf(),
-        offset: e.utf8_error().valid_up_to(),
-    })?;
-    let stem = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default()
-        .to_string();
-    if !python::module_name_ok(&stem) {
-        return Err(library::Error::BadModuleName { stem });
-    }
-    let filename = path
-        .file_name()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default();
-    python
-        .inspect(&source, filename)
-        .map_err(|source| library::Error::Syntax {
-            path: path.to_path_buf(),
-            source,
-        })
+    library::inspect_file(python, path).map(|inspected| inspected.info)
 }
 
 /// `~` and `~/…` mean the home folder, as in a shell.
