@@ -3,8 +3,6 @@
 //! escape sequences that move the cursor, rewrite the title or hide text; every such
 //! string goes through here before it reaches the screen.
 
-use std::fmt::Write as _;
-
 /// Turns every control character except `\t` into a visible escape, so that the result
 /// can be written to a terminal without being interpreted.
 ///
@@ -41,23 +39,7 @@ pub fn sanitize_multiline(text: &str) -> String {
 fn push_visible(out: &mut String, ch: char) {
     match ch {
         '\t' => out.push('\t'),
-        // C0: caret notation is what `cat -v` and most pagers show, so users know it.
-        '\u{0}'..='\u{1f}' => {
-            out.push('^');
-            out.push(char::from(b'@' + ch as u8));
-        }
-        '\u{7f}' => out.push_str("^?"),
-        // C1 controls, bidi embeddings/overrides/isolates, line/paragraph separators and
-        // the BOM-like zero-width no-break space: none is printable, several change how
-        // the rest of the line is shown.
-        '\u{80}'..='\u{9f}'
-        | '\u{200e}'..='\u{200f}'
-        | '\u{2028}'..='\u{202e}'
-        | '\u{2066}'..='\u{2069}'
-        | '\u{feff}' => {
-            let _ = write!(out, "\\u{{{:x}}}", ch as u32);
-        }
-        _ => out.push(ch),
+        c => crate::model::text::push_visible(out, c),
     }
 }
 

@@ -14,6 +14,41 @@ pub fn one_line(s: &str) -> String {
     out
 }
 
+/// Appends `ch` so that a terminal shows it and never obeys it. C0 controls and DEL in
+/// caret notation (`ESC` → `^[`, as `cat -v` shows them); C1 controls (e.g. the 8-bit
+/// CSI), bidi marks, embeddings, overrides and isolates ("Trojan Source"), line and
+/// paragraph separators and the zero-width no-break space as `\u{..}`. Tabs are the
+/// caller's choice (kept, or expanded to columns), so they are not handled here.
+pub fn push_visible(out: &mut String, ch: char) {
+    match ch {
+        '\u{0}'..='\u{1f}' => {
+            out.push('^');
+            out.push(char::from(b'@' + ch as u8));
+        }
+        '\u{7f}' => out.push_str("^?"),
+        c if needs_unicode_escape(c) => {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+        c => out.push(c),
+    }
+}
+
+/// Characters that are invisible yet change how a terminal shows the rest of a line.
+pub fn needs_unicode_escape(c: char) -> bool {
+    matches!(
+        c,
+        '\u{80}'..='\u{9f}'
+            | '\u{61c}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{feff}'
+    )
+}
+
 /// Edit distance, for "did you mean" hints.
 pub fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();

@@ -8,6 +8,7 @@
 //! before it reaches a widget: control characters become visible, inert text (`^[`,
 //! `^M`, `\u{9b}`), and tabs become spaces so that column arithmetic stays exact.
 
+use crate::model::text::needs_unicode_escape;
 use unicode_width::UnicodeWidthChar;
 
 /// Tab stops every 8 columns, like a terminal and like `less`.
@@ -48,19 +49,10 @@ pub fn sanitize_into(out: &mut String, s: &str) {
                 out.extend(std::iter::repeat_n(' ', n));
                 col += n;
             }
-            '\0'..='\u{1f}' => {
-                out.push('^');
-                // Caret notation: the control plus 0x40 is the letter that names it.
-                out.push(char::from(c as u8 + 0x40));
-                col += 2;
-            }
-            '\u{7f}' => {
-                out.push_str("^?");
-                col += 2;
-            }
-            c if needs_unicode_escape(c) => {
+            c if c.is_control() || needs_unicode_escape(c) => {
                 let before = out.len();
-                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+                crate::model::text::push_visible(out, c);
+                // Escapes are ASCII: one column per byte.
                 col += out.len() - before;
             }
             c => {
@@ -75,22 +67,6 @@ pub fn sanitize_into(out: &mut String, s: &str) {
 /// each byte is one terminal column, which the log viewer uses for fast slicing.
 pub fn is_plain_ascii(s: &str) -> bool {
     s.bytes().all(|b| (0x20..0x7f).contains(&b))
-}
-
-/// Characters that are not C0/DEL but must still not reach the terminal as is.
-fn needs_unicode_escape(c: char) -> bool {
-    matches!(c,
-        // C1 controls: 8-bit CSI, OSC, DCS, … which some terminals obey.
-        '\u{80}'..='\u{9f}'
-        // Bidi marks, embeddings, overrides and isolates ("Trojan Source").
-        | '\u{61c}'
-        | '\u{200e}'
-        | '\u{200f}'
-        | '\u{202a}'..='\u{202e}'
-        | '\u{2066}'..='\u{2069}'
-        // Line and paragraph separators: some terminals break the line on them.
-        | '\u{2028}'
-        | '\u{2029}')
 }
 
 /// Splits text into lines on `\n`, dropping the `\r` of a CRLF ending. A trailing newline
