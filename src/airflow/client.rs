@@ -296,6 +296,33 @@ impl Client {
             })
     }
 
+    /// Whether Airflow 2 refuses the username/password themselves, asked after a 403:
+    /// listing one DAG is what every user who can use flowdeck at all may do, so a 401 or
+    /// 403 there means the credentials (or a user without any DAG access).
+    async fn v1_credentials_refused(&self) -> bool {
+        let url = format!("{}{}/dags", self.inner.base, ApiVersion::V1.prefix());
+        let req = self
+            .inner
+            .http
+            .get(&url)
+            .header(header::ACCEPT, "application/json")
+            .query(&[("limit", "1")])
+            .basic_auth(
+                &self.inner.config.username,
+                Some(&self.inner.config.password),
+            );
+        match self
+            .execute(req, &Method::GET, &url, "check the credentials")
+            .await
+        {
+            Ok(resp) => matches!(
+                resp.status(),
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+            ),
+            Err(_) => false,
+        }
+    }
+
     fn credentials_error(&self) -> Error {
         Error::Credentials {
             user: self.inner.config.username.clone(),
@@ -443,7 +470,14 @@ impl Client {
         match version.api {
             ApiVersion::V1 => {
                 let resp = self.execute(build(None), &method, &url, action).await?;
-                self.finish(resp, action).await
+                match self.finish(resp, action).await {
+                    // Airflow 2.11 answers a wrong password with the same 403 `Forbidden`
+                    // (detail null) as a missing permission, never a 401.
+                    Err(Error::Forbidden { .. }) if self.v1_credentials_refused().await => {
+                        Err(self.credentials_error())
+                    }
+                    other => other,
+                }
             }
             ApiVersion::V2 => {
                 let token = self.token().await?;
@@ -949,15 +983,10 @@ impl Client {
         task_id: &str,
     ) -> Result<Option<Value>, Error> {
         let action = format!("read what task {task_id} returned");
-        let api = self.api_version().await?;
-        let query: Vec<(&str, String)> = match api {
-            // Airflow 2 returns a string unless asked for the deserialised value.
-            ApiVersion::V1 => vec![
-                ("deserialize", "true".to_owned()),
-                ("stringify", "false".to_owned()),
-            ],
-            ApiVersion::V2 => Vec::new(),
-        };
+        // Airflow 2 gives the value as a string (Python's `str()` of it, e.g.
+        // `{'total': 3}`); `deserialize=true` would be a 400 "XCom deserialization is
+        // disabled in configuration" unless `[api] enable_xcom_deserialize_support` is on,
+        // which is off by default and discouraged, so it is not asked for.
         let result: Result<WireXcom, Error> = self
             .get(
                 &format!(
@@ -966,7 +995,7 @@ impl Client {
                     seg(run_id),
                     seg(task_id)
                 ),
-                &query,
+                &[],
                 &action,
             )
             .await;

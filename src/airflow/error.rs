@@ -108,7 +108,11 @@ pub(crate) fn detail_from_body(body: &str) -> String {
 
 fn detail_from_value(value: &serde_json::Value) -> Option<String> {
     use serde_json::Value;
-    let detail = value.get("detail").or_else(|| value.get("title"))?;
+    // Airflow 2 sends `"detail": null` on a 403 (and other problems); its `title` says it.
+    let detail = value
+        .get("detail")
+        .filter(|d| !d.is_null())
+        .or_else(|| value.get("title"))?;
     Some(match detail {
         Value::String(s) => s.clone(),
         // FastAPI validation errors: [{"loc": [...], "msg": "...", "type": "..."}]
@@ -195,6 +199,11 @@ mod tests {
             "<html>^[[2J</html>"
         );
         assert_eq!(detail_from_body(""), "no details given");
+        // Airflow 2.11's 403 (tests/fixtures/airflow2/error_403_bad_password.json).
+        assert_eq!(
+            detail_from_body(r#"{"detail":null,"status":403,"title":"Forbidden","type":"x"}"#),
+            "Forbidden"
+        );
     }
 
     #[test]
