@@ -360,7 +360,9 @@ fn load_spec(
         .iter()
         .map(|t| (t.id.as_str(), t.position))
         .collect();
-    edge_list.sort_by_key(|e| {
+    // Cached keys: a plain sort_by_key would look positions up (and clone the id) on every
+    // comparison.
+    edge_list.sort_by_cached_key(|e| {
         (
             pos.get(e.from_task_id.as_str()).copied(),
             pos.get(e.to_task_id.as_str()).copied(),
@@ -416,7 +418,7 @@ fn stamp(new: &mut FlowSpec, old: Option<&FlowSpec>, now: DateTime<Utc>) {
         .iter()
         .map(|t| (t.id.clone(), t.position))
         .collect();
-    new.edges.sort_by_key(|e| {
+    new.edges.sort_by_cached_key(|e| {
         (
             pos.get(&e.from_task_id).copied(),
             pos.get(&e.to_task_id).copied(),
