@@ -38,6 +38,16 @@ impl Revision {
     }
 }
 
+/// The shape of [`Revision`], borrowed, for writing.
+#[derive(Serialize)]
+struct RevisionOut<'a> {
+    flow_id: &'a str,
+    version: u32,
+    saved_at: DateTime<Utc>,
+    spec: &'a FlowSpec,
+    function_names: std::collections::BTreeMap<&'a str, &'a str>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct SaveOutcome {
     /// The flow as stored (timestamps and version set).
@@ -137,27 +147,28 @@ impl Store {
                     .remove(child_key(&new.flow.id, id).as_str())
                     .ctx("removing edges")?;
             }
-            let revision = Revision {
-                flow_id: new.flow.id.clone(),
+            let names: HashMap<&str, &str> = functions
+                .iter()
+                .map(|f| (f.id.as_str(), f.name.as_str()))
+                .collect();
+            // Serialized from borrows: cloning a 1,000-task flow just to encode it costs
+            // more than the encoding.
+            let revision = RevisionOut {
+                flow_id: &new.flow.id,
                 version: new.flow.version,
                 saved_at: now,
+                spec: &new,
                 function_names: new
                     .tasks
                     .iter()
-                    .filter_map(|t| t.function_id.as_ref())
-                    .filter_map(|id| {
-                        functions
-                            .iter()
-                            .find(|f| &f.id == id)
-                            .map(|f| (id.clone(), f.name.clone()))
-                    })
+                    .filter_map(|t| t.function_id.as_deref())
+                    .filter_map(|id| names.get(id).map(|name| (id, *name)))
                     .collect(),
-                spec: new.clone(),
             };
             tx.open_table(REVISIONS)
                 .ctx("opening revisions")?
                 .insert(
-                    revision_key(&revision.flow_id, revision.version).as_str(),
+                    revision_key(revision.flow_id, revision.version).as_str(),
                     encode(&revision)?.as_slice(),
                 )
                 .ctx("writing a revision")?;
