@@ -975,6 +975,36 @@ impl Client {
         })
     }
 
+    /// A piece of a task's log as Airflow sent it (`{content, continuation_token}`), for
+    /// viewers that keep the structure of Airflow 3's log events (level, timestamp,
+    /// logger). Log text is untrusted: sanitise it before printing.
+    pub async fn log_json(
+        &self,
+        dag_id: &str,
+        run_id: &str,
+        task_id: &str,
+        try_number: u32,
+        continuation_token: Option<&str>,
+    ) -> Result<Value, Error> {
+        let action = format!("read the log of task {task_id} (try {try_number})");
+        let mut query = vec![("full_content", "false".to_owned())];
+        if let Some(t) = continuation_token {
+            query.push(("token", t.to_owned()));
+        }
+        self.get(
+            &format!(
+                "/dags/{}/dagRuns/{}/taskInstances/{}/logs/{}",
+                seg(dag_id),
+                seg(run_id),
+                seg(task_id),
+                try_number
+            ),
+            &query,
+            &action,
+        )
+        .await
+    }
+
     /// The value a task returned (XCom `return_value`), `None` if it returned nothing.
     pub async fn xcom_return_value(
         &self,

@@ -357,6 +357,57 @@ impl ManualState {
     }
 }
 
+/// Reading recorded or raw REST answers into the typed values (tests, fixtures, and the
+/// few calls that keep the raw JSON): the same lenient wire structs as the client uses.
+fn list_from_json<W: serde::de::DeserializeOwned, T: From<W>>(body: &Value, key: &str) -> Vec<T> {
+    let items = body.get(key).unwrap_or(body);
+    items
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| W::deserialize(v).ok())
+        .map(T::from)
+        .collect()
+}
+
+impl DagRun {
+    /// The runs of a `GET …/dagRuns` answer (or a bare array of runs).
+    #[must_use]
+    pub fn list_from_json(body: &Value) -> Vec<DagRun> {
+        list_from_json::<WireDagRun, DagRun>(body, "dag_runs")
+    }
+}
+
+impl TaskInstance {
+    /// The task instances of a `GET …/taskInstances` answer (or a bare array).
+    #[must_use]
+    pub fn list_from_json(body: &Value) -> Vec<TaskInstance> {
+        list_from_json::<WireTaskInstance, TaskInstance>(body, "task_instances")
+    }
+
+    /// One task instance (`GET …/taskInstances/{task_id}`); `None` if it is not one.
+    #[must_use]
+    pub fn from_json(body: &Value) -> Option<TaskInstance> {
+        WireTaskInstance::deserialize(body).ok().map(Into::into)
+    }
+}
+
+impl Dag {
+    /// The DAGs of a `GET /dags` answer (or a bare array).
+    #[must_use]
+    pub fn list_from_json(body: &Value) -> Vec<Dag> {
+        list_from_json::<WireDag, Dag>(body, "dags")
+    }
+}
+
+impl ImportError {
+    /// The errors of a `GET /importErrors` answer (or a bare array).
+    #[must_use]
+    pub fn list_from_json(body: &Value) -> Vec<ImportError> {
+        list_from_json::<WireImportError, ImportError>(body, "import_errors")
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Wire formats. Everything defaults so that a missing field is a gap, not a failure.
 

@@ -5,10 +5,12 @@
 //! ```text
 //! input task ──Key/Mouse/Resize/Tick──┐
 //! worker thread ──Job answers─────────┼─► mpsc ─► state::on_event ─► effects ─► worker
-//! (Airflow poller ──AirflowHealth)────┘                │
+//! Airflow poller ──Airflow events─────┤                │
+//! Airflow requests (tokio tasks) ─────┘                │
 //!                                      ui::draw(&State) ◄┘
 //! ```
 
+pub mod airflow_jobs;
 pub mod logging;
 pub mod terminal;
 pub mod worker;
@@ -102,11 +104,25 @@ impl Session {
         let worker = Worker::spawn(self.worker_context(), tx.clone())?;
         let input = tokio::spawn(input_task(tx.clone(), FPS));
         let signals = tokio::spawn(signal_task(tx.clone()));
+        let (poller, poll_events) = crate::airflow::poller::spawn(
+            (*self.core.client).clone(),
+            crate::airflow::Watch {
+                interval: Duration::from_secs(self.core.settings.poll_interval_secs.max(1)),
+                ..crate::airflow::Watch::default()
+            },
+        );
+        let forward = tokio::spawn(forward_poll_events(poll_events, tx.clone()));
+        let links = Links {
+            worker,
+            poller,
+            events: tx,
+        };
         let effects = state::start(&mut self.state);
-        self.run_effects(effects, &worker);
-        let result = self.main_loop(terminal, &mut rx, &worker).await;
+        self.run_effects(effects, &links);
+        let result = self.main_loop(terminal, &mut rx, &links).await;
         input.abort();
         signals.abort();
+        forward.abort();
         result
     }
 
@@ -114,7 +130,7 @@ impl Session {
         &mut self,
         terminal: &mut Terminal<B>,
         rx: &mut UnboundedReceiver<Event>,
-        worker: &Worker,
+        worker: &Links,
     ) -> anyhow::Result<()> {
         loop {
             self.draw(terminal)?;
@@ -137,19 +153,42 @@ impl Session {
         }
     }
 
-    fn handle(&mut self, event: Event, worker: &Worker) {
+    fn handle(&mut self, event: Event, worker: &Links) {
         self.state.set_now(Instant::now());
         let effects = state::on_event(&mut self.state, &self.keymap, event);
         self.run_effects(effects, worker);
     }
 
-    fn run_effects(&mut self, effects: Vec<Effect>, worker: &Worker) {
+    fn run_effects(&mut self, effects: Vec<Effect>, links: &Links) {
         for effect in effects {
             match effect {
                 Effect::Quit => self.state.quit = true,
+                Effect::Watch { flows, runs } => links.poller.update(|w| {
+                    w.flows = flows;
+                    w.runs = runs;
+                }),
+                Effect::PollNow => links.poller.refresh(),
+                Effect::Bell => {
+                    if self.core.settings.bell {
+                        use std::io::Write;
+                        let mut out = std::io::stdout();
+                        // BEL between frames is harmless to ratatui's picture of the screen.
+                        let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+                    }
+                }
+                Effect::Run(id, state::Job::Airflow(job)) => {
+                    tracing::debug!(job = ?id, "Airflow request");
+                    let client = (*self.core.client).clone();
+                    let tx = links.events.clone();
+                    tokio::spawn(async move {
+                        let answer = airflow_jobs::run(&client, job).await;
+                        let _ =
+                            tx.send(Event::Job(id, Box::new(state::JobResult::Airflow(answer))));
+                    });
+                }
                 Effect::Run(id, job) => {
                     tracing::debug!(job = ?id, "job queued");
-                    if !worker.send(id, job) {
+                    if !links.worker.send(id, job) {
                         self.state.jobs.remove(&id);
                         self.state.error(
                             "the background worker stopped; see the log, then restart flowdeck",
@@ -187,6 +226,32 @@ fn load_all(
             .and_then(|functions| usage.map(|usage| state::LibraryData { functions, usage }));
         (library, flows)
     })
+}
+
+/// What effects are sent to: the worker thread, the Airflow poller, and the event
+/// channel (answers of Airflow requests come back on it).
+struct Links {
+    worker: Worker,
+    poller: crate::airflow::PollerHandle,
+    events: UnboundedSender<Event>,
+}
+
+/// The poller's reports as the UI's events. Health goes to the status bar through
+/// `health_event`; the rest to the state as `Event::Airflow`.
+async fn forward_poll_events(
+    mut events: tokio::sync::mpsc::Receiver<crate::airflow::PollEvent>,
+    tx: UnboundedSender<Event>,
+) {
+    use crate::airflow::PollEvent;
+    while let Some(event) = events.recv().await {
+        let event = match event {
+            PollEvent::Health { connection, .. } => health_event(&connection),
+            other => Event::Airflow(Box::new(other)),
+        };
+        if tx.send(event).is_err() {
+            return;
+        }
+    }
 }
 
 /// Starts the UI on the settings (the `flowdeck` command with no arguments).

@@ -8,6 +8,7 @@
 
 use crate::library::{self, Registration};
 use crate::python::{ModuleInfo, Python};
+use crate::state::airflow::AirflowAnswer;
 use crate::state::{Event, FlowsData, Job, JobId, JobResult, LibraryData};
 use crate::store::Store;
 use std::path::{Path, PathBuf};
@@ -106,6 +107,7 @@ fn failed(job: &Job, e: String) -> JobResult {
             name: name.clone(),
             result: Err(e),
         },
+        Job::Airflow(job) => JobResult::Airflow(AirflowAnswer::failed(job, e)),
     }
 }
 
@@ -181,6 +183,12 @@ pub fn execute(ctx: &Context, job: &Job) -> JobResult {
             name: name.clone(),
             result: store.delete_function(name).map_err(|e| e.to_string()),
         },
+        // The app runs Airflow requests as async tasks; one that reaches the worker is a
+        // wiring mistake, answered rather than left hanging.
+        Job::Airflow(job) => JobResult::Airflow(AirflowAnswer::failed(
+            job,
+            "internal error: an Airflow request reached the worker".into(),
+        )),
     }
 }
 

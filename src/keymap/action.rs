@@ -60,6 +60,44 @@ pub enum Action {
     Save,
     /// Answer yes / choose the selected item.
     Confirm,
+    /// Runs: trigger a run of the flow now.
+    Trigger,
+    /// Runs: trigger a run with a conf (JSON) typed first.
+    TriggerWithConf,
+    /// Runs: pause or unpause the flow in Airflow.
+    TogglePause,
+    /// Runs: clear the selected task so it runs again (asks first).
+    ClearTask,
+    /// Runs: clear the selected task and everything downstream of it (asks first).
+    ClearDownstream,
+    /// Runs: mark the selected task success (asks first).
+    MarkSuccess,
+    /// Runs: mark the selected task failed (asks first).
+    MarkFailed,
+    /// Runs: read the selected task's log.
+    OpenLog,
+    /// Runs: import errors of flowdeck's DAG files.
+    ImportErrors,
+    /// One column left (older run; in a log, scroll sideways).
+    MoveLeft,
+    /// One column right (newer run; in a log, scroll sideways).
+    MoveRight,
+    /// Log: next search match.
+    NextMatch,
+    /// Log: previous search match.
+    PrevMatch,
+    /// Log: wrap long lines on/off.
+    ToggleWrap,
+    /// Log: follow the end on/off.
+    ToggleFollow,
+    /// Log: jump to the first traceback.
+    FirstTraceback,
+    /// Log: jump to the next traceback.
+    NextTraceback,
+    /// Log: show the next try.
+    NextTry,
+    /// Log: show the previous try.
+    PrevTry,
 }
 
 impl Action {
@@ -95,6 +133,25 @@ impl Action {
         Action::PrevField,
         Action::Save,
         Action::Confirm,
+        Action::Trigger,
+        Action::TriggerWithConf,
+        Action::TogglePause,
+        Action::ClearTask,
+        Action::ClearDownstream,
+        Action::MarkSuccess,
+        Action::MarkFailed,
+        Action::OpenLog,
+        Action::ImportErrors,
+        Action::MoveLeft,
+        Action::MoveRight,
+        Action::NextMatch,
+        Action::PrevMatch,
+        Action::ToggleWrap,
+        Action::ToggleFollow,
+        Action::FirstTraceback,
+        Action::NextTraceback,
+        Action::NextTry,
+        Action::PrevTry,
     ];
 
     /// The snake_case name, as written in keymap files.

@@ -26,16 +26,19 @@ pub enum Context {
     Functions,
     Flows,
     Runs,
+    /// The log viewer inside the Runs pane (asked before `Runs`).
+    Log,
     Editor,
     Dialog,
 }
 
 impl Context {
-    pub const ALL: [Context; 6] = [
+    pub const ALL: [Context; 7] = [
         Context::Global,
         Context::Functions,
         Context::Flows,
         Context::Runs,
+        Context::Log,
         Context::Editor,
         Context::Dialog,
     ];
@@ -46,6 +49,7 @@ impl Context {
             Context::Functions => "functions",
             Context::Flows => "flows",
             Context::Runs => "runs",
+            Context::Log => "log",
             Context::Editor => "editor",
             Context::Dialog => "dialog",
         }

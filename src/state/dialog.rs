@@ -12,13 +12,30 @@ pub enum Dialog {
     Message(MessageBox),
     Register(Box<RegisterForm>),
     Edit(Box<EditForm>),
+    /// The conf of a run to trigger (Runs pane, `T`).
+    TriggerConf(Box<super::runs::ConfForm>),
 }
 
 /// What a confirmation does on yes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OnYes {
     Quit,
-    DeleteFunction { name: String },
+    DeleteFunction {
+        name: String,
+    },
+    /// Clear task instances (the list shown came from Airflow's dry run).
+    ClearTasks {
+        dag_id: String,
+        run_id: String,
+        task_ids: Vec<String>,
+        downstream: bool,
+    },
+    MarkTask {
+        dag_id: String,
+        run_id: String,
+        task_id: String,
+        state: crate::airflow::ManualState,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -144,7 +161,7 @@ impl Dialog {
     pub fn takes_text(&self) -> bool {
         match self {
             Dialog::Register(f) => f.step != RegisterStep::Pick,
-            Dialog::Edit(_) => true,
+            Dialog::Edit(_) | Dialog::TriggerConf(_) => true,
             Dialog::Confirm(_) | Dialog::Message(_) => false,
         }
     }

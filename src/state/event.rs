@@ -1,7 +1,9 @@
 //! What flows between the state and the app: events in (input, ticks, answers to jobs,
 //! Airflow health), effects out (jobs for the worker, quitting).
 
+use super::airflow::{AirflowAnswer, AirflowJob};
 use super::status::AirflowHealth;
+use crate::airflow::{PollEvent, RunKey};
 use crate::model::deploy::DeployRecord;
 use crate::model::{Flow, Function};
 use crate::python::FunctionInfo;
@@ -23,6 +25,9 @@ pub enum Event {
     Terminate,
     /// From the Airflow poller.
     AirflowHealth(AirflowHealth),
+    /// From the Airflow poller: DAGs, import errors, runs, task instances, errors
+    /// (health comes as `AirflowHealth`). Boxed: snapshots are large, keys small.
+    Airflow(Box<PollEvent>),
     /// A job finished (boxed: answers carry whole records, keys are small).
     Job(JobId, Box<JobResult>),
 }
@@ -32,6 +37,15 @@ pub enum Effect {
     /// Run a job off the UI thread; its answer comes back as `Event::Job`.
     Run(JobId, Job),
     Quit,
+    /// What the Airflow poller should follow: the flows and runs on screen.
+    Watch {
+        flows: Vec<String>,
+        runs: Vec<RunKey>,
+    },
+    /// Ask the poller to re-read now (an action changed something in Airflow).
+    PollNow,
+    /// Ring the terminal bell (the app rings only when the config enables it).
+    Bell,
 }
 
 /// Work that touches the disk, the database or python3.
@@ -68,6 +82,8 @@ pub enum Job {
     DeleteFunction {
         name: String,
     },
+    /// A request to Airflow; the app runs it as an async task, not on the worker.
+    Airflow(AirflowJob),
 }
 
 impl Job {
@@ -128,4 +144,5 @@ pub enum JobResult {
         name: String,
         result: Result<Function, String>,
     },
+    Airflow(AirflowAnswer),
 }

@@ -22,6 +22,7 @@
 //! 5. **Drawing**: `ui/<pane>.rs`, called from `ui::draw`; it reads the state only and
 //!    records hit areas in [`Screen`].
 
+pub mod airflow;
 pub mod command;
 pub mod dialog;
 pub mod event;
@@ -159,6 +160,8 @@ pub struct State {
     pub functions: functions::FunctionsState,
     pub flows: flows::FlowsState,
     pub runs: runs::RunsState,
+    /// Airflow's DAGs and import errors as the poller last reported them.
+    pub airflow: airflow::AirflowView,
     /// Bottom of the stack is drawn first; the top one gets the keys.
     pub dialogs: Vec<Dialog>,
     pub help: Option<Help>,
@@ -182,6 +185,7 @@ impl State {
             functions: functions::FunctionsState::default(),
             flows: flows::FlowsState::default(),
             runs: runs::RunsState::default(),
+            airflow: airflow::AirflowView::default(),
             dialogs: Vec::new(),
             help: None,
             prompt: None,
@@ -235,6 +239,9 @@ impl State {
         }
         if self.prompt.is_some() {
             return vec![Context::Editor];
+        }
+        if let Some(c) = runs::contexts(self) {
+            return c;
         }
         vec![self.focus.context(), Context::Global]
     }
@@ -389,12 +396,16 @@ pub fn on_event(state: &mut State, keymap: &Keymap, event: Event) -> Vec<Effect>
         Event::Key(key) => return on_key(state, keymap, key),
         Event::Mouse(m) => on_mouse(state, m, &mut fx),
         Event::Resize(..) => {}
-        Event::Tick => state.status.expire(state.now),
+        Event::Tick => {
+            state.status.expire(state.now);
+            runs::on_tick(state, &mut fx);
+        }
         Event::Terminate => {
             state.quit = true;
             fx.push(Effect::Quit);
         }
         Event::AirflowHealth(h) => state.status.health = Some((h, state.now)),
+        Event::Airflow(poll) => runs::on_poll(state, *poll, &mut fx),
         Event::Job(id, result) => on_job(state, id, *result, &mut fx),
     }
     after_change(state, &mut fx);
@@ -439,8 +450,12 @@ fn type_into(state: &mut State, ev: KeyEvent) {
                     form.error = None;
                 }
             }
+            Dialog::TriggerConf(form) => runs::type_into_conf(form, ev),
             Dialog::Confirm(_) | Dialog::Message(_) => {}
         }
+        return;
+    }
+    if runs::type_into(state, ev) {
         return;
     }
     let Some(prompt) = &mut state.prompt else {
@@ -513,6 +528,7 @@ fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                         fx.push(Effect::Quit);
                     }
                     OnYes::DeleteFunction { name } => functions_actions::delete(state, name, fx),
+                    other => runs::on_yes(state, other, fx),
                 }
             }
             Action::Cancel | Action::Back => {
@@ -530,6 +546,7 @@ fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         },
         Dialog::Register(_) => functions_actions::register_form_action(state, action, fx),
         Dialog::Edit(_) => functions_actions::edit_form_action(state, action, fx),
+        Dialog::TriggerConf(_) => runs::conf_form_action(state, action, fx),
     }
 }
 
@@ -665,7 +682,7 @@ fn pane_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     let handled = match state.focus {
         Pane::Functions => functions_actions::action(state, action, fx),
         Pane::Flows => flows_action(state, action),
-        Pane::Runs => runs_action(state, action),
+        Pane::Runs => runs::action(state, action, fx),
     };
     if handled {
         return;
@@ -729,16 +746,6 @@ fn flows_action(state: &mut State, action: Action) -> bool {
     match action {
         Action::Open if state.flows.selected().is_some() => {
             state.focus = Pane::Runs;
-            true
-        }
-        _ => false,
-    }
-}
-
-fn runs_action(state: &mut State, action: Action) -> bool {
-    match action {
-        Action::Back => {
-            state.focus = Pane::Flows;
             true
         }
         _ => false,
@@ -827,6 +834,7 @@ fn on_job(state: &mut State, id: JobId, result: JobResult, fx: &mut Vec<Effect>)
     match result {
         JobResult::Superseded => {}
         JobResult::Flows(Ok(data)) => state.flows.apply(data),
+        JobResult::Airflow(answer) => runs::on_answer(state, answer, fx),
         JobResult::Flows(Err(e)) => {
             state.flows.loading = functions::Loading::Failed(e.clone());
             state.error(format!("cannot load flows: {e}"));
@@ -838,6 +846,7 @@ fn on_job(state: &mut State, id: JobId, result: JobResult, fx: &mut Vec<Effect>)
 /// Keeps derived requests in step with the selection (the preview of the selected
 /// function), whatever moved it: a key, a click, a filter or a reload.
 fn after_change(state: &mut State, fx: &mut Vec<Effect>) {
+    runs::after_change(state, fx);
     if state.focus != Pane::Functions || !state.functions.preview_stale() {
         return;
     }
@@ -876,7 +885,7 @@ fn relevant(state: &State, keymap: &Keymap, key: Key) -> bool {
         return match d {
             Dialog::Confirm(_) => !matches!(action, Action::Submit),
             Dialog::Message(_) | Dialog::Register(_) => !matches!(action, Action::Confirm),
-            Dialog::Edit(_) => true,
+            Dialog::Edit(_) | Dialog::TriggerConf(_) => true,
         };
     }
     if state.prompt.is_some() {

@@ -29,6 +29,7 @@ pub fn draw(
         Dialog::Message(m) => message(m, keymap, theme, frame, area),
         Dialog::Register(f) => register(f, state, keymap, theme, frame, area, screen),
         Dialog::Edit(f) => edit(f, state, keymap, theme, frame, area),
+        Dialog::TriggerConf(f) => super::runs::conf_dialog(f, keymap, theme, frame, area),
     }
 }
 

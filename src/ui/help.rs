@@ -24,8 +24,13 @@ pub enum HelpLine {
 /// description share a row (`k, <Up>  Up`).
 pub fn lines(state: &State, keymap: &Keymap) -> Vec<HelpLine> {
     let pane = state.focus.context();
-    let sections = [
-        (pane, format!("{} pane", state.focus.title())),
+    let log_open =
+        state.focus == crate::state::Pane::Runs && state.runs.view == crate::state::runs::View::Log;
+    let mut sections = vec![(pane, format!("{} pane", state.focus.title()))];
+    if log_open {
+        sections.insert(0, (Context::Log, "Log viewer".to_string()));
+    }
+    sections.extend([
         (Context::Global, "Everywhere".to_string()),
         (
             Context::Editor,
@@ -35,7 +40,7 @@ pub fn lines(state: &State, keymap: &Keymap) -> Vec<HelpLine> {
             Context::Dialog,
             "In dialogs, pickers and this help".to_string(),
         ),
-    ];
+    ]);
     let mut out = Vec::new();
     for (ctx, title) in sections {
         let bindings = keymap.bindings(ctx);

@@ -1,13 +1,25 @@
-//! The Runs pane: runs of the flow selected in the Flows pane.
+//! The Runs pane: runs of the flow selected in the Flows pane — the runs list and the
+//! runs × tasks grid, the task detail, the log viewer — and the trigger-conf dialog.
 
-use super::block;
 use super::theme::Theme;
+use super::{block, ellipsize};
 use crate::keymap::{Action, Context, Keymap};
+use crate::state::runs::{ConfForm, RunsState, View};
+use crate::state::status::age;
 use crate::state::{Screen, State};
-use ratatui::layout::Rect;
+use crate::ui::widgets::runs::{Grid, LogView, RunsList, TaskDetail};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Padding, Paragraph, Wrap};
 use ratatui::Frame;
+
+fn key(keymap: &Keymap, ctx: Context, action: Action) -> String {
+    keymap
+        .key_for(&[ctx], action)
+        .map(|k| k.to_string())
+        .unwrap_or_else(|| action.name())
+}
 
 pub fn draw(
     state: &State,
@@ -17,10 +29,8 @@ pub fn draw(
     area: Rect,
     _screen: &mut Screen,
 ) {
-    let flows_key = keymap
-        .key_for(&[Context::Global], Action::FocusFlows)
-        .map(|k| k.to_string())
-        .unwrap_or_else(|| ":flows".into());
+    let flows_key = key(keymap, Context::Global, Action::FocusFlows);
+    let rs = &state.runs;
     let Some(r) = state.flows.selected() else {
         let b = block(" Runs ", true, theme);
         let text = vec![
@@ -43,45 +53,174 @@ pub fn draw(
     let b = block(
         format!(
             " Runs · {} ",
-            super::ellipsize(&r.name, usize::from(area.width.saturating_sub(12)))
+            ellipsize(&r.name, usize::from(area.width.saturating_sub(12)))
         ),
         true,
         theme,
     );
-    let label = |s: &'static str| Span::styled(format!("{s:<9} "), theme.dim);
-    let desc = crate::state::text::lines(&r.flow.description);
-    let mut text = vec![
-        Line::from(vec![
-            label("flow"),
-            Span::styled(r.name.as_str(), theme.title),
-        ]),
-        Line::from(vec![label("dag id"), Span::raw(r.flow.id.as_str())]),
-        Line::from(vec![
-            label("version"),
-            Span::raw(format!("v{}", r.flow.version)),
-        ]),
-        Line::from(vec![label("schedule"), Span::raw(r.schedule.as_str())]),
-        Line::from(vec![
-            label("deploy"),
-            Span::styled(
-                r.deploy_label.as_str(),
-                super::flows::deploy_style(r, theme),
-            ),
-        ]),
-    ];
-    if let Some(first) = desc.first() {
-        text.push(Line::from(vec![label("about"), Span::raw(first.as_str())]));
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    if inner.height < 3 {
+        return;
     }
-    text.push(Line::from(""));
-    text.push(Line::from(vec![
-        Span::raw("Press "),
-        Span::styled(flows_key, theme.key),
-        Span::raw(" to choose another flow."),
-    ]));
-    frame.render_widget(
-        Paragraph::new(text)
-            .block(b.padding(Padding::horizontal(1)))
-            .wrap(Wrap { trim: true }),
+    let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
+    header(state, keymap, theme, frame, head);
+
+    if rs.view == View::Log {
+        draw_log(rs, theme, frame, body);
+        return;
+    }
+    let detail_open = rs.view == View::Detail && rs.detail.is_some();
+    let (left, right) = if detail_open && body.width >= super::WIDE {
+        let [l, r] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .areas(body);
+        (l, Some(r))
+    } else {
+        (body, None)
+    };
+    let list_h = (rs.runs.len() as u16 + 3).clamp(4, (left.height / 3).max(4));
+    let [list_area, grid_area] =
+        Layout::vertical([Constraint::Length(list_h), Constraint::Min(1)]).areas(left);
+    let now = rs.wall_now();
+    let t_key = key(keymap, Context::Runs, Action::Trigger);
+    let empty = if rs.runs_at.is_none() {
+        "Waiting for Airflow…".to_string()
+    } else {
+        format!("No runs yet. Press {t_key} to trigger one.")
+    };
+    {
+        let mut w = rs.widgets.borrow_mut();
+        let list = RunsList::new(&rs.runs)
+            .block(block(" Runs ", rs.view == View::List, theme))
+            .now(now)
+            .focused(rs.view == View::List)
+            .empty_message(&empty);
+        frame.render_stateful_widget(list, list_area, &mut w.list);
+    }
+    let detail_area = match right {
+        Some(r) => Some(r),
+        None if detail_open => Some(grid_area),
+        None => None,
+    };
+    if right.is_some() || !detail_open {
+        let mut w = rs.widgets.borrow_mut();
+        let grid = Grid::new(&rs.grid)
+            .block(block(" Tasks × runs ", rs.view == View::Grid, theme))
+            .focused(rs.view == View::Grid);
+        if rs.grid.is_empty() {
+            frame.render_widget(
+                Paragraph::new(Line::styled(
+                    "The grid fills in as Airflow reports task instances.",
+                    theme.dim,
+                ))
+                .block(block(" Tasks × runs ", false, theme).padding(Padding::horizontal(1))),
+                grid_area,
+            );
+        } else {
+            frame.render_stateful_widget(grid, grid_area, &mut w.grid);
+        }
+    }
+    if let (Some(area), Some(d)) = (detail_area, &rs.detail) {
+        let mut w = rs.widgets.borrow_mut();
+        let title = format!(" Task · {} ", d.task_id);
+        let detail = TaskDetail::new(&d.ti, &d.output)
+            .block(block(title, true, theme))
+            .now(now);
+        frame.render_stateful_widget(detail, area, &mut w.detail);
+    }
+}
+
+/// One line: the flow's id, its state in Airflow, and how old the runs shown are.
+fn header(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let rs = &state.runs;
+    let Some(dag_id) = rs.dag_id.as_deref() else {
+        return;
+    };
+    let mut spans = vec![Span::styled(dag_id.to_string(), theme.dim), Span::raw("  ")];
+    let (label, style): (String, Style) = if state.airflow.import_error(dag_id).is_some() {
+        (
+            format!(
+                "import error ({} shows it)",
+                key(keymap, Context::Runs, Action::ImportErrors)
+            ),
+            theme.error,
+        )
+    } else {
+        match state.airflow.dag(dag_id) {
+            Some(d) if d.is_paused => ("paused in Airflow".into(), theme.warn),
+            Some(_) => ("active in Airflow".into(), theme.ok),
+            None if state.airflow.dags_at.is_some() => ("not in Airflow yet".into(), theme.dim),
+            None => ("Airflow not heard from yet".into(), theme.dim),
+        }
+    };
+    spans.push(Span::styled(label, style));
+    if let Some(at) = rs.runs_at {
+        spans.push(Span::styled(
+            format!(
+                "  · runs as of {} ago",
+                age(state.now.saturating_duration_since(at))
+            ),
+            theme.dim,
+        ));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+fn draw_log(rs: &RunsState, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(log) = &rs.log else {
+        return;
+    };
+    let title = format!(
+        " Log · {} · {} ",
+        log.task_id,
+        ellipsize(&log.run_id, usize::from(area.width / 2))
+    );
+    let mut viewer = log.viewer.borrow_mut();
+    frame.render_stateful_widget(
+        LogView::new().block(block(title, true, theme)),
         area,
+        &mut viewer,
+    );
+}
+
+/// The trigger-with-conf dialog: a JSON editor and what is wrong with its text.
+pub fn conf_dialog(f: &ConfForm, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let r = super::popup(frame, area, 70, 16);
+    let b = block(
+        format!(
+            " Trigger {} ",
+            ellipsize(&f.flow_name, usize::from(r.width.saturating_sub(12)))
+        ),
+        true,
+        theme,
+    );
+    let inner = b.inner(r).inner(ratatui::layout::Margin::new(1, 0));
+    frame.render_widget(b, r);
+    let [editor, error, foot] = Layout::vertical([
+        Constraint::Min(3),
+        Constraint::Length(2),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    let mut ta = f.field.area.clone();
+    ta.set_block(block(format!(" {} ", f.field.label), true, theme));
+    ta.set_cursor_line_style(Style::new());
+    ta.set_cursor_style(theme.cursor);
+    ta.set_style(theme.text);
+    frame.render_widget(&ta, editor);
+    if let Some(e) = &f.error {
+        frame.render_widget(
+            Paragraph::new(Line::styled(e.as_str(), theme.error)).wrap(Wrap { trim: true }),
+            error,
+        );
+    }
+    frame.render_widget(
+        Line::from(vec![
+            Span::styled(key(keymap, Context::Editor, Action::Save), theme.key),
+            Span::raw(" trigger    "),
+            Span::styled(key(keymap, Context::Editor, Action::Cancel), theme.key),
+            Span::raw(" cancel    empty = no conf"),
+        ]),
+        foot,
     );
 }

@@ -143,7 +143,7 @@ pub fn jobs(fx: &[Effect]) -> Vec<(JobId, Job)> {
     fx.iter()
         .filter_map(|e| match e {
             Effect::Run(id, job) => Some((*id, job.clone())),
-            Effect::Quit => None,
+            _ => None,
         })
         .collect()
 }

@@ -1,0 +1,441 @@
+//! The Runs pane through the state: the poller's reports (recorded Airflow 3 answers in
+//! `tests/fixtures/airflow3/`) and Airflow's answers to the pane's requests are fed as
+//! events, keys are pressed, and what the pane draws is pinned as insta snapshots.
+
+mod tui_common;
+
+use chrono::{DateTime, Utc};
+use flowdeck::airflow::{
+    Dag, DagRun, DagRunState, ImportError, ManualState, PollEvent, RunKey, TaskInfo, TaskInstance,
+};
+use flowdeck::keymap::Keymap;
+use flowdeck::state::airflow::{AirflowAnswer, AirflowJob};
+use flowdeck::state::dialog::{Dialog, OnYes};
+use flowdeck::state::runs::View;
+use flowdeck::state::{self, Effect, Event, FlowsData, Job, JobId, JobResult, Pane, State};
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use tui_common::*;
+
+const DAG: &str = "dag_fixture0000000001";
+
+fn fixture(name: &str) -> Value {
+    let path: PathBuf = [
+        env!("CARGO_MANIFEST_DIR"),
+        "tests",
+        "fixtures",
+        "airflow3",
+        name,
+    ]
+    .iter()
+    .collect();
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("fixture {} is missing: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+fn recorded_runs() -> Vec<DagRun> {
+    DagRun::list_from_json(&fixture("dag_runs_list.json"))
+}
+
+fn recorded_tis() -> Vec<TaskInstance> {
+    TaskInstance::list_from_json(&fixture("task_instances.json"))
+}
+
+/// The wall clock the pane's durations are measured against: a minute after the run.
+fn clock() -> DateTime<Utc> {
+    recorded_runs()[0]
+        .end_date
+        .map(|t| t + chrono::Duration::seconds(60))
+        .unwrap_or_else(Utc::now)
+}
+
+/// A state whose selected flow is the recorded DAG.
+fn runs_state() -> (State, Keymap) {
+    let km = keymap();
+    let mut s = state_with(3);
+    let mut data: FlowsData = flows();
+    data.flows[0].id = DAG.into();
+    let mut deploys = HashMap::new();
+    for (_, mut d) in data.deploys.drain() {
+        d.flow_id = DAG.into();
+        deploys.insert(DAG.to_string(), d);
+    }
+    data.deploys = deploys;
+    s.flows.apply(data);
+    s.runs.clock = Some(clock());
+    (s, km)
+}
+
+fn airflow_jobs(fx: &[Effect]) -> Vec<(JobId, AirflowJob)> {
+    jobs(fx)
+        .into_iter()
+        .filter_map(|(id, j)| match j {
+            Job::Airflow(a) => Some((id, a)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn one_airflow_job(fx: &[Effect]) -> (JobId, AirflowJob) {
+    let all = airflow_jobs(fx);
+    assert_eq!(all.len(), 1, "expected one Airflow request in {fx:?}");
+    all.into_iter().next().unwrap_or_else(|| unreachable!())
+}
+
+fn poll(s: &mut State, km: &Keymap, event: PollEvent) -> Vec<Effect> {
+    state::on_event(s, km, Event::Airflow(Box::new(event)))
+}
+
+fn answer_airflow(s: &mut State, km: &Keymap, id: JobId, a: AirflowAnswer) -> Vec<Effect> {
+    answer(s, km, id, JobResult::Airflow(a))
+}
+
+fn dag_tasks() -> Vec<TaskInfo> {
+    fixture("dag_tasks.json")["tasks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| TaskInfo {
+            task_id: t["task_id"].as_str().unwrap_or_default().into(),
+            downstream_task_ids: t["downstream_task_ids"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d.as_str().map(str::to_string))
+                .collect(),
+            operator: t["operator_name"].as_str().map(str::to_string),
+        })
+        .collect()
+}
+
+fn runs_event(runs: Vec<DagRun>) -> PollEvent {
+    let mut map = BTreeMap::new();
+    map.insert(DAG.to_string(), runs);
+    PollEvent::Runs {
+        at: Utc::now(),
+        runs: map,
+    }
+}
+
+/// Opens the Runs pane and feeds it what the poller and Airflow answer.
+fn opened() -> (State, Keymap) {
+    let (mut s, km) = runs_state();
+    let fx = press(&mut s, &km, "3");
+    assert_eq!(s.focus, Pane::Runs);
+    // Only the shown flow is polled.
+    assert!(fx.contains(&Effect::Watch {
+        flows: vec![DAG.into()],
+        runs: vec![]
+    }));
+    let (id, job) = one_airflow_job(&fx);
+    assert_eq!(job, AirflowJob::DagTasks { dag_id: DAG.into() });
+    answer_airflow(
+        &mut s,
+        &km,
+        id,
+        AirflowAnswer::DagTasks {
+            dag_id: DAG.into(),
+            result: Ok(dag_tasks()),
+        },
+    );
+    poll(
+        &mut s,
+        &km,
+        PollEvent::Dags {
+            at: Utc::now(),
+            dags: Dag::list_from_json(&fixture("dags_list.json")),
+        },
+    );
+    let fx = poll(&mut s, &km, runs_event(recorded_runs()));
+    // Now its runs' task instances are polled too.
+    let run_id = recorded_runs()[0].run_id.clone();
+    assert!(fx.contains(&Effect::Watch {
+        flows: vec![DAG.into()],
+        runs: vec![RunKey::new(DAG, run_id.clone())]
+    }));
+    poll(
+        &mut s,
+        &km,
+        PollEvent::TaskInstances {
+            at: Utc::now(),
+            run: RunKey::new(DAG, run_id),
+            tasks: recorded_tis(),
+        },
+    );
+    (s, km)
+}
+
+#[test]
+fn runs_pane_shows_the_list_and_the_grid() {
+    let (mut s, km) = opened();
+    assert_eq!(s.runs.runs.len(), 1);
+    assert_eq!(s.runs.grid.tasks(), ["extract", "load"]);
+    let t = draw(&mut s, &km, 100, 24);
+    insta::assert_snapshot!("runs_pane_list_and_grid", text(&t));
+}
+
+#[test]
+fn enter_on_a_cell_opens_the_task_detail_with_its_output() {
+    let (mut s, km) = opened();
+    press(&mut s, &km, "<Enter>");
+    assert_eq!(s.runs.view, View::Grid);
+    let fx = press(&mut s, &km, "<Enter>");
+    assert_eq!(s.runs.view, View::Detail);
+    let (id, job) = one_airflow_job(&fx);
+    let AirflowJob::TaskDetail {
+        run_id, task_id, ..
+    } = job
+    else {
+        panic!("{job:?}")
+    };
+    assert_eq!(task_id, "extract");
+    let ti = recorded_tis().into_iter().find(|t| t.task_id == "extract");
+    answer_airflow(
+        &mut s,
+        &km,
+        id,
+        AirflowAnswer::TaskDetail {
+            dag_id: DAG.into(),
+            run_id,
+            task_id,
+            ti: ti.ok_or_else(|| "missing".to_string()),
+            xcom: Ok(Some(
+                fixture("xcom_extract_return_value.json")["value"].clone(),
+            )),
+        },
+    );
+    let t = draw(&mut s, &km, 100, 30);
+    let screen = text(&t);
+    assert!(screen.contains("success"), "{screen}");
+    insta::assert_snapshot!("runs_pane_task_detail", screen);
+    press(&mut s, &km, "<Esc>");
+    assert_eq!(s.runs.view, View::Grid);
+}
+
+#[test]
+fn the_log_viewer_reads_the_log_searches_and_jumps_to_the_traceback() {
+    let (mut s, km) = opened();
+    // Grid, down to `load` (failed), its log.
+    press(&mut s, &km, "<Enter> j");
+    let fx = press(&mut s, &km, "L");
+    assert_eq!(s.runs.view, View::Log);
+    let (id, job) = one_airflow_job(&fx);
+    let AirflowJob::Log {
+        run_id,
+        task_id,
+        try_number,
+        token,
+        ..
+    } = job
+    else {
+        panic!("{job:?}")
+    };
+    assert_eq!((task_id.as_str(), try_number, token), ("load", 1, None));
+    answer_airflow(
+        &mut s,
+        &km,
+        id,
+        AirflowAnswer::Log {
+            dag_id: DAG.into(),
+            run_id,
+            task_id,
+            try_number,
+            continued: false,
+            result: Ok(fixture("task_log_load_try1.json")),
+        },
+    );
+    press(&mut s, &km, "e");
+    let t = draw(&mut s, &km, 100, 24);
+    insta::assert_snapshot!("runs_pane_log_at_traceback", text(&t));
+    // Search: `/` opens the log's prompt, what is typed goes there, Enter keeps it.
+    press(&mut s, &km, "/");
+    type_text(&mut s, &km, "Traceback");
+    press(&mut s, &km, "<Enter> n");
+    let log = s
+        .runs
+        .log
+        .as_ref()
+        .map(|l| l.viewer.borrow().search_query().map(str::to_string));
+    assert_eq!(log, Some(Some("Traceback".to_string())));
+    // Esc clears the search first, then closes the log.
+    press(&mut s, &km, "<Esc>");
+    assert_eq!(s.runs.view, View::Log);
+    press(&mut s, &km, "<Esc>");
+    assert_eq!(s.runs.view, View::Grid);
+}
+
+#[test]
+fn a_watched_run_that_finishes_says_so_and_rings() {
+    let (mut s, km) = opened();
+    let mut run = recorded_runs()[0].clone();
+    run.run_id = "manual__2026-11-27T08:00:00+00:00".into();
+    run.state = DagRunState::Running;
+    run.end_date = None;
+    run.run_after = run.run_after.map(|t| t + chrono::Duration::hours(1));
+    let mut runs = vec![run.clone()];
+    runs.extend(recorded_runs());
+    let fx = poll(&mut s, &km, runs_event(runs.clone()));
+    assert!(!fx.contains(&Effect::Bell));
+    runs[0].state = DagRunState::Success;
+    let fx = poll(&mut s, &km, runs_event(runs));
+    assert!(fx.contains(&Effect::Bell), "{fx:?}");
+    let shown = s.status.current(s.now).map(|m| m.text.clone());
+    assert!(
+        shown
+            .as_deref()
+            .is_some_and(|t| t.contains("finished: success")),
+        "{shown:?}"
+    );
+}
+
+#[test]
+fn trigger_pins_the_new_run_and_asks_for_a_poll() {
+    let (mut s, km) = opened();
+    let fx = press(&mut s, &km, "t");
+    let (id, job) = one_airflow_job(&fx);
+    assert_eq!(
+        job,
+        AirflowJob::Trigger {
+            dag_id: DAG.into(),
+            conf: None
+        }
+    );
+    let mut run = recorded_runs()[0].clone();
+    run.run_id = "manual__new".into();
+    run.state = DagRunState::Queued;
+    let fx = answer_airflow(
+        &mut s,
+        &km,
+        id,
+        AirflowAnswer::Triggered {
+            dag_id: DAG.into(),
+            result: Ok(run),
+        },
+    );
+    assert!(fx.contains(&Effect::PollNow));
+    assert_eq!(s.runs.pinned, vec![RunKey::new(DAG, "manual__new")]);
+    // Leaving the pane: only the triggered run is still followed.
+    let fx = press(&mut s, &km, "2");
+    assert!(fx.contains(&Effect::Watch {
+        flows: vec![DAG.into()],
+        runs: vec![RunKey::new(DAG, "manual__new")]
+    }));
+}
+
+#[test]
+fn a_trigger_conf_must_be_a_json_object() {
+    let (mut s, km) = opened();
+    press(&mut s, &km, "T");
+    assert!(matches!(s.dialogs.last(), Some(Dialog::TriggerConf(_))));
+    type_text(&mut s, &km, "\"region\": ");
+    let fx = press(&mut s, &km, "<C-s>");
+    assert!(airflow_jobs(&fx).is_empty());
+    let Some(Dialog::TriggerConf(form)) = s.dialogs.last() else {
+        panic!("the dialog stays open on an error")
+    };
+    assert!(form
+        .error
+        .as_deref()
+        .is_some_and(|e| e.contains("not valid JSON")));
+    let t = draw(&mut s, &km, 80, 24);
+    insta::assert_snapshot!("runs_pane_conf_error", text(&t));
+    type_text(&mut s, &km, "\"eu\"");
+    let fx = press(&mut s, &km, "<C-s>");
+    let (_, job) = one_airflow_job(&fx);
+    assert_eq!(
+        job,
+        AirflowJob::Trigger {
+            dag_id: DAG.into(),
+            conf: Some(serde_json::json!({"region": "eu"}))
+        }
+    );
+    assert!(s.dialogs.is_empty());
+}
+
+#[test]
+fn clear_lists_what_airflow_will_clear_before_clearing() {
+    let (mut s, km) = opened();
+    press(&mut s, &km, "<Enter> j");
+    let fx = press(&mut s, &km, "C");
+    let (id, job) = one_airflow_job(&fx);
+    let run_id = recorded_runs()[0].run_id.clone();
+    assert_eq!(
+        job,
+        AirflowJob::Clear {
+            dag_id: DAG.into(),
+            run_id: run_id.clone(),
+            task_ids: vec!["load".into()],
+            downstream: true,
+            dry_run: true
+        }
+    );
+    let would = TaskInstance::list_from_json(&fixture("clear_task_instances_dry_run.json"));
+    answer_airflow(
+        &mut s,
+        &km,
+        id,
+        AirflowAnswer::Cleared {
+            dag_id: DAG.into(),
+            run_id: run_id.clone(),
+            task_ids: vec!["load".into()],
+            downstream: true,
+            dry_run: true,
+            result: Ok(would),
+        },
+    );
+    let Some(Dialog::Confirm(c)) = s.dialogs.last() else {
+        panic!("a confirmation")
+    };
+    assert!(c.body.contains("• load"), "{}", c.body);
+    assert!(matches!(c.on_yes, OnYes::ClearTasks { .. }));
+    let t = draw(&mut s, &km, 80, 24);
+    insta::assert_snapshot!("runs_pane_clear_confirmation", text(&t));
+    let fx = press(&mut s, &km, "y");
+    let (_, job) = one_airflow_job(&fx);
+    assert!(matches!(job, AirflowJob::Clear { dry_run: false, .. }));
+}
+
+#[test]
+fn mark_asks_first_and_pause_needs_airflow_to_know_the_flow() {
+    let (mut s, km) = opened();
+    press(&mut s, &km, "<Enter>");
+    let fx = press(&mut s, &km, "x");
+    assert!(airflow_jobs(&fx).is_empty());
+    let fx = press(&mut s, &km, "y");
+    let (_, job) = one_airflow_job(&fx);
+    assert!(matches!(
+        job,
+        AirflowJob::Mark {
+            state: ManualState::Failed,
+            ..
+        }
+    ));
+    // The recorded DAG list does not hold this flow: pausing says why it cannot.
+    let fx = press(&mut s, &km, "p");
+    let pause = airflow_jobs(&fx);
+    let known = s.airflow.dag(DAG).is_some();
+    assert_eq!(pause.len(), usize::from(known));
+}
+
+#[test]
+fn import_errors_of_flowdeck_files_are_listed() {
+    let (mut s, km) = opened();
+    let mut errors = ImportError::list_from_json(&fixture("import_errors.json"));
+    errors[0].filename = format!("{DAG}.py");
+    poll(
+        &mut s,
+        &km,
+        PollEvent::ImportErrors {
+            at: Utc::now(),
+            errors,
+        },
+    );
+    assert!(s.airflow.import_error(DAG).is_some());
+    press(&mut s, &km, "i");
+    let Some(Dialog::Message(m)) = s.dialogs.last() else {
+        panic!("a message")
+    };
+    assert!(m.body.contains("ModuleNotFoundError"), "{}", m.body);
+}
