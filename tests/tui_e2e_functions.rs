@@ -158,8 +158,8 @@ fn register_a_function_by_keys_and_leave_the_terminal_clean() {
     tmux.type_text(&format!("{env} {} {args}; echo \"EXIT=$?\"", quote(bin)));
     tmux.send(&["Enter"]);
 
-    // Start: the empty library, Airflow not checked yet.
-    let screen = tmux.wait_for(&["No functions in the library yet", "not checked yet"]);
+    // Start: the empty library; the poller soon finds no Airflow at the closed port.
+    let screen = tmux.wait_for(&["No functions in the library yet", "offline"]);
     assert!(screen.contains(" 1 Functions "), "{screen}");
     assert_eq!(
         tmux.format("#{alternate_on}"),

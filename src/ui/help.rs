@@ -27,8 +27,11 @@ pub fn lines(state: &State, keymap: &Keymap) -> Vec<HelpLine> {
     let log_open =
         state.focus == crate::state::Pane::Runs && state.runs.view == crate::state::runs::View::Log;
     let mut sections = vec![(pane, format!("{} pane", state.focus.title()))];
+    // The Runs pane's help lists the log viewer's keys too, first while the log is open.
     if log_open {
         sections.insert(0, (Context::Log, "Log viewer".to_string()));
+    } else if state.focus == crate::state::Pane::Runs {
+        sections.push((Context::Log, "Log viewer (L opens it)".to_string()));
     }
     sections.extend([
         (Context::Global, "Everywhere".to_string()),
