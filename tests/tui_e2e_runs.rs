@@ -242,19 +242,19 @@ region = "eu"
     // `t` triggers; the run succeeds and both tasks are in the grid.
     tmux.send(&["t"]);
     tmux.wait_for(&["triggered run manual__"]);
-    let screen = tmux.wait_for(&["■ success", "extract", "load"]);
+    // (The grid's legend also reads "■ success": wait for the selected run's row.)
+    let screen = tmux.wait_for(&["▶ ■ success", "extract", "load"]);
     assert!(screen.contains("Tasks × runs"), "{screen}");
     // Into the grid (cursor on the newest run), each task's detail says success.
     tmux.send(&["Enter"]);
     for task in ["extract", "load"] {
         tmux.send(&["Enter"]);
-        let screen = tmux.wait_for(&[&format!("Task · {task}"), "■ success"]);
+        let screen = tmux.wait_for(&[&format!("Task · {task}"), "state     ■ success"]);
         assert!(screen.contains("try"), "{screen}");
         tmux.send(&["Escape"]);
         tmux.send(&["j"]);
     }
-    // The log of `load` (the cursor stayed on it) shows what the UDF printed.
-    tmux.send(&["k"]);
+    // The log of `load` (the cursor stays on the last row) shows what the UDF printed.
     tmux.send(&["L"]);
     tmux.wait_for(&["Log · load", "loaded 3 rows worth 60 for eu"]);
     tmux.send(&["Escape"]);
@@ -267,7 +267,7 @@ region = "eu"
     tmux.send(&["Enter"]);
     tmux.wait_for(&["Runs · e2e tui b", "active in Airflow"]);
     tmux.send(&["t"]);
-    tmux.wait_for(&["■ failed"]);
+    tmux.wait_for(&["▶ ■ failed"]);
     // Clear it: the confirmation lists what Airflow will clear; then try 2 succeeds.
     tmux.send(&["Enter"]);
     tmux.send(&["c"]);
@@ -275,7 +275,7 @@ region = "eu"
     assert!(screen.contains("failed, try 1"), "{screen}");
     tmux.send(&["y"]);
     tmux.wait_for(&["cleared 1 task instance"]);
-    tmux.wait_for(&["■ success"]);
+    tmux.wait_for(&["▶ ■ success"]);
     tmux.send(&["Enter"]);
     tmux.wait_for(&["Task · flaky", "2 of"]);
     tmux.send(&["L"]);
