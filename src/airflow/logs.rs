@@ -34,7 +34,7 @@ pub struct LogChunk {
 
 /// Keys every Airflow 3 event repeats (the task's identity, the emitting source line):
 /// shown once in the UI's header, noise on every line.
-const QUIET_KEYS: &[&str] = &[
+pub const QUIET_KEYS: &[&str] = &[
     "timestamp",
     "event",
     "level",

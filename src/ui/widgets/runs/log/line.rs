@@ -331,25 +331,9 @@ impl Builder {
     }
 }
 
-/// Fields of a structured event that are either shown in the line's own parts or are the
-/// same on every line of a task's log (and so only noise).
-const HIDDEN_FIELDS: &[&str] = &[
-    "timestamp",
-    "event",
-    "level",
-    "logger",
-    "filename",
-    "lineno",
-    "error_detail",
-    "exception",
-    "exc_info",
-    "dag_id",
-    "task_id",
-    "run_id",
-    "ti_id",
-    "map_index",
-    "try_number",
-];
+/// Fields of a structured event that are shown in the line's own parts, repeat on every
+/// line of a task's log, or are Airflow internals: the same list the CLI's log lines use.
+use crate::airflow::logs::QUIET_KEYS as HIDDEN_FIELDS;
 
 /// Turns one structured event (one element of `content`) into lines, appended to `out`.
 /// `carry` is the level of the previous line, for plain-text items that have none.
