@@ -9,6 +9,7 @@
 //!                                      ui::draw(&State) ◄┘
 //! ```
 
+pub mod flow_jobs;
 pub mod logging;
 pub mod terminal;
 pub mod worker;
@@ -35,6 +36,8 @@ pub struct Session {
     pub state: State,
     pub keymap: Keymap,
     pub core: Core,
+    /// The event channel, for jobs run on the async runtime (deploys).
+    events: Option<UnboundedSender<Event>>,
 }
 
 impl Session {
@@ -69,6 +72,7 @@ impl Session {
             state,
             keymap,
             core,
+            events: None,
         })
     }
 
@@ -86,6 +90,7 @@ impl Session {
             store: self.core.store.clone(),
             python: self.core.python.clone(),
             library: self.core.settings.library_folder(),
+            deployer: self.core.deployer.clone(),
         }
     }
 
@@ -99,6 +104,7 @@ impl Session {
 
     async fn event_loop<B: Backend>(&mut self, terminal: &mut Terminal<B>) -> anyhow::Result<()> {
         let (tx, mut rx) = mpsc::unbounded_channel();
+        self.events = Some(tx.clone());
         let worker = Worker::spawn(self.worker_context(), tx.clone())?;
         let input = tokio::spawn(input_task(tx.clone(), FPS));
         let signals = tokio::spawn(signal_task(tx.clone()));
@@ -147,6 +153,20 @@ impl Session {
         for effect in effects {
             match effect {
                 Effect::Quit => self.state.quit = true,
+                Effect::Run(id, job) if job.is_async() => match &self.events {
+                    Some(tx) => {
+                        tokio::spawn(flow_jobs::run_async(
+                            self.core.deployer.clone(),
+                            self.core.deploy_timeout(),
+                            id,
+                            job,
+                            tx.clone(),
+                        ));
+                    }
+                    None => {
+                        self.state.jobs.remove(&id);
+                    }
+                },
                 Effect::Run(id, job) => {
                     tracing::debug!(job = ?id, "job queued");
                     if !worker.send(id, job) {

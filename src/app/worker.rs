@@ -29,6 +29,7 @@ pub struct Context {
     pub store: Arc<Store>,
     pub python: Python,
     pub library: PathBuf,
+    pub deployer: Arc<crate::deploy::Deployer>,
 }
 
 impl Worker {
@@ -79,6 +80,9 @@ fn run(ctx: &Context, rx: &mpsc::Receiver<(JobId, Job)>, events: &UnboundedSende
 
 /// The answer a job gives when it could not run at all.
 fn failed(job: &Job, e: String) -> JobResult {
+    if let Some(r) = super::flow_jobs::failed(job, e.clone()) {
+        return r;
+    }
     match job {
         Job::LoadLibrary => JobResult::Library(Err(e)),
         Job::LoadFlows => JobResult::Flows(Err(e)),
@@ -106,10 +110,14 @@ fn failed(job: &Job, e: String) -> JobResult {
             name: name.clone(),
             result: Err(e),
         },
+        _ => JobResult::Superseded,
     }
 }
 
 pub fn execute(ctx: &Context, job: &Job) -> JobResult {
+    if let Some(r) = super::flow_jobs::execute(ctx, job) {
+        return r;
+    }
     let store = &ctx.store;
     match job {
         Job::LoadLibrary => JobResult::Library(load_library(store).map_err(|e| e.to_string())),
@@ -181,6 +189,8 @@ pub fn execute(ctx: &Context, job: &Job) -> JobResult {
             name: name.clone(),
             result: store.delete_function(name).map_err(|e| e.to_string()),
         },
+        other => super::flow_jobs::failed(other, "this job does not run on the worker".into())
+            .unwrap_or(JobResult::Superseded),
     }
 }
 

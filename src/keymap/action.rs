@@ -60,6 +60,28 @@ pub enum Action {
     Save,
     /// Answer yes / choose the selected item.
     Confirm,
+    /// Add: a flow in the list; a task or an edge in the flow editor.
+    Add,
+    /// Rename the selected flow (its id stays) or task.
+    Rename,
+    /// Copy the selected flow under a new name.
+    Duplicate,
+    /// Next part of the flow editor (settings, tasks, edges, graph).
+    NextSection,
+    /// Previous part of the flow editor.
+    PrevSection,
+    /// Left: the box to the left in the graph; elsewhere back.
+    MoveLeft,
+    /// Right: the box to the right in the graph; elsewhere open.
+    MoveRight,
+    /// Edit the selected task's options (TOML).
+    Options,
+    /// Edit the selected task's python_callable override.
+    Code,
+    /// The flow's saved versions, with rollback.
+    Revisions,
+    /// Show the flow's import error (Airflow's traceback).
+    ShowError,
 }
 
 impl Action {
@@ -95,6 +117,17 @@ impl Action {
         Action::PrevField,
         Action::Save,
         Action::Confirm,
+        Action::Add,
+        Action::Rename,
+        Action::Duplicate,
+        Action::NextSection,
+        Action::PrevSection,
+        Action::MoveLeft,
+        Action::MoveRight,
+        Action::Options,
+        Action::Code,
+        Action::Revisions,
+        Action::ShowError,
     ];
 
     /// The snake_case name, as written in keymap files.

@@ -12,6 +12,8 @@ pub enum Dialog {
     Message(MessageBox),
     Register(Box<RegisterForm>),
     Edit(Box<EditForm>),
+    /// The Flows pane's prompts, pickers, options editor, diff and revisions.
+    Flow(Box<super::flow_editor::FlowDialog>),
 }
 
 /// What a confirmation does on yes.
@@ -19,6 +21,7 @@ pub enum Dialog {
 pub enum OnYes {
     Quit,
     DeleteFunction { name: String },
+    Flow(super::flow_editor::FlowYes),
 }
 
 #[derive(Debug, Clone)]
@@ -145,6 +148,7 @@ impl Dialog {
         match self {
             Dialog::Register(f) => f.step != RegisterStep::Pick,
             Dialog::Edit(_) => true,
+            Dialog::Flow(d) => d.takes_text(),
             Dialog::Confirm(_) | Dialog::Message(_) => false,
         }
     }
