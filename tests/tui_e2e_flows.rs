@@ -54,6 +54,16 @@ impl Tmux {
         }
     }
 
+    fn wait_gone(&self, text: &str) {
+        let start = Instant::now();
+        while self.screen().contains(text) {
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("waited 20 s for {text:?} to go:\n{}", self.screen());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn wait_for(&self, texts: &[&str]) -> String {
         self.wait_for_within(texts, Duration::from_secs(20))
     }
@@ -62,6 +72,19 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+/// Removes what the test put into the shared dags folder, even when it fails halfway.
+struct Cleanup {
+    files: Vec<std::path::PathBuf>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for f in &self.files {
+            let _ = std::fs::remove_file(f);
+        }
     }
 }
 
@@ -110,6 +133,14 @@ fn build_a_two_task_flow_by_keys_and_see_it_ready_in_airflow() {
     let module = format!("e2e_etl_{}_{stamp}", std::process::id());
     let flow = format!("e2e flows {stamp}");
     let udf = root.join(format!("{module}.py"));
+    let _cleanup = Cleanup {
+        files: vec![
+            Path::new(&dags).join(format!("{}.py", flowdeck::model::ids::flow_id_for(&flow))),
+            Path::new(&dags)
+                .join("flowdeck_functions")
+                .join(format!("{module}.py")),
+        ],
+    };
     std::fs::write(
         &udf,
         "def extract(day, limit=100):\n    return [day]\n\n\ndef load(rows, total=0):\n    return len(rows)\n",
@@ -236,9 +267,15 @@ fn build_a_two_task_flow_by_keys_and_see_it_ready_in_airflow() {
     );
     assert!(screen.contains("ready"), "{screen}");
 
-    // Leave the editor, delete the flow (its DAG file goes), quit.
+    // Leave the inputs, then the editor; delete the flow (its DAG file goes), quit.
     tmux.send(&["Escape"]);
-    tmux.wait_for(&["DEPLOY"]);
+    tmux.wait_gone("› inputs");
+    tmux.send(&["Escape"]);
+    let screen = tmux.wait_for(&["DEPLOY"]);
+    assert!(
+        screen.contains("ready"),
+        "the list shows the deploy state:\n{screen}"
+    );
     tmux.send(&["d"]);
     tmux.wait_for(&["Delete flow"]);
     tmux.send(&["y"]);
@@ -255,9 +292,4 @@ fn build_a_two_task_flow_by_keys_and_see_it_ready_in_airflow() {
             .args(["function", "rm", &format!("{module}_{f}")])
             .output();
     }
-    let _ = std::fs::remove_file(
-        Path::new(&dags)
-            .join("flowdeck_functions")
-            .join(format!("{module}.py")),
-    );
 }

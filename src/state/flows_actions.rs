@@ -269,25 +269,22 @@ pub(super) fn raw_key(state: &mut State, ev: KeyEvent) -> bool {
 
 /// Text typed into the top dialog (the keymap did not claim the key).
 pub(super) fn type_into(state: &mut State, ev: KeyEvent) {
-    let Some(d) = top(state) else {
-        return;
-    };
-    match d {
-        FlowDialog::Text(p) => {
-            if p.field.input(ev) {
-                let snapshot = p.clone();
-                let check = check_text(state, &snapshot);
-                if let Some(FlowDialog::Text(p)) = top(state) {
-                    p.check = check;
-                }
-            }
-        }
-        FlowDialog::Pick(p) => {
+    // Feed the key first, then re-check: the check reads the rest of the state.
+    let retyped = match top(state) {
+        Some(FlowDialog::Text(p)) => p.field.input(ev).then(|| p.clone()),
+        Some(FlowDialog::Pick(p)) => {
             if p.filter.input(ev) {
                 p.refilter();
             }
+            None
         }
-        _ => {}
+        _ => None,
+    };
+    if let Some(snapshot) = retyped {
+        let check = check_text(state, &snapshot);
+        if let Some(FlowDialog::Text(p)) = top(state) {
+            p.check = check;
+        }
     }
 }
 
@@ -1686,6 +1683,8 @@ pub(super) fn relevant(state: &State, action: Action) -> bool {
             }
             Action::Back => !fl.nav.filter.is_empty(),
             Action::ShowError
+            | Action::NextSection
+            | Action::PrevSection
             | Action::Save
             | Action::Revisions
             | Action::Options

@@ -899,7 +899,9 @@ fn relevant(state: &State, keymap: &Keymap, key: Key) -> bool {
         return match d {
             Dialog::Confirm(_) => !matches!(action, Action::Submit),
             Dialog::Message(_) | Dialog::Register(_) => !matches!(action, Action::Confirm),
-            Dialog::Edit(_) | Dialog::Flow(_) => true,
+            Dialog::Edit(_) => true,
+            // No paths to complete and no second field in the Flows dialogs.
+            Dialog::Flow(_) => !matches!(action, Action::Complete | Action::PrevField),
         };
     }
     if state.prompt.is_some() {

@@ -53,6 +53,7 @@ pub fn draw(
         Constraint::Min(1),
     ])
     .areas(inner);
+    let deploy = deploy.inner(Margin::new(1, 0));
     draw_sections(ed, theme, frame, tabs);
     frame.render_widget(deploy_line(state, ed, keymap, theme), deploy);
     if ed.section == Section::Graph {
@@ -280,18 +281,24 @@ fn draw_tasks(state: &State, ed: &Editor, theme: &Theme, frame: &mut Frame, area
                 Mode::Python => function_name(state, t),
             };
             let bad = error_task.as_deref() == Some(t.variable_id.as_str());
+            // The task Airflow's traceback points at says so instead of its function.
+            let what = if bad {
+                "✗ import error here (x: traceback)".to_string()
+            } else {
+                what
+            };
             let var_w = 20.min(width.saturating_sub(4));
-            let mut spans = vec![
+            let spans = vec![
                 Span::styled(if on { "› " } else { "  " }, theme.accent),
                 Span::styled(
                     format!("{:<var_w$} ", ellipsize(&one_line(&t.variable_id), var_w)),
                     if bad { theme.error } else { Style::new() },
                 ),
-                Span::styled(ellipsize(&what, width.saturating_sub(var_w + 3)), theme.dim),
+                Span::styled(
+                    ellipsize(&what, width.saturating_sub(var_w + 3)),
+                    if bad { theme.error } else { theme.dim },
+                ),
             ];
-            if bad {
-                spans.push(Span::styled(" ✗ import error", theme.error));
-            }
             Some(Line::from(spans).style(selected_style(on, focused, theme)))
         })
         .collect();
@@ -534,13 +541,13 @@ pub fn draw_dialog(
 
 fn text_prompt(p: &TextPrompt, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
     let field_h = if p.field.multiline { 8 } else { 3 };
-    let r = popup(frame, area, 72, field_h + 6);
+    let r = popup(frame, area, 72, field_h + 7);
     let b = block(format!(" {} ", ellipsize(&p.title, 66)), true, theme);
     let inner = b.inner(r).inner(Margin::new(1, 0));
     frame.render_widget(b, r);
     let [f, check, note, foot_row] = Layout::vertical([
         Constraint::Length(field_h),
-        Constraint::Length(1),
+        Constraint::Length(2),
         Constraint::Min(0),
         Constraint::Length(1),
     ])
@@ -551,7 +558,7 @@ fn text_prompt(p: &TextPrompt, keymap: &Keymap, theme: &Theme, frame: &mut Frame
         Ok(reading) => Line::styled(format!("✓ {}", one_line(reading)), theme.ok),
         Err(e) => Line::styled(format!("✗ {}", one_line(e)), theme.error),
     };
-    frame.render_widget(line, check);
+    frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), check);
     frame.render_widget(
         Paragraph::new(p.note.as_str())
             .style(theme.dim)
