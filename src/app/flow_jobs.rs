@@ -118,12 +118,9 @@ fn prepare(ctx: &Context, spec: &FlowSpec) -> Result<Prepared, String> {
         edges: Vec::new(),
     };
     let (old_text, old_spec, against) = match revision {
-        Some(rev) => {
-            // Matched onto the draft so tasks keep their record ids in the summary.
-            let old = apply_document(&rev.document, Some(spec), &functions, chrono::Utc::now())
-                .unwrap_or(empty);
-            (rev.text(), old, format!("v{} (deployed)", rev.version))
-        }
+        // The stored version keeps its task record ids, so the summary matches tasks
+        // to the draft's by id (a rename is a change, not a remove and an add).
+        Some(rev) => (rev.text(), rev.spec, format!("v{} (deployed)", rev.version)),
         None => (String::new(), empty, "nothing deployed yet".to_string()),
     };
     Ok(Prepared {

@@ -1347,7 +1347,7 @@ fn rollback(state: &mut State, rev: &crate::store::Revision, fx: &mut Vec<Effect
         return;
     };
     match crate::model::document::apply_document(
-        &rev.document,
+        &rev.document(),
         Some(&ed.spec),
         &functions,
         chrono::Utc::now(),

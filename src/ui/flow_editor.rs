@@ -743,8 +743,8 @@ fn revisions(r: &RevisionsDialog, keymap: &Keymap, theme: &Theme, frame: &mut Fr
                         format!(
                             "{} · {} tasks, {} edges",
                             rev.saved_at.format("%Y-%m-%d %H:%M UTC"),
-                            rev.document.tasks.len(),
-                            rev.document.edges.len()
+                            rev.spec.tasks.len(),
+                            rev.spec.edges.len()
                         ),
                         theme.dim,
                     ),
