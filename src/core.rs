@@ -15,7 +15,8 @@ pub struct Core {
     pub store: Arc<Store>,
     pub python: Python,
     pub client: Arc<Client>,
-    pub deployer: Deployer,
+    /// Shared with the TUI's deploy tasks, which outlive a single call.
+    pub deployer: Arc<Deployer>,
 }
 
 impl Core {
@@ -26,13 +27,13 @@ impl Core {
             templates_dir: settings.templates_dir.clone(),
             library_package: settings.library_package.clone(),
         })?;
-        let deployer = Deployer::new(
+        let deployer = Arc::new(Deployer::new(
             store.clone(),
             renderer,
             settings.dags_folder.clone(),
             settings.library_package.clone(),
             Some(client.clone()),
-        );
+        ));
         Ok(Core {
             python: Python::new(settings.python.clone()),
             store,

@@ -11,6 +11,7 @@
 //! ```
 
 pub mod airflow_jobs;
+pub mod flow_jobs;
 pub mod logging;
 pub mod terminal;
 pub mod worker;
@@ -37,6 +38,8 @@ pub struct Session {
     pub state: State,
     pub keymap: Keymap,
     pub core: Core,
+    /// The event channel, for jobs run on the async runtime (deploys).
+    events: Option<UnboundedSender<Event>>,
 }
 
 impl Session {
@@ -71,6 +74,7 @@ impl Session {
             state,
             keymap,
             core,
+            events: None,
         })
     }
 
@@ -88,6 +92,7 @@ impl Session {
             store: self.core.store.clone(),
             python: self.core.python.clone(),
             library: self.core.settings.library_folder(),
+            deployer: self.core.deployer.clone(),
         }
     }
 
@@ -101,6 +106,7 @@ impl Session {
 
     async fn event_loop<B: Backend>(&mut self, terminal: &mut Terminal<B>) -> anyhow::Result<()> {
         let (tx, mut rx) = mpsc::unbounded_channel();
+        self.events = Some(tx.clone());
         let worker = Worker::spawn(self.worker_context(), tx.clone())?;
         let input = tokio::spawn(input_task(tx.clone(), FPS));
         let signals = tokio::spawn(signal_task(tx.clone()));
@@ -186,6 +192,20 @@ impl Session {
                             tx.send(Event::Job(id, Box::new(state::JobResult::Airflow(answer))));
                     });
                 }
+                Effect::Run(id, job) if job.is_async() => match &self.events {
+                    Some(tx) => {
+                        tokio::spawn(flow_jobs::run_async(
+                            self.core.deployer.clone(),
+                            self.core.deploy_timeout(),
+                            id,
+                            job,
+                            tx.clone(),
+                        ));
+                    }
+                    None => {
+                        self.state.jobs.remove(&id);
+                    }
+                },
                 Effect::Run(id, job) => {
                     tracing::debug!(job = ?id, "job queued");
                     if !links.worker.send(id, job) {

@@ -30,6 +30,7 @@ pub struct Context {
     pub store: Arc<Store>,
     pub python: Python,
     pub library: PathBuf,
+    pub deployer: Arc<crate::deploy::Deployer>,
 }
 
 impl Worker {
@@ -80,6 +81,9 @@ fn run(ctx: &Context, rx: &mpsc::Receiver<(JobId, Job)>, events: &UnboundedSende
 
 /// The answer a job gives when it could not run at all.
 fn failed(job: &Job, e: String) -> JobResult {
+    if let Some(r) = super::flow_jobs::failed(job, e.clone()) {
+        return r;
+    }
     match job {
         Job::LoadLibrary => JobResult::Library(Err(e)),
         Job::LoadFlows => JobResult::Flows(Err(e)),
@@ -108,10 +112,14 @@ fn failed(job: &Job, e: String) -> JobResult {
             result: Err(e),
         },
         Job::Airflow(job) => JobResult::Airflow(AirflowAnswer::failed(job, e)),
+        _ => JobResult::Superseded,
     }
 }
 
 pub fn execute(ctx: &Context, job: &Job) -> JobResult {
+    if let Some(r) = super::flow_jobs::execute(ctx, job) {
+        return r;
+    }
     let store = &ctx.store;
     match job {
         Job::LoadLibrary => JobResult::Library(load_library(store).map_err(|e| e.to_string())),
@@ -189,6 +197,8 @@ pub fn execute(ctx: &Context, job: &Job) -> JobResult {
             job,
             "internal error: an Airflow request reached the worker".into(),
         )),
+        other => super::flow_jobs::failed(other, "this job does not run on the worker".into())
+            .unwrap_or(JobResult::Superseded),
     }
 }
 

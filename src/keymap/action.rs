@@ -78,9 +78,9 @@ pub enum Action {
     OpenLog,
     /// Runs: import errors of flowdeck's DAG files.
     ImportErrors,
-    /// One column left (older run; in a log, scroll sideways).
+    /// Left: an older run in the grid, the box to the left in a graph, sideways in a log.
     MoveLeft,
-    /// One column right (newer run; in a log, scroll sideways).
+    /// Right: a newer run in the grid, the box to the right in a graph, sideways in a log.
     MoveRight,
     /// Log: next search match.
     NextMatch,
@@ -98,6 +98,24 @@ pub enum Action {
     NextTry,
     /// Log: show the previous try.
     PrevTry,
+    /// Add: a flow in the list; a task or an edge in the flow editor.
+    Add,
+    /// Rename the selected flow (its id stays) or task.
+    Rename,
+    /// Copy the selected flow under a new name.
+    Duplicate,
+    /// Next part of the flow editor (settings, tasks, edges, graph).
+    NextSection,
+    /// Previous part of the flow editor.
+    PrevSection,
+    /// Edit the selected task's options (TOML).
+    Options,
+    /// Edit the selected task's python_callable override.
+    Code,
+    /// The flow's saved versions, with rollback.
+    Revisions,
+    /// Show the flow's import error (Airflow's traceback).
+    ShowError,
 }
 
 impl Action {
@@ -152,6 +170,15 @@ impl Action {
         Action::NextTraceback,
         Action::NextTry,
         Action::PrevTry,
+        Action::Add,
+        Action::Rename,
+        Action::Duplicate,
+        Action::NextSection,
+        Action::PrevSection,
+        Action::Options,
+        Action::Code,
+        Action::Revisions,
+        Action::ShowError,
     ];
 
     /// The snake_case name, as written in keymap files.

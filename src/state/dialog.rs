@@ -14,6 +14,8 @@ pub enum Dialog {
     Edit(Box<EditForm>),
     /// The conf of a run to trigger (Runs pane, `T`).
     TriggerConf(Box<super::runs::ConfForm>),
+    /// The Flows pane's prompts, pickers, options editor, diff and revisions.
+    Flow(Box<super::flow_editor::FlowDialog>),
 }
 
 /// What a confirmation does on yes.
@@ -36,6 +38,7 @@ pub enum OnYes {
         task_id: String,
         state: crate::airflow::ManualState,
     },
+    Flow(super::flow_editor::FlowYes),
 }
 
 #[derive(Debug, Clone)]
@@ -162,6 +165,7 @@ impl Dialog {
         match self {
             Dialog::Register(f) => f.step != RegisterStep::Pick,
             Dialog::Edit(_) | Dialog::TriggerConf(_) => true,
+            Dialog::Flow(d) => d.takes_text(),
             Dialog::Confirm(_) | Dialog::Message(_) => false,
         }
     }

@@ -5,8 +5,10 @@ use super::airflow::{AirflowAnswer, AirflowJob};
 use super::status::AirflowHealth;
 use crate::airflow::{PollEvent, RunKey};
 use crate::model::deploy::DeployRecord;
-use crate::model::{Flow, Function};
+use crate::model::options::OptionProblem;
+use crate::model::{Flow, FlowSpec, Function};
 use crate::python::FunctionInfo;
+use crate::store::{Revision, SaveOutcome};
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -30,6 +32,8 @@ pub enum Event {
     Airflow(Box<PollEvent>),
     /// A job finished (boxed: answers carry whole records, keys are small).
     Job(JobId, Box<JobResult>),
+    /// A deploy moved on (rendered, parsing, ready, import error), before it ends.
+    Deploy(Box<DeployRecord>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -84,9 +88,55 @@ pub enum Job {
     },
     /// A request to Airflow; the app runs it as an async task, not on the worker.
     Airflow(AirflowJob),
+    // The Flows pane (issue 6).
+    /// A whole flow, to open it in the editor.
+    LoadFlow {
+        flow_id: String,
+    },
+    /// The checks that need python3 and the diff against the deployed version.
+    PrepareSave {
+        spec: Box<FlowSpec>,
+    },
+    SaveFlow {
+        spec: Box<FlowSpec>,
+    },
+    /// Render, write and wait for Airflow; runs on the async runtime (it waits on
+    /// Airflow for seconds) and reports progress as `Event::Deploy`.
+    Deploy {
+        flow_id: String,
+    },
+    /// Deploy every flow whose saved version Airflow has not confirmed (after Airflow
+    /// came back); async like `Deploy`.
+    DeployPending,
+    /// Removes the DAG file, then the flow.
+    DeleteFlow {
+        flow_id: String,
+        name: String,
+    },
+    RenameFlow {
+        flow_id: String,
+        name: String,
+    },
+    DuplicateFlow {
+        flow_id: String,
+        name: String,
+    },
+    /// python3's verdict on python_callable override code.
+    CheckCode {
+        code: String,
+    },
+    LoadRevisions {
+        flow_id: String,
+    },
 }
 
 impl Job {
+    /// Jobs the app runs on the async runtime instead of the worker thread, because
+    /// they wait on the network and must not hold up the database work queued behind.
+    pub fn is_async(&self) -> bool {
+        matches!(self, Job::Deploy { .. } | Job::DeployPending)
+    }
+
     /// Jobs of the same kind that a newer one makes pointless.
     pub fn coalesces_with(&self, newer: &Job) -> bool {
         matches!(
@@ -145,4 +195,66 @@ pub enum JobResult {
         result: Result<Function, String>,
     },
     Airflow(AirflowAnswer),
+    // The Flows pane (issue 6).
+    FlowLoaded {
+        flow_id: String,
+        result: Result<FlowSpec, String>,
+    },
+    SavePrepared(Result<Box<Prepared>, String>),
+    FlowSaved(Result<Box<SaveOutcome>, String>),
+    Deployed {
+        flow_id: String,
+        result: Result<DeployRecord, String>,
+    },
+    /// Flow ids deployed after Airflow came back.
+    DeployedPending(Result<Vec<String>, String>),
+    FlowDeleted {
+        name: String,
+        result: Result<(), String>,
+    },
+    /// A rename or a duplicate was stored.
+    FlowStored {
+        duplicate: bool,
+        result: Result<Box<SaveOutcome>, String>,
+    },
+    CodeChecked {
+        code: String,
+        result: Result<Vec<OptionProblem>, String>,
+    },
+    Revisions {
+        flow_id: String,
+        result: Result<Vec<Revision>, String>,
+    },
+}
+
+impl JobResult {
+    /// Answers the Flows pane handles.
+    pub fn is_flows(&self) -> bool {
+        matches!(
+            self,
+            JobResult::FlowLoaded { .. }
+                | JobResult::SavePrepared(_)
+                | JobResult::FlowSaved(_)
+                | JobResult::Deployed { .. }
+                | JobResult::DeployedPending(_)
+                | JobResult::FlowDeleted { .. }
+                | JobResult::FlowStored { .. }
+                | JobResult::CodeChecked { .. }
+                | JobResult::Revisions { .. }
+        )
+    }
+}
+
+/// What a save would change: the deployed version's document and the new one.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub spec: FlowSpec,
+    pub old_text: String,
+    pub new_text: String,
+    /// The deployed version as a flow (tasks matched to the draft's by variable id).
+    pub old_spec: FlowSpec,
+    /// "v3 (deployed)" or "nothing deployed yet".
+    pub against: String,
+    /// python_callable overrides python3 refused.
+    pub problems: Vec<crate::model::Problem>,
 }

@@ -1,13 +1,16 @@
-//! The Flows pane (for now the list of flows with their schedule and deploy state; the
-//! flow editor will live here).
+//! The Flows pane: the list of flows with their schedule and deploy state, the flow
+//! being edited (`editor`, see `flow_editor.rs`) and the deploys in flight.
 
 use super::event::FlowsData;
+use super::flow_editor::Editor;
 use super::functions::Loading;
 use super::list::{matches, ListNav};
 use super::text::one_line;
 use crate::model::deploy::DeployRecord;
 use crate::model::schedule::describe_schedule;
 use crate::model::Flow;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
 
 #[derive(Debug, Clone)]
 pub struct FlowRow {
@@ -17,6 +20,8 @@ pub struct FlowRow {
     pub deploy: Option<DeployRecord>,
     /// "ready", "parsing", "not deployed", …
     pub deploy_label: String,
+    /// State of the latest run (Airflow's name, e.g. "success"), when known.
+    pub last_run: Option<String>,
     haystack: String,
 }
 
@@ -43,9 +48,17 @@ impl FlowRow {
             schedule,
             deploy,
             deploy_label,
+            last_run: None,
             haystack,
         }
     }
+}
+
+/// A deploy in flight: when it started (for "parsing… 1.4 s") and its last progress.
+#[derive(Debug, Clone)]
+pub struct Deploying {
+    pub started: Instant,
+    pub record: Option<DeployRecord>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +66,17 @@ pub struct FlowsState {
     pub rows: Vec<FlowRow>,
     pub nav: ListNav,
     pub loading: Loading,
+    /// The flow open in the editor; kept while other panes are shown.
+    pub editor: Option<Editor>,
+    pub deploying: BTreeMap<String, Deploying>,
+    /// Hook for the Runs pane (issue 7): flow id → state of its latest run
+    /// ("success", "failed", "running", …). Shown in the list's LAST RUN column.
+    pub last_runs: HashMap<String, String>,
+    /// Hook for the Runs pane (issue 7): flow id → task_id → state of that task in the
+    /// latest run, to colour the editor's graph.
+    pub task_states: HashMap<String, HashMap<String, String>>,
+    /// Select this flow id once the next load arrives (after creating it).
+    pub select_after_load: Option<String>,
 }
 
 impl Default for FlowsState {
@@ -61,19 +85,30 @@ impl Default for FlowsState {
             rows: Vec::new(),
             nav: ListNav::default(),
             loading: Loading::Loading,
+            editor: None,
+            deploying: BTreeMap::new(),
+            last_runs: HashMap::new(),
+            task_states: HashMap::new(),
+            select_after_load: None,
         }
     }
 }
 
 impl FlowsState {
     pub fn apply(&mut self, mut data: FlowsData) {
-        let keep = self.selected().map(|r| r.flow.id.clone());
+        let keep = self
+            .select_after_load
+            .take()
+            .or_else(|| self.selected().map(|r| r.flow.id.clone()));
+        let last_runs = &self.last_runs;
         self.rows = data
             .flows
             .into_iter()
             .map(|f| {
                 let deploy = data.deploys.remove(&f.id);
-                FlowRow::new(f, deploy)
+                let mut row = FlowRow::new(f, deploy);
+                row.last_run = last_runs.get(&row.flow.id).cloned();
+                row
             })
             .collect();
         self.loading = Loading::Loaded;
@@ -94,5 +129,39 @@ impl FlowsState {
 
     pub fn selected(&self) -> Option<&FlowRow> {
         self.nav.selected_row().and_then(|i| self.rows.get(i))
+    }
+
+    pub fn row(&self, flow_id: &str) -> Option<&FlowRow> {
+        self.rows.iter().find(|r| r.flow.id == flow_id)
+    }
+
+    /// The latest deploy record of a flow: from a deploy in flight, else as loaded.
+    pub fn deploy_of(&self, flow_id: &str) -> Option<&DeployRecord> {
+        self.deploying
+            .get(flow_id)
+            .and_then(|d| d.record.as_ref())
+            .or_else(|| self.row(flow_id).and_then(|r| r.deploy.as_ref()))
+    }
+
+    /// A deploy reported progress or ended: the row shows it at once (the list is
+    /// reloaded after the deploy anyway).
+    pub fn apply_deploy(&mut self, record: DeployRecord) {
+        if let Some(d) = self.deploying.get_mut(&record.flow_id) {
+            d.record = Some(record.clone());
+        }
+        if let Some(row) = self.rows.iter_mut().find(|r| r.flow.id == record.flow_id) {
+            let flow = row.flow.clone();
+            let last_run = row.last_run.take();
+            *row = FlowRow::new(flow, Some(record));
+            row.last_run = last_run;
+        }
+    }
+
+    /// Hook for the Runs pane (issue 7): the latest run's state of each flow.
+    pub fn set_last_runs(&mut self, last_runs: HashMap<String, String>) {
+        for row in &mut self.rows {
+            row.last_run = last_runs.get(&row.flow.id).cloned();
+        }
+        self.last_runs = last_runs;
     }
 }

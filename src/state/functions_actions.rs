@@ -331,7 +331,8 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
             format!("Cannot delete `{}`", one_line(&name)),
             e,
         )),
-        JobResult::Superseded | JobResult::Flows(_) | JobResult::Airflow(_) => {}
+        // Flows answers go to `flows_actions`.
+        _ => {}
     }
 }
 

@@ -26,6 +26,7 @@ pub mod airflow;
 pub mod command;
 pub mod dialog;
 pub mod event;
+pub mod flow_editor;
 pub mod flows;
 pub mod functions;
 pub mod input;
@@ -34,6 +35,7 @@ pub mod runs;
 pub mod status;
 pub mod text;
 
+mod flows_actions;
 mod functions_actions;
 
 pub use event::{Effect, Event, FlowsData, Job, JobId, JobResult, LibraryData};
@@ -136,6 +138,8 @@ pub struct Screen {
     pub help_scroll: usize,
     /// The preview's first line as drawn (scrolling past the end stops there).
     pub preview_scroll: Option<usize>,
+    /// The flow editor's graph: the offset it was drawn at (kept to show the selection).
+    pub graph: Option<(u32, u32)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -219,6 +223,9 @@ impl State {
         if let Some(h) = &mut self.help {
             h.scroll = screen.help_scroll;
         }
+        if let (Some(offset), Some(ed)) = (screen.graph, &mut self.flows.editor) {
+            ed.graph_offset = offset;
+        }
         if let (Some(scroll), Some(p)) = (screen.preview_scroll, &mut self.functions.preview) {
             p.scroll = scroll;
         }
@@ -270,6 +277,13 @@ impl State {
                     "edits to function `{}`",
                     text::one_line(&f.original_name)
                 )),
+                Dialog::Flow(f) => {
+                    if let flow_editor::FlowDialog::Options(o) = f.as_ref() {
+                        if o.editor.is_dirty() {
+                            out.push(format!("the text in “{}”", text::one_line(&o.title)));
+                        }
+                    }
+                }
                 _ => {}
             }
         }
@@ -404,8 +418,12 @@ pub fn on_event(state: &mut State, keymap: &Keymap, event: Event) -> Vec<Effect>
             state.quit = true;
             fx.push(Effect::Quit);
         }
-        Event::AirflowHealth(h) => state.status.health = Some((h, state.now)),
+        Event::AirflowHealth(h) => {
+            flows_actions::on_health(state, &h, &mut fx);
+            state.status.health = Some((h, state.now));
+        }
         Event::Airflow(poll) => runs::on_poll(state, *poll, &mut fx),
+        Event::Deploy(record) => flows_actions::on_deploy(state, *record),
         Event::Job(id, result) => on_job(state, id, *result, &mut fx),
     }
     after_change(state, &mut fx);
@@ -416,6 +434,13 @@ pub fn on_event(state: &mut State, keymap: &Keymap, event: Event) -> Vec<Effect>
 /// that has the focus.
 pub fn on_key(state: &mut State, keymap: &Keymap, ev: KeyEvent) -> Vec<Effect> {
     let key = Key::from_event(&ev);
+    // The options editor and pickers take their keys before the keymap does (Enter is
+    // a new line in the editor, arrows move in a picker).
+    if flows_actions::raw_key(state, ev) {
+        let mut fx = Vec::new();
+        after_change(state, &mut fx);
+        return fx;
+    }
     let contexts = state.contexts();
     if let Some(action) = keymap.lookup(&contexts, key) {
         return update(state, action);
@@ -429,6 +454,10 @@ pub fn on_key(state: &mut State, keymap: &Keymap, ev: KeyEvent) -> Vec<Effect> {
 }
 
 fn type_into(state: &mut State, ev: KeyEvent) {
+    if matches!(state.dialogs.last(), Some(Dialog::Flow(_))) {
+        flows_actions::type_into(state, ev);
+        return;
+    }
     if let Some(top) = state.dialogs.last_mut() {
         match top {
             Dialog::Register(form) => {
@@ -451,7 +480,7 @@ fn type_into(state: &mut State, ev: KeyEvent) {
                 }
             }
             Dialog::TriggerConf(form) => runs::type_into_conf(form, ev),
-            Dialog::Confirm(_) | Dialog::Message(_) => {}
+            Dialog::Confirm(_) | Dialog::Message(_) | Dialog::Flow(_) => {}
         }
         return;
     }
@@ -528,6 +557,7 @@ fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                         fx.push(Effect::Quit);
                     }
                     OnYes::DeleteFunction { name } => functions_actions::delete(state, name, fx),
+                    OnYes::Flow(yes) => flows_actions::confirmed(state, yes, fx),
                     other => runs::on_yes(state, other, fx),
                 }
             }
@@ -547,6 +577,7 @@ fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Dialog::Register(_) => functions_actions::register_form_action(state, action, fx),
         Dialog::Edit(_) => functions_actions::edit_form_action(state, action, fx),
         Dialog::TriggerConf(_) => runs::conf_form_action(state, action, fx),
+        Dialog::Flow(_) => flows_actions::dialog_action(state, action, fx),
     }
 }
 
@@ -681,7 +712,7 @@ fn pane_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     // every pane.
     let handled = match state.focus {
         Pane::Functions => functions_actions::action(state, action, fx),
-        Pane::Flows => flows_action(state, action),
+        Pane::Flows => flows_actions::action(state, action, fx),
         Pane::Runs => runs::action(state, action, fx),
     };
     if handled {
@@ -739,16 +770,6 @@ fn pane_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             }
         }
         _ => {}
-    }
-}
-
-fn flows_action(state: &mut State, action: Action) -> bool {
-    match action {
-        Action::Open if state.flows.selected().is_some() => {
-            state.focus = Pane::Runs;
-            true
-        }
-        _ => false,
     }
 }
 
@@ -839,6 +860,7 @@ fn on_job(state: &mut State, id: JobId, result: JobResult, fx: &mut Vec<Effect>)
             state.flows.loading = functions::Loading::Failed(e.clone());
             state.error(format!("cannot load flows: {e}"));
         }
+        other if other.is_flows() => flows_actions::on_job(state, other, fx),
         other => functions_actions::on_job(state, other, fx),
     }
 }
@@ -847,6 +869,7 @@ fn on_job(state: &mut State, id: JobId, result: JobResult, fx: &mut Vec<Effect>)
 /// function), whatever moved it: a key, a click, a filter or a reload.
 fn after_change(state: &mut State, fx: &mut Vec<Effect>) {
     runs::after_change(state, fx);
+    flows_actions::sync_dirty(state);
     if state.focus != Pane::Functions || !state.functions.preview_stale() {
         return;
     }
@@ -886,6 +909,8 @@ fn relevant(state: &State, keymap: &Keymap, key: Key) -> bool {
             Dialog::Confirm(_) => !matches!(action, Action::Submit),
             Dialog::Message(_) | Dialog::Register(_) => !matches!(action, Action::Confirm),
             Dialog::Edit(_) | Dialog::TriggerConf(_) => true,
+            // No paths to complete and no second field in the Flows dialogs.
+            Dialog::Flow(_) => !matches!(action, Action::Complete | Action::PrevField),
         };
     }
     if state.prompt.is_some() {
@@ -903,8 +928,7 @@ fn relevant(state: &State, keymap: &Keymap, key: Key) -> bool {
             selected.is_some_and(|r| fs.is_changed(&r.function.id))
         }
         (Pane::Functions, Action::Back) => fs.detail || !fs.nav.filter.is_empty(),
-        (Pane::Flows, Action::Back) => !state.flows.nav.filter.is_empty(),
-        (Pane::Flows, Action::Open) => state.flows.selected().is_some(),
+        (Pane::Flows, a) => flows_actions::relevant(state, a),
         _ => true,
     }
 }

@@ -1052,7 +1052,7 @@ pub fn on_yes(state: &mut State, on_yes: OnYes, fx: &mut Vec<Effect>) {
                 },
             ));
         }
-        OnYes::Quit | OnYes::DeleteFunction { .. } => {}
+        OnYes::Quit | OnYes::DeleteFunction { .. } | OnYes::Flow(_) => {}
     }
 }
 

@@ -30,17 +30,18 @@ pub fn draw(
         Dialog::Register(f) => register(f, state, keymap, theme, frame, area, screen),
         Dialog::Edit(f) => edit(f, state, keymap, theme, frame, area),
         Dialog::TriggerConf(f) => super::runs::conf_dialog(f, keymap, theme, frame, area),
+        Dialog::Flow(d) => super::flow_editor::draw_dialog(d, state, keymap, theme, frame, area),
     }
 }
 
-fn key(keymap: &Keymap, ctx: Context, action: Action) -> String {
+pub(super) fn key(keymap: &Keymap, ctx: Context, action: Action) -> String {
     keymap
         .key_for(&[ctx], action)
         .map(|k| k.to_string())
         .unwrap_or_else(|| action.name())
 }
 
-fn width_for(area: Rect, want: u16) -> u16 {
+pub(super) fn width_for(area: Rect, want: u16) -> u16 {
     want.min(area.width.saturating_sub(4))
 }
 
@@ -118,7 +119,7 @@ fn message(m: &MessageBox, keymap: &Keymap, theme: &Theme, frame: &mut Frame, ar
 }
 
 /// A text field in a box titled with its label; only the focused one shows a cursor.
-fn field(f: &Field, focused: bool, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub(super) fn field(f: &Field, focused: bool, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut ta = f.area.clone();
     ta.set_block(
         block(format!(" {} ", f.label), focused, theme).title_style(if focused {
@@ -133,7 +134,11 @@ fn field(f: &Field, focused: bool, theme: &Theme, frame: &mut Frame, area: Rect)
     frame.render_widget(&ta, area);
 }
 
-fn busy_line<'a>(busy: Option<JobId>, state: &'a State, theme: &Theme) -> Option<Line<'a>> {
+pub(super) fn busy_line<'a>(
+    busy: Option<JobId>,
+    state: &'a State,
+    theme: &Theme,
+) -> Option<Line<'a>> {
     let job = state.jobs.get(&busy?)?;
     let d = state.now.saturating_duration_since(job.started);
     Some(Line::styled(
@@ -165,7 +170,12 @@ fn completion_text(f: &RegisterForm) -> Option<String> {
 }
 
 /// `key does · key does` from the keymap, for the foot of a form.
-fn foot<'a>(keymap: &Keymap, ctx: Context, items: &[(Action, &str)], theme: &Theme) -> Line<'a> {
+pub(super) fn foot<'a>(
+    keymap: &Keymap,
+    ctx: Context,
+    items: &[(Action, &str)],
+    theme: &Theme,
+) -> Line<'a> {
     let mut spans = Vec::new();
     for (i, (action, what)) in items.iter().enumerate() {
         if i > 0 {

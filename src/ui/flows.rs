@@ -1,4 +1,5 @@
-//! The Flows pane: every flow with its id, version, schedule and deploy state.
+//! The Flows pane: every flow with its id, version, schedule, deploy state and last
+//! run; the flow editor (`flow_editor.rs`) when a flow is open.
 
 use super::block;
 use super::theme::Theme;
@@ -23,6 +24,10 @@ pub fn draw(
     screen: &mut Screen,
 ) {
     let fl = &state.flows;
+    if let Some(ed) = &fl.editor {
+        super::flow_editor::draw(state, ed, keymap, theme, frame, area, screen);
+        return;
+    }
     let nav = &fl.nav;
     let title = if nav.filter.is_empty() {
         format!(" Flows · {} ", fl.rows.len())
@@ -55,7 +60,11 @@ pub fn draw(
     }
     if fl.rows.is_empty() {
         let inner = inner.inner(Margin::new(1, 0));
-        let text = "No flows yet.\n\n`flowdeck flow import FILE` adds one from a flow document (`flowdeck flow export` writes one); flows saved in the editor are listed here too.";
+        let add = keymap
+            .key_for(&[Context::Flows], Action::Add)
+            .map(|k| k.to_string())
+            .unwrap_or_default();
+        let text = format!("No flows yet.\n\nPress {add} to create one, or `flowdeck flow import FILE` to add one from a flow document.");
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), inner);
         return;
     }
@@ -86,11 +95,12 @@ pub fn draw(
         offset,
     });
     let name_w = if inner.width >= 100 { 28 } else { 16 };
-    // Six columns, five gaps of one; the schedule takes what is left.
+    // Seven columns, six gaps of one; the schedule takes what is left.
     let deploy_w: u16 = if inner.width >= 100 { 16 } else { 13 };
+    let run_w: u16 = if inner.width >= 100 { 10 } else { 0 };
     let schedule_w = inner
         .width
-        .saturating_sub(1 + name_w + 20 + 4 + deploy_w + 5)
+        .saturating_sub(1 + name_w + 20 + 4 + deploy_w + run_w + 6)
         .max(8);
     let widths = [
         Constraint::Length(1),
@@ -99,9 +109,15 @@ pub fn draw(
         Constraint::Length(4),
         Constraint::Length(schedule_w),
         Constraint::Length(deploy_w),
+        Constraint::Length(run_w),
     ];
-    let head = Row::new(["", "NAME", "ID", "VER", "SCHEDULE", "DEPLOY"].map(Cell::from))
-        .style(theme.header);
+    let head =
+        Row::new(["", "NAME", "ID", "VER", "SCHEDULE", "DEPLOY", "LAST RUN"].map(Cell::from))
+            .style(theme.header);
+    let offline = matches!(
+        state.status.health,
+        Some((crate::state::AirflowHealth::Offline { .. }, _))
+    );
     frame.render_widget(Table::new([head], widths).column_spacing(1), header);
     let end = (offset + rows_h).min(nav.len());
     let rows = nav.visible[offset..end]
@@ -109,14 +125,32 @@ pub fn draw(
         .enumerate()
         .filter_map(|(i, &ri)| {
             let r = fl.rows.get(ri)?;
+            let label = deploy_label(state, r, offline);
             Some(row(
                 r,
+                label,
                 offset + i == nav.selected,
                 (name_w, schedule_w, deploy_w),
                 theme,
             ))
         });
     frame.render_widget(Table::new(rows, widths).column_spacing(1), rows_area);
+}
+
+/// draft / saved / parsing 3 s / ready / import error / offline.
+fn deploy_label(state: &State, r: &FlowRow, offline: bool) -> String {
+    let id = &r.flow.id;
+    if let Some(d) = state.flows.deploying.get(id) {
+        let secs = state.now.saturating_duration_since(d.started).as_secs();
+        let what = d.record.as_ref().map_or("rendering", |r| r.state.label());
+        return format!("{what} {secs}s");
+    }
+    let draft = state
+        .flows
+        .editor
+        .as_ref()
+        .is_some_and(|e| e.dirty && &e.spec.flow.id == id);
+    crate::state::flow_editor::deploy_label(r.deploy.as_ref(), r.flow.version, draft, offline)
 }
 
 pub fn deploy_style(r: &FlowRow, theme: &Theme) -> Style {
@@ -130,6 +164,7 @@ pub fn deploy_style(r: &FlowRow, theme: &Theme) -> Style {
 
 fn row<'a>(
     r: &'a FlowRow,
+    label: String,
     selected: bool,
     (name_w, schedule_w, deploy_w): (u16, u16, u16),
     theme: &Theme,
@@ -138,8 +173,16 @@ fn row<'a>(
     let dim = if selected { Style::new() } else { theme.dim };
     let deploy = if selected {
         Style::new()
+    } else if label == "draft" || label == "offline" {
+        theme.warn
     } else {
         deploy_style(r, theme)
+    };
+    let run = r.last_run.as_deref().unwrap_or("");
+    let run_style = if selected {
+        Style::new()
+    } else {
+        crate::ui::widgets::graph::run_state_style(run)
     };
     let row = Row::new([
         Cell::from(if selected { "›" } else { " " }),
@@ -147,7 +190,8 @@ fn row<'a>(
         Cell::from(Span::styled(r.flow.id.as_str(), dim)),
         Cell::from(format!("v{}", r.flow.version)),
         Cell::from(fit(&r.schedule, schedule_w)),
-        Cell::from(Span::styled(fit(&r.deploy_label, deploy_w), deploy)),
+        Cell::from(Span::styled(fit(&label, deploy_w), deploy)),
+        Cell::from(Span::styled(run, run_style)),
     ]);
     if selected {
         row.style(theme.selected)

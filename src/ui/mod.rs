@@ -4,6 +4,7 @@
 //! dialogs, help).
 
 pub mod dialog;
+pub mod flow_editor;
 pub mod flows;
 pub mod functions;
 pub mod help;

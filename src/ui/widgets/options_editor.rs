@@ -43,6 +43,7 @@ pub enum EditorKind {
 /// Most problem messages listed under the editor; the rest are counted.
 const MAX_LISTED: usize = 5;
 
+#[derive(Debug, Clone)]
 pub struct OptionsEditor {
     textarea: TextArea<'static>,
     kind: EditorKind,

@@ -1,0 +1,589 @@
+//! The flow editor's state: the draft of one flow (settings, tasks, inputs, edges), its
+//! cached graph layout, and the dialogs that edit it (text prompts with live checks,
+//! pickers, the options editor, the diff shown before saving, revisions).
+//!
+//! The draft is a whole [`FlowSpec`] edited in memory; nothing reaches the database
+//! until the operator saves, so a failed save or an Airflow outage never loses edits.
+
+use super::functions::FunctionRow;
+use super::input::Field;
+use super::list::ListNav;
+use crate::model::deploy::DeployRecord;
+use crate::model::schedule::{check_schedule, describe_schedule};
+use crate::model::{Flow, FlowSpec, Literal, Problem};
+use crate::store::Revision;
+use crate::ui::widgets::diff::{DiffSummary, FlowDiff};
+use crate::ui::widgets::graph::GraphLayout;
+use crate::ui::widgets::options_editor::OptionsEditor;
+use chrono::{NaiveDate, Utc};
+
+/// The part of the editor that has the keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Settings,
+    Tasks,
+    /// The inputs of the selected task (entered from Tasks with Enter).
+    Inputs,
+    Edges,
+    Graph,
+}
+
+impl Section {
+    /// The order Tab walks through (Inputs is reached from Tasks).
+    pub const CYCLE: [Section; 4] = [
+        Section::Settings,
+        Section::Tasks,
+        Section::Edges,
+        Section::Graph,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Section::Settings => "Settings",
+            Section::Tasks => "Tasks",
+            Section::Inputs => "Inputs",
+            Section::Edges => "Edges",
+            Section::Graph => "Graph",
+        }
+    }
+}
+
+/// The flow settings, in the order the form lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Name,
+    Description,
+    Schedule,
+    StartDate,
+    Catchup,
+    Tags,
+    Defaults,
+    UnpauseOnDeploy,
+}
+
+impl Setting {
+    pub const ALL: [Setting; 8] = [
+        Setting::Name,
+        Setting::Description,
+        Setting::Schedule,
+        Setting::StartDate,
+        Setting::Catchup,
+        Setting::Tags,
+        Setting::Defaults,
+        Setting::UnpauseOnDeploy,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Setting::Name => "Name",
+            Setting::Description => "Description",
+            Setting::Schedule => "Schedule",
+            Setting::StartDate => "Start date",
+            Setting::Catchup => "Catchup",
+            Setting::Tags => "Tags",
+            Setting::Defaults => "Task defaults",
+            Setting::UnpauseOnDeploy => "Unpause on deploy",
+        }
+    }
+
+    /// The value as the form shows it (one line).
+    pub fn shown(self, flow: &Flow) -> String {
+        let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+        match self {
+            Setting::Name => flow.name.clone(),
+            Setting::Description => flow.description.lines().next().unwrap_or("").to_string(),
+            Setting::Schedule if flow.schedule.is_empty() => "(none: manual runs only)".into(),
+            Setting::Schedule => {
+                format!("{}  — {}", flow.schedule, describe_schedule(&flow.schedule))
+            }
+            Setting::StartDate => flow.start_date.format("%Y-%m-%d").to_string(),
+            Setting::Catchup => yes_no(flow.catchup),
+            Setting::Tags => flow.tags.join(", "),
+            Setting::Defaults if flow.defaults.trim().is_empty() => "(none)".into(),
+            Setting::Defaults => flow
+                .defaults
+                .lines()
+                .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Setting::UnpauseOnDeploy => yes_no(flow.unpause_on_deploy),
+        }
+    }
+}
+
+/// One flow being edited.
+#[derive(Debug, Clone)]
+pub struct Editor {
+    /// The flow as last loaded or saved (what "unsaved edits" compare with).
+    pub original: FlowSpec,
+    pub spec: FlowSpec,
+    /// Not in the database yet (created in this session and never saved).
+    pub is_new: bool,
+    /// The draft differs from `original` (recomputed by `touch`).
+    pub dirty: bool,
+    pub section: Section,
+    pub setting: usize,
+    pub tasks: ListNav,
+    pub inputs: ListNav,
+    pub edges: ListNav,
+    /// Laid out once per change of tasks or edges; every frame draws this one.
+    pub layout: GraphLayout,
+    /// Top-left layout cell of the graph view, as last drawn.
+    pub graph_offset: (u32, u32),
+    /// Problems of the last save attempt, until the next edit.
+    pub problems: Vec<Problem>,
+    /// A save or its checks are running.
+    pub busy: Option<super::JobId>,
+}
+
+impl Editor {
+    pub fn open(spec: FlowSpec, is_new: bool) -> Editor {
+        let layout = GraphLayout::new(&spec);
+        let mut e = Editor {
+            original: spec.clone(),
+            spec,
+            is_new,
+            dirty: is_new,
+            section: if is_new {
+                Section::Tasks
+            } else {
+                Section::Settings
+            },
+            setting: 0,
+            tasks: ListNav::default(),
+            inputs: ListNav::default(),
+            edges: ListNav::default(),
+            layout,
+            graph_offset: (0, 0),
+            problems: Vec::new(),
+            busy: None,
+        };
+        e.refresh_lists();
+        e
+    }
+
+    /// A new, empty flow named `name`.
+    pub fn new_flow(name: &str, today: NaiveDate) -> Editor {
+        let now = Utc::now();
+        let flow = Flow {
+            id: crate::model::ids::flow_id_for(name),
+            name: name.to_string(),
+            description: String::new(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            schedule: String::new(),
+            start_date: today,
+            catchup: false,
+            tags: Vec::new(),
+            defaults: String::new(),
+            unpause_on_deploy: true,
+        };
+        Editor::open(
+            FlowSpec {
+                flow,
+                tasks: Vec::new(),
+                edges: Vec::new(),
+            },
+            true,
+        )
+    }
+
+    /// After any change of the draft: lists, cached layout and the dirty flag follow.
+    pub fn touch(&mut self) {
+        self.dirty = self.is_new || self.spec.content_differs(&self.original);
+        self.problems.clear();
+        self.refresh_lists();
+    }
+
+    fn refresh_lists(&mut self) {
+        if !self.layout.is_current(&self.spec) {
+            self.layout = GraphLayout::new(&self.spec);
+        }
+        self.tasks.refilter(self.spec.tasks.len(), |_| true);
+        self.edges.refilter(self.spec.edges.len(), |_| true);
+    }
+
+    pub fn selected_task(&self) -> Option<&crate::model::Task> {
+        self.tasks
+            .selected_row()
+            .and_then(|i| self.spec.tasks.get(i))
+    }
+
+    pub fn selected_edge(&self) -> Option<&crate::model::Edge> {
+        self.edges
+            .selected_row()
+            .and_then(|i| self.spec.edges.get(i))
+    }
+
+    pub fn setting(&self) -> Setting {
+        Setting::ALL[self.setting.min(Setting::ALL.len() - 1)]
+    }
+
+    /// The parameters offered as inputs of the selected task: its function's
+    /// parameters (those a keyword can name), then inputs set for names it does not
+    /// list (a `**kwargs` function, or a function changed since).
+    pub fn params(&self, library: &[FunctionRow]) -> Vec<String> {
+        let Some(task) = self.selected_task() else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = Vec::new();
+        if let Some(fid) = &task.function_id {
+            if let Some(r) = library.iter().find(|r| &r.function.id == fid) {
+                out.extend(
+                    r.function
+                        .params
+                        .iter()
+                        .filter(|p| p.takes_input())
+                        .map(|p| p.name.clone()),
+                );
+            }
+        }
+        for k in task.inputs.keys() {
+            if !out.contains(k) {
+                out.push(k.clone());
+            }
+        }
+        out
+    }
+
+    /// Keeps the inputs list in step with the selected task's parameters.
+    pub fn refresh_inputs(&mut self, library: &[FunctionRow]) {
+        let n = self.params(library).len();
+        self.inputs.refilter(n, |_| true);
+    }
+
+    pub fn selected_param(&self, library: &[FunctionRow]) -> Option<String> {
+        let params = self.params(library);
+        self.inputs
+            .selected_row()
+            .and_then(|i| params.get(i).cloned())
+    }
+
+    /// The graph box of the selected task.
+    pub fn selected_node(&self) -> Option<usize> {
+        self.selected_task()
+            .and_then(|t| self.layout.index_of(&t.id))
+    }
+
+    pub fn select_task_id(&mut self, id: &str) {
+        if let Some(i) = self.spec.tasks.iter().position(|t| t.id == id) {
+            self.tasks.select_row(i);
+        }
+    }
+}
+
+/// What a text prompt is for; decides its check and what Enter does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TextPurpose {
+    NewFlow,
+    RenameFlow {
+        flow_id: String,
+    },
+    DuplicateFlow {
+        flow_id: String,
+    },
+    Setting(Setting),
+    /// The variable id of a task about to be added (`None`: a docker task).
+    NewTask {
+        function_id: Option<String>,
+    },
+    RenameTask {
+        task_id: String,
+    },
+    Literal {
+        task_id: String,
+        param: String,
+    },
+    Template {
+        task_id: String,
+        param: String,
+    },
+    RunParam {
+        task_id: String,
+        param: String,
+    },
+    /// The optional key inside an upstream task's output.
+    OutputKey {
+        task_id: String,
+        param: String,
+        from: String,
+    },
+}
+
+/// A text field with a check run after every key: `check` holds the reading (e.g. the
+/// schedule in words) or the problem.
+#[derive(Debug, Clone)]
+pub struct TextPrompt {
+    pub title: String,
+    pub field: Field,
+    pub purpose: TextPurpose,
+    pub note: String,
+    pub check: Result<String, String>,
+}
+
+/// What a picker's choice does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PickPurpose {
+    /// A library function (or a docker task) for a new task.
+    TaskFunction,
+    /// How a parameter gets its value.
+    InputKind {
+        task_id: String,
+        param: String,
+    },
+    /// The upstream task an input reads.
+    InputTask {
+        task_id: String,
+        param: String,
+    },
+    EdgeFrom,
+    EdgeTo {
+        from: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct PickItem {
+    pub label: String,
+    pub detail: String,
+    /// What choosing it means to the purpose (a function id, a task id, a kind).
+    pub value: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Picker {
+    pub title: String,
+    pub items: Vec<PickItem>,
+    pub nav: ListNav,
+    pub filter: Field,
+    pub purpose: PickPurpose,
+}
+
+impl Picker {
+    pub fn new(title: impl Into<String>, items: Vec<PickItem>, purpose: PickPurpose) -> Picker {
+        let mut p = Picker {
+            title: title.into(),
+            items,
+            nav: ListNav::default(),
+            filter: Field::single("Filter", ""),
+            purpose,
+        };
+        p.refilter();
+        p
+    }
+
+    pub fn refilter(&mut self) {
+        let filter = self.filter.text().to_lowercase();
+        let items = &self.items;
+        self.nav.refilter(items.len(), |i| {
+            let hay = format!("{} {}", items[i].label, items[i].detail).to_lowercase();
+            super::list::matches(&hay, &filter)
+        });
+        if self.nav.selected >= self.nav.len() {
+            self.nav.selected = 0;
+        }
+    }
+
+    pub fn chosen(&self) -> Option<&PickItem> {
+        self.nav.selected_row().and_then(|i| self.items.get(i))
+    }
+}
+
+/// Which text the options editor edits.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptionsTarget {
+    Task { task_id: String },
+    Defaults,
+    Code { task_id: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct OptionsDialog {
+    pub target: OptionsTarget,
+    pub title: String,
+    pub editor: OptionsEditor,
+    /// python3 is checking the code.
+    pub busy: Option<super::JobId>,
+}
+
+/// What a save would change, shown before it happens.
+#[derive(Debug, Clone)]
+pub struct DiffDialog {
+    pub spec: FlowSpec,
+    pub diff: FlowDiff,
+    pub summary: DiffSummary,
+    /// "v3 (deployed)" or "nothing deployed yet".
+    pub against: String,
+    pub scroll: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct RevisionsDialog {
+    pub flow_id: String,
+    pub revisions: Vec<Revision>,
+    pub nav: ListNav,
+    pub deployed: Option<u32>,
+}
+
+/// A long text to read (an import error's traceback), scrollable.
+#[derive(Debug, Clone)]
+pub struct TextView {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub scroll: usize,
+}
+
+#[derive(Debug, Clone)]
+pub enum FlowDialog {
+    Text(TextPrompt),
+    Pick(Picker),
+    Options(OptionsDialog),
+    Diff(DiffDialog),
+    Revisions(RevisionsDialog),
+    View(TextView),
+}
+
+impl FlowDialog {
+    /// Keys go to a text field (the editor context) rather than to the dialog's keys.
+    pub fn takes_text(&self) -> bool {
+        matches!(
+            self,
+            FlowDialog::Text(_) | FlowDialog::Pick(_) | FlowDialog::Options(_)
+        )
+    }
+}
+
+/// What a confirmation in the Flows pane does on yes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlowYes {
+    DeleteFlow { flow_id: String, name: String },
+    RemoveTask { task_id: String },
+    LeaveEditor,
+    DiscardOptions,
+}
+
+/// Reads a literal as TOML (`100`, `true`, `"text"`, `[1, 2]`, `{ a = 1 }`); anything
+/// that is not a TOML value is taken as the string it reads as, which is what an
+/// operator typing `eu-west` means.
+pub fn parse_literal(text: &str) -> Result<Literal, String> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Ok(Literal::Str(String::new()));
+    }
+    match toml::from_str::<toml::Table>(&format!("v = {trimmed}")) {
+        Ok(mut t) => match t.remove("v") {
+            Some(v) => Literal::from_toml(&v),
+            None => Ok(Literal::Str(text.to_string())),
+        },
+        Err(_) => Ok(Literal::Str(text.to_string())),
+    }
+}
+
+/// The live reading of a literal prompt.
+pub fn describe_literal(text: &str) -> Result<String, String> {
+    parse_literal(text).map(|l| match &l {
+        Literal::Str(_) => format!("{} {}", l.type_name(), l.to_python()),
+        _ => format!("{}: {}", l.type_name(), l.to_python()),
+    })
+}
+
+/// Checks a schedule as typed, giving its reading.
+pub fn check_schedule_text(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    check_schedule(t)?;
+    Ok(if t.is_empty() {
+        "no schedule: the flow runs only when triggered".into()
+    } else {
+        describe_schedule(t)
+    })
+}
+
+pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("`{}` is not a date like 2024-01-01", text.trim()))
+}
+
+/// Tags typed as `a, b, c`.
+pub fn parse_tags(text: &str) -> Result<Vec<String>, String> {
+    let tags: Vec<String> = text
+        .split(',')
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if let Some(long) = tags.iter().find(|t| t.chars().count() > 100) {
+        return Err(format!(
+            "tag `{}…` is longer than 100 characters",
+            long.chars().take(20).collect::<String>()
+        ));
+    }
+    Ok(tags)
+}
+
+/// A variable id not yet used in the flow, from a function's name.
+pub fn free_variable_id(spec: &FlowSpec, base: &str) -> String {
+    let base: String = base
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let base = if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("task_{base}")
+    } else {
+        base
+    };
+    if spec.task_by_var(&base).is_none() {
+        return base;
+    }
+    (2..)
+        .map(|n| format!("{base}_{n}"))
+        .find(|v| spec.task_by_var(v).is_none())
+        .unwrap_or(base)
+}
+
+/// Deploy state of a flow as the list shows it.
+pub fn deploy_label(
+    record: Option<&DeployRecord>,
+    version: u32,
+    draft: bool,
+    offline: bool,
+) -> String {
+    use crate::model::deploy::DeployState;
+    if draft {
+        return "draft".into();
+    }
+    match record {
+        None => "saved".into(),
+        Some(d) if d.state == DeployState::Rendered && offline => "offline".into(),
+        Some(d) if d.version == version => d.state.label().to_string(),
+        Some(d) => format!("{} (v{})", d.state.label(), d.version),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_read_as_toml_or_as_text() {
+        assert_eq!(parse_literal("100"), Ok(Literal::Int(100)));
+        assert_eq!(parse_literal("true"), Ok(Literal::Bool(true)));
+        assert_eq!(parse_literal("\"a b\""), Ok(Literal::Str("a b".into())));
+        assert_eq!(parse_literal("eu-west"), Ok(Literal::Str("eu-west".into())));
+        assert!(describe_literal("100").is_ok_and(|d| d.contains("integer")));
+    }
+
+    #[test]
+    fn free_ids_skip_taken_ones() {
+        let spec = crate::model::sample::daily_sales();
+        let taken = spec.tasks[0].variable_id.clone();
+        assert_eq!(free_variable_id(&spec, &taken), format!("{taken}_2"));
+        assert_eq!(free_variable_id(&spec, "9lives"), "task_9lives");
+    }
+
+    #[test]
+    fn schedules_read_or_explain() {
+        assert!(check_schedule_text("0 2 * * *").is_ok());
+        assert!(check_schedule_text("0 25 * * *").is_err());
+        assert!(check_schedule_text("").is_ok());
+    }
+}

@@ -1,0 +1,218 @@
+//! What the Flows pane looks like: insta snapshots (TestBackend) of the list, the
+//! editor's settings, tasks and inputs, the options editor with an error, the input
+//! pickers, the graph of small and 50-task flows, and the diff shown before saving.
+
+mod tui_common;
+
+use flowdeck::keymap::Keymap;
+use flowdeck::model::deploy::{DeployRecord, DeployState};
+use flowdeck::model::sample::{daily_sales, epoch, etl_functions, large_flow};
+use flowdeck::model::FlowSpec;
+use flowdeck::state::dialog::Dialog;
+use flowdeck::state::flow_editor::{DiffDialog, Editor, FlowDialog};
+use flowdeck::state::{FlowsData, LibraryData, State};
+use flowdeck::ui::widgets::diff::{DiffSummary, FlowDiff};
+use std::collections::HashMap;
+use tui_common::*;
+
+fn record(spec: &FlowSpec, state: DeployState, message: &str) -> DeployRecord {
+    DeployRecord {
+        flow_id: spec.flow.id.clone(),
+        state,
+        version: spec.flow.version,
+        rendered_hash: None,
+        rendered_at: None,
+        since: epoch(),
+        message: message.into(),
+        error_task: (state == DeployState::ImportError).then(|| "load".to_string()),
+        deployed_version: Some(spec.flow.version),
+    }
+}
+
+/// The etl library and flows in every deploy state.
+fn base() -> (State, Keymap) {
+    let km = keymap();
+    let mut s = empty_state();
+    s.functions.apply(LibraryData {
+        functions: etl_functions(),
+        usage: HashMap::new(),
+    });
+    let daily = daily_sales();
+    let mut flows = vec![daily.flow.clone()];
+    let mut deploys = HashMap::new();
+    deploys.insert(
+        daily.flow.id.clone(),
+        record(
+            &daily,
+            DeployState::Ready,
+            "Airflow loaded version 1 in 1.4 s",
+        ),
+    );
+    for (i, (name, schedule, st)) in [
+        ("hourly stock", "@hourly", Some(DeployState::ImportError)),
+        ("weekly report", "30 6 * * 1", Some(DeployState::Parsing)),
+        ("ad hoc export", "", None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut f = daily.flow.clone();
+        f.id = format!("dag_00000000000000a{i}");
+        f.name = name.into();
+        f.schedule = schedule.into();
+        let spec = FlowSpec {
+            flow: f.clone(),
+            tasks: vec![],
+            edges: vec![],
+        };
+        if let Some(st) = st {
+            deploys.insert(f.id.clone(), record(&spec, st, "waiting for Airflow"));
+        }
+        flows.push(f);
+    }
+    s.flows.apply(FlowsData { flows, deploys });
+    let mut runs = HashMap::new();
+    runs.insert(daily.flow.id.clone(), "success".to_string());
+    runs.insert("dag_00000000000000a0".to_string(), "failed".to_string());
+    s.flows.set_last_runs(runs);
+    press(&mut s, &km, "2");
+    (s, km)
+}
+
+fn open(s: &mut State, spec: FlowSpec) {
+    let lib = s.functions.rows.clone();
+    let mut ed = Editor::open(spec, false);
+    ed.refresh_inputs(&lib);
+    s.flows.editor = Some(ed);
+}
+
+fn snap(name: &str, s: &mut State, km: &Keymap, w: u16, h: u16) {
+    s.status.messages.clear();
+    let t = draw(s, km, w, h);
+    insta::assert_snapshot!(name, text(&t));
+}
+
+#[test]
+fn flows_list() {
+    let (mut s, km) = base();
+    snap("flows_list_120x30", &mut s, &km, 120, 30);
+    snap("flows_list_80x24", &mut s, &km, 80, 24);
+}
+
+#[test]
+fn new_flow_prompt_shows_the_id() {
+    let (mut s, km) = base();
+    press(&mut s, &km, "a");
+    type_text(&mut s, &km, "daily sales");
+    snap("new_flow_prompt_taken_name", &mut s, &km, 100, 24);
+    type_text(&mut s, &km, " eu");
+    snap("new_flow_prompt", &mut s, &km, 100, 24);
+}
+
+#[test]
+fn editor_settings_and_schedule_prompt() {
+    let (mut s, km) = base();
+    open(&mut s, daily_sales());
+    snap("editor_settings", &mut s, &km, 120, 30);
+    press(&mut s, &km, "j j <Enter> <C-u>");
+    type_text(&mut s, &km, "0 25 * * *");
+    snap("schedule_prompt_error", &mut s, &km, 100, 24);
+    press(&mut s, &km, "<C-u>");
+    type_text(&mut s, &km, "*/15 * * * *");
+    snap("schedule_prompt_reading", &mut s, &km, 100, 24);
+}
+
+#[test]
+fn editor_tasks_inputs_and_pickers() {
+    let (mut s, km) = base();
+    open(&mut s, daily_sales());
+    press(&mut s, &km, "<Tab> j");
+    snap("editor_tasks", &mut s, &km, 120, 30);
+    press(&mut s, &km, "<Enter>");
+    snap("editor_inputs", &mut s, &km, 120, 30);
+    press(&mut s, &km, "<Enter>");
+    snap("input_kind_picker", &mut s, &km, 100, 24);
+    press(&mut s, &km, "<Down> <Enter>");
+    snap("input_task_picker", &mut s, &km, 100, 24);
+    press(&mut s, &km, "<Enter>");
+    snap("input_key_prompt", &mut s, &km, 100, 24);
+}
+
+#[test]
+fn add_task_picker_filters() {
+    let (mut s, km) = base();
+    open(&mut s, daily_sales());
+    press(&mut s, &km, "<Tab> a");
+    snap("add_task_picker", &mut s, &km, 100, 24);
+    type_text(&mut s, &km, "loa");
+    snap("add_task_picker_filtered", &mut s, &km, 100, 24);
+}
+
+#[test]
+fn options_editor_with_an_error() {
+    let (mut s, km) = base();
+    open(&mut s, daily_sales());
+    // `load` has no options of its own yet.
+    press(&mut s, &km, "<Tab> j o");
+    type_text(&mut s, &km, "retries = \"two\"");
+    press(&mut s, &km, "<Enter>");
+    type_text(&mut s, &km, "colour = 1");
+    snap("options_editor_error", &mut s, &km, 100, 30);
+}
+
+#[test]
+fn graph_small_and_large() {
+    let (mut s, km) = base();
+    open(&mut s, daily_sales());
+    press(&mut s, &km, "<Tab> <Tab> <Tab>");
+    snap("graph_daily_sales", &mut s, &km, 120, 24);
+    press(&mut s, &km, "<Right>");
+    snap("graph_daily_sales_moved", &mut s, &km, 120, 24);
+    open(&mut s, large_flow("fifty", 50));
+    press(&mut s, &km, "<Tab> <Tab> <Tab>");
+    snap("graph_50_tasks", &mut s, &km, 120, 30);
+    for _ in 0..20 {
+        press(&mut s, &km, "<Right>");
+    }
+    snap("graph_50_tasks_scrolled", &mut s, &km, 120, 30);
+}
+
+#[test]
+fn import_error_highlights_the_task() {
+    let (mut s, km) = base();
+    let mut spec = daily_sales();
+    spec.flow.id = "dag_00000000000000a0".into();
+    spec.flow.name = "hourly stock".into();
+    open(&mut s, spec);
+    press(&mut s, &km, "<Tab>");
+    snap("editor_import_error", &mut s, &km, 120, 30);
+}
+
+#[test]
+fn diff_before_saving() {
+    let (mut s, km) = base();
+    let old = daily_sales();
+    let mut new = old.clone();
+    new.flow.schedule = "0 3 * * *".into();
+    if let Some(t) = new.tasks.first_mut() {
+        t.options = "retries = 3\nretry_delay = \"5m\"\n".into();
+    }
+    new.tasks.pop();
+    new.edges.clear();
+    let functions = etl_functions();
+    let text = |spec: &FlowSpec| {
+        flowdeck::model::document::render_document(&flowdeck::model::document::to_document(
+            spec, &functions,
+        ))
+    };
+    open(&mut s, new.clone());
+    s.dialogs
+        .push(Dialog::Flow(Box::new(FlowDialog::Diff(DiffDialog {
+            diff: FlowDiff::new(&text(&old), &text(&new)),
+            summary: DiffSummary::between(&old, &new),
+            spec: new,
+            against: "v1 (deployed)".into(),
+            scroll: 0,
+        }))));
+    snap("diff_before_saving", &mut s, &km, 120, 36);
+}
