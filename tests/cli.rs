@@ -181,3 +181,38 @@ fn airflow_commands_say_when_airflow_is_unreachable() {
     cli.ok(&["flow", "rm", "offline"]);
     assert!(!dag.exists());
 }
+
+#[test]
+fn reconcile_reports_and_repairs_the_dags_folder() {
+    let cli = Cli::new();
+    let etl = cli.file("etl.py", ETL.as_bytes());
+    cli.ok(&["function", "add", &etl, "--function", "load"]);
+    let path = cli.file("f.toml", b"[flow]\nname = \"rec\"\n[[tasks]]\nid = \"load\"\nfunction = \"load\"\ninputs = { rows = [1] }\n");
+    cli.ok(&["flow", "import", &path]);
+    let dags = cli.dir.path().join("dags");
+    let id = flowdeck::model::ids::flow_id_for("rec");
+    // Never deployed: missing. An old flowdeck file of a flow that is gone: orphaned.
+    let orphan = cli.run(&["flow", "render", "rec"]).stdout;
+    let orphan = String::from_utf8_lossy(&orphan).replace(&id, "dag_0123456789abcdef");
+    std::fs::write(dags.join("dag_0123456789abcdef.py"), orphan).unwrap();
+    // A file of someone else is never touched.
+    std::fs::write(dags.join("their_dag.py"), "# not flowdeck's\n").unwrap();
+    let out = cli.run(&["flow", "reconcile"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{text}");
+    assert!(
+        text.contains("missing") && text.contains("orphan"),
+        "{text}"
+    );
+    let fixed = cli.ok(&["flow", "reconcile", "--repair"]);
+    assert!(
+        fixed.contains("wrote") && fixed.contains("removed"),
+        "{fixed}"
+    );
+    assert!(dags.join(format!("{id}.py")).exists());
+    assert!(!dags.join("dag_0123456789abcdef.py").exists());
+    assert!(dags.join("their_dag.py").exists());
+    assert!(cli
+        .ok(&["flow", "reconcile"])
+        .contains("matches every saved flow"));
+}

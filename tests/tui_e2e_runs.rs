@@ -230,12 +230,13 @@ region = "eu"
     ));
     tmux.send(&["Enter"]);
 
-    // Flows pane: the two-task flow is first (by name); its runs pane.
+    // Flows pane: the two-task flow is first (by name); `3` shows its runs (Enter would
+    // open the flow editor).
     tmux.wait_for(&[" 1 Functions "]);
     tmux.send(&["2"]);
     tmux.wait_for(&[two.as_str(), flaky.as_str()]);
     tmux.send(&["g"]);
-    tmux.send(&["Enter"]);
+    tmux.send(&["3"]);
     tmux.wait_for(&["Runs · e2e tui a", "active in Airflow"]);
     tmux.wait_for(&["No runs yet"]);
 
@@ -264,7 +265,7 @@ region = "eu"
     // The flaky flow: its first try fails.
     tmux.send(&["2"]);
     tmux.send(&["j"]);
-    tmux.send(&["Enter"]);
+    tmux.send(&["3"]);
     tmux.wait_for(&["Runs · e2e tui b", "active in Airflow"]);
     tmux.send(&["t"]);
     tmux.wait_for(&["▶ ■ failed"]);

@@ -112,6 +112,10 @@ fn failed(job: &Job, e: String) -> JobResult {
             result: Err(e),
         },
         Job::Airflow(job) => JobResult::Airflow(AirflowAnswer::failed(job, e)),
+        Job::Reconcile { repair } => JobResult::Reconciled {
+            repair: *repair,
+            result: Err(e),
+        },
         _ => JobResult::Superseded,
     }
 }
@@ -124,6 +128,10 @@ pub fn execute(ctx: &Context, job: &Job) -> JobResult {
     match job {
         Job::LoadLibrary => JobResult::Library(load_library(store).map_err(|e| e.to_string())),
         Job::LoadFlows => JobResult::Flows(load_flows(store).map_err(|e| e.to_string())),
+        Job::Reconcile { repair } => JobResult::Reconciled {
+            repair: *repair,
+            result: reconcile(&ctx.deployer, *repair).map_err(|e| e.to_string()),
+        },
         Job::CheckSources => JobResult::SourcesChanged(
             store
                 .functions()
@@ -310,6 +318,22 @@ pub fn complete_path(input: &str) -> Vec<String> {
     out.sort();
     out.truncate(500);
     out
+}
+
+/// The lines reconcile has to report: nothing when the dags folder matches the flows.
+fn reconcile(
+    deployer: &crate::deploy::Deployer,
+    repair: bool,
+) -> Result<Vec<String>, crate::deploy::Error> {
+    let report = deployer.reconcile()?;
+    if report.is_clean() {
+        return Ok(Vec::new());
+    }
+    if repair {
+        deployer.repair(&report)
+    } else {
+        Ok(report.lines())
+    }
 }
 
 #[cfg(test)]

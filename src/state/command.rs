@@ -11,6 +11,8 @@ pub enum Command {
     Help,
     Focus(Pane),
     Refresh,
+    /// Write missing and stale DAG files, remove orphaned flowdeck files.
+    Reconcile,
     Filter(String),
     FunctionAdd {
         path: String,
@@ -38,6 +40,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("functions | flows | runs", "Show a pane (also 1 2 3)"),
     ("filter TEXT", "Filter the focused list"),
     ("refresh", "Reload everything from the database"),
+    ("reconcile", "Make the dags folder match the saved flows"),
     ("help", "Show the keys and commands"),
     (
         "quit | q",
@@ -52,6 +55,7 @@ const WORDS: &[&str] = &[
     "runs",
     "filter",
     "refresh",
+    "reconcile",
     "help",
     "quit",
 ];
@@ -70,6 +74,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         ("2" | "flows", []) => Command::Focus(Pane::Flows),
         ("3" | "runs", []) => Command::Focus(Pane::Runs),
         ("refresh", []) => Command::Refresh,
+        ("reconcile", []) => Command::Reconcile,
         ("filter", words) => Command::Filter(words.join(" ")),
         ("function" | "fn" | "f", [sub, args @ ..]) => match (*sub, args) {
             ("add", [path]) => Command::FunctionAdd {

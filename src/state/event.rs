@@ -88,6 +88,11 @@ pub enum Job {
     },
     /// A request to Airflow; the app runs it as an async task, not on the worker.
     Airflow(AirflowJob),
+    /// Compare the dags folder with the saved flows (missing, stale, orphaned DAG files);
+    /// with `repair`, fix what differs.
+    Reconcile {
+        repair: bool,
+    },
     // The Flows pane (issue 6).
     /// A whole flow, to open it in the editor.
     LoadFlow {
@@ -195,6 +200,11 @@ pub enum JobResult {
         result: Result<Function, String>,
     },
     Airflow(AirflowAnswer),
+    /// What reconcile found (no lines: the folder matches) or, with `repair`, did.
+    Reconciled {
+        repair: bool,
+        result: Result<Vec<String>, String>,
+    },
     // The Flows pane (issue 6).
     FlowLoaded {
         flow_id: String,

@@ -399,6 +399,14 @@ pub fn start(state: &mut State) -> Vec<Effect> {
     let mut fx = Vec::new();
     let (_, e) = state.start_job("checking source files", true, Job::CheckSources);
     fx.push(e);
+    // Missing, stale or orphaned DAG files are reported at start-up, not fixed behind
+    // the operator's back (`:reconcile` repairs).
+    let (_, e) = state.start_job(
+        "checking the dags folder",
+        true,
+        Job::Reconcile { repair: false },
+    );
+    fx.push(e);
     after_change(state, &mut fx);
     fx
 }
@@ -639,6 +647,14 @@ fn run_command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Help => state.help = Some(Help::default()),
         Command::Focus(p) => state.focus = p,
         Command::Refresh => refresh(state, fx),
+        Command::Reconcile => {
+            let (_, e) = state.start_job(
+                "repairing the dags folder",
+                false,
+                Job::Reconcile { repair: true },
+            );
+            fx.push(e);
+        }
         Command::Filter(text) => {
             if let Some(nav) = state.nav_mut() {
                 nav.filter = text;
@@ -856,6 +872,22 @@ fn on_job(state: &mut State, id: JobId, result: JobResult, fx: &mut Vec<Effect>)
         JobResult::Superseded => {}
         JobResult::Flows(Ok(data)) => state.flows.apply(data),
         JobResult::Airflow(answer) => runs::on_answer(state, answer, fx),
+        JobResult::Reconciled { repair, result } => match result {
+            Ok(lines) if lines.is_empty() && !repair => {}
+            Ok(lines) if lines.is_empty() => {
+                state.info("the dags folder already matches every flow")
+            }
+            Ok(lines) if repair => {
+                state.info(format!("dags folder repaired: {}", lines.join("; ")));
+                let (_, e) = state.start_job("loading flows", false, Job::LoadFlows);
+                fx.push(e);
+            }
+            Ok(lines) => state.warn(format!(
+                "dags folder differs from the saved flows: {} — type :reconcile to repair",
+                lines.join("; ")
+            )),
+            Err(e) => state.error(format!("cannot check the dags folder: {e}")),
+        },
         JobResult::Flows(Err(e)) => {
             state.flows.loading = functions::Loading::Failed(e.clone());
             state.error(format!("cannot load flows: {e}"));
