@@ -97,10 +97,7 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                             f.id.clone(),
                             f.version.to_string(),
                             describe_schedule(&f.schedule),
-                            deploys
-                                .get(&f.id)
-                                .map_or("saved", |d| d.state.label())
-                                .to_string(),
+                            crate::model::deploy::state_label(deploys.get(&f.id), f.version),
                         ]
                     })
                     .collect();

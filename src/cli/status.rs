@@ -29,7 +29,7 @@ pub async fn run(core: &Core, as_json: bool) -> anyhow::Result<i32> {
                 "id": f.id,
                 "version": f.version,
                 "schedule": describe_schedule(&f.schedule),
-                "state": record.map_or("saved", |r| r.state.label()),
+                "state": crate::model::deploy::state_label(record, f.version),
                 "deployed_version": record.and_then(|r| r.deployed_version),
                 "in_airflow": dag.is_some(),
                 "paused": dag.map(|d| d.is_paused),

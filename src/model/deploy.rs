@@ -49,3 +49,16 @@ pub struct DeployRecord {
     /// Last version that reached `ready` (the diff before deploying compares with it).
     pub deployed_version: Option<u32>,
 }
+
+/// The deploy state of a flow at `version`, for lists: a record about an older version
+/// means this version is saved but not deployed yet.
+pub fn state_label(record: Option<&DeployRecord>, version: u32) -> String {
+    match record {
+        Some(r) if r.version == version => r.state.label().to_string(),
+        Some(DeployRecord {
+            deployed_version: Some(v),
+            ..
+        }) => format!("saved (v{v} deployed)"),
+        _ => "saved".to_string(),
+    }
+}
