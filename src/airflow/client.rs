@@ -775,13 +775,7 @@ impl Client {
         since: DateTime<Utc>,
         prefix: &str,
     ) -> Result<Changes<DagRun>, Error> {
-        let api = self.api_version().await?;
-        let mut query = vec![("updated_at_gte", rfc3339(since))];
-        if api == ApiVersion::V2 {
-            // Airflow 2 has no DAG filter on this listing: filtered here instead.
-            query.push(("dag_id_prefix_pattern", prefix.to_owned()));
-            query.push(("order_by", "id".to_owned()));
-        }
+        let query = changed_since_query(self.api_version().await?, since, prefix);
         let (runs, server_time) = self
             .get_paged(
                 "/dags/~/dagRuns",
@@ -806,12 +800,7 @@ impl Client {
         since: DateTime<Utc>,
         prefix: &str,
     ) -> Result<Changes<TaskInstance>, Error> {
-        let api = self.api_version().await?;
-        let mut query = vec![("updated_at_gte", rfc3339(since))];
-        if api == ApiVersion::V2 {
-            query.push(("dag_id_prefix_pattern", prefix.to_owned()));
-            query.push(("order_by", "id".to_owned()));
-        }
+        let query = changed_since_query(self.api_version().await?, since, prefix);
         let (tis, server_time) = self
             .get_paged(
                 "/dags/~/dagRuns/~/taskInstances",
@@ -1169,6 +1158,21 @@ fn decode<T: DeserializeOwned>(body: &[u8], action: &str) -> Result<T, Error> {
         action: action.to_owned(),
         reason: e.to_string(),
     })
+}
+
+/// The query of a "changed since" listing. Airflow 3 filters by DAG id prefix itself;
+/// Airflow 2 has no DAG filter on these listings, so the caller filters.
+fn changed_since_query(
+    api: ApiVersion,
+    since: DateTime<Utc>,
+    prefix: &str,
+) -> Vec<(&'static str, String)> {
+    let mut query = vec![("updated_at_gte", rfc3339(since))];
+    if api == ApiVersion::V2 {
+        query.push(("dag_id_prefix_pattern", prefix.to_owned()));
+        query.push(("order_by", "id".to_owned()));
+    }
+    query
 }
 
 #[cfg(test)]
