@@ -178,6 +178,35 @@ print_access() {
   printf '  log:         %s\n' "$LOGFILE"
 }
 
+# Airflow 3 finds a new DAG file only when it rescans the folder (every 300 s), and the
+# only way to ask for a rescan is to re-parse a DAG it already knows. On a brand-new
+# Airflow there is none, so the first flow would wait minutes: this small DAG, parsed at
+# start-up, gives flowdeck one to ask with. It never runs (no schedule) and is left
+# alone once written.
+write_anchor_dag() {
+  local anchor="${DAGS_FOLDER}/flowdeck_dev_anchor.py"
+  [ -e "$anchor" ] && return 0
+  cat >"$anchor" <<'PY'
+# An Airflow dag for flowdeck's development Airflow (scripts/dev-airflow.sh): a DAG that
+# Airflow knows from start-up, so flowdeck can ask it to rescan the folder for new files.
+import datetime
+
+try:
+    from airflow.sdk import DAG
+except ImportError:
+    from airflow import DAG
+
+with DAG(
+    dag_id="flowdeck_dev_anchor",
+    schedule=None,
+    start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
+    catchup=False,
+    tags=["flowdeck-dev"],
+):
+    pass
+PY
+}
+
 do_start() {
   local pgid
   if pgid="$(running_pgid)"; then
@@ -200,6 +229,7 @@ do_start() {
   done
 
   mkdir -p "$HOME_DIR" "$DAGS_FOLDER"
+  write_anchor_dag
   # A known password for user admin; the simple auth manager keeps entries it finds here.
   local password="${FLOWDECK_AIRFLOW_PASSWORD:-admin}"
   "${VENV}/bin/python" -c '

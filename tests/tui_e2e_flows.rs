@@ -7,73 +7,11 @@
 //! env)"`); skipped with a note when they are unset, unless FLOWDECK_REQUIRE_AIRFLOW=1.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("tmux {args:?}: {e}"))
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        let out = self.cmd(&args);
-        assert!(out.status.success(), "send-keys {keys:?}");
-        // An Esc followed at once by a key reads as Alt-key.
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn type_text(&self, text: &str) {
-        self.send(&["-l", text]);
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
-    }
-
-    fn wait_for_within(&self, texts: &[&str], limit: Duration) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if texts.iter().all(|t| screen.contains(t)) {
-                return screen;
-            }
-            if start.elapsed() > limit {
-                panic!("waited {limit:?} for {texts:?}; the screen shows:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_gone(&self, text: &str) {
-        let start = Instant::now();
-        while self.screen().contains(text) {
-            if start.elapsed() > Duration::from_secs(20) {
-                panic!("waited 20 s for {text:?} to go:\n{}", self.screen());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_for(&self, texts: &[&str]) -> String {
-        self.wait_for_within(texts, Duration::from_secs(20))
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-    }
-}
+mod common;
+use common::tmux::Tmux;
 
 /// Removes what the test put into the shared dags folder, even when it fails halfway.
 struct Cleanup {
@@ -175,9 +113,7 @@ fn build_a_two_task_flow_by_keys_and_see_it_ready_in_airflow() {
         );
     }
 
-    let tmux = Tmux {
-        socket: format!("flowdeck-flows-{}", std::process::id()),
-    };
+    let tmux = Tmux::new(format!("flowdeck-flows-{}", std::process::id()));
     let shell = format!("env PS1='e2e$ ' HOME={} sh", quote(root));
     let out = tmux.cmd(&[
         "new-session",

@@ -6,84 +6,10 @@
 //! Skipped (with a note) when tmux or python3 is missing.
 
 use std::path::Path;
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("tmux {args:?}: {e}"))
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        let out = self.cmd(&args);
-        assert!(
-            out.status.success(),
-            "send-keys {keys:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        // Separate keys in time: an Esc followed at once by a key reads as Alt-key.
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn type_text(&self, text: &str) {
-        self.send(&["-l", text]);
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
-    }
-
-    fn format(&self, f: &str) -> String {
-        String::from_utf8_lossy(&self.cmd(&["display-message", "-p", "-t", "e2e", f]).stdout)
-            .trim()
-            .to_string()
-    }
-
-    /// Waits until the screen shows every one of `texts`.
-    fn wait_for(&self, texts: &[&str]) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if texts.iter().all(|t| screen.contains(t)) {
-                return screen;
-            }
-            if start.elapsed() > Duration::from_secs(20) {
-                panic!("waited 20 s for {texts:?}; the screen shows:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn wait_gone(&self, text: &str) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if !screen.contains(text) {
-                return screen;
-            }
-            if start.elapsed() > Duration::from_secs(20) {
-                panic!("waited 20 s for {text:?} to go; the screen shows:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-    }
-}
+mod common;
+use common::tmux::Tmux;
 
 fn available(program: &str, arg: &str) -> bool {
     Command::new(program)
@@ -134,9 +60,7 @@ fn register_a_function_by_keys_and_leave_the_terminal_clean() {
         quote(&root.join("data")),
         quote(&root.join("config"))
     );
-    let tmux = Tmux {
-        socket: format!("flowdeck-test-{}", std::process::id()),
-    };
+    let tmux = Tmux::new(format!("flowdeck-test-{}", std::process::id()));
     let shell = format!("env PS1='e2e$ ' HOME={} sh", quote(root));
     let out = tmux.cmd(&[
         "new-session",

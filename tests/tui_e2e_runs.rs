@@ -9,69 +9,10 @@
 //! FLOWDECK_REQUIRE_AIRFLOW=1, then it fails.
 
 use std::path::Path;
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-struct Tmux {
-    socket: String,
-    /// Seconds to wait for a screen (Airflow runs take a while).
-    patience: u64,
-}
-
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("tmux {args:?}: {e}"))
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        let out = self.cmd(&args);
-        assert!(
-            out.status.success(),
-            "send-keys {keys:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        // Separate keys in time: an Esc followed at once by a key reads as Alt-key.
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn type_text(&self, text: &str) {
-        self.send(&["-l", text]);
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
-    }
-
-    /// Waits until the screen shows every one of `texts`.
-    fn wait_for(&self, texts: &[&str]) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if texts.iter().all(|t| screen.contains(t)) {
-                return screen;
-            }
-            if start.elapsed() > Duration::from_secs(self.patience) {
-                panic!(
-                    "waited {} s for {texts:?}; the screen shows:\n{screen}",
-                    self.patience
-                );
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-    }
-}
+mod common;
+use common::tmux::Tmux;
 
 fn available(program: &str, arg: &str) -> bool {
     Command::new(program)
@@ -192,10 +133,7 @@ region = "eu"
         assert!(out.contains("ready"), "{out}");
     }
 
-    let tmux = Tmux {
-        socket: format!("flowdeck-runs-{}", std::process::id()),
-        patience: 120,
-    };
+    let tmux = Tmux::new(format!("flowdeck-runs-{}", std::process::id())).with_patience(120);
     let shell = format!("env PS1='e2e$ ' HOME={} sh", quote(root));
     let out = tmux.cmd(&[
         "new-session",

@@ -256,13 +256,18 @@ impl Deployer {
         let start = Instant::now();
         let mut last_nudge: Option<Instant> = None;
         let mut reason = String::from("waiting for Airflow");
+        // Why a nudge could not help, shown instead of the generic waiting reason.
+        let mut blocked: Option<String> = None;
         loop {
             // Re-nudge now and then: the first request can land before Airflow noticed
             // anything, and a rescan request is cheap.
             if last_nudge.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) {
                 match self.nudge(client, &flow_id).await {
-                    Ok(Some(why)) => reason = why,
-                    Ok(None) => {}
+                    Ok(Some(why)) => {
+                        reason = why.clone();
+                        blocked = Some(why);
+                    }
+                    Ok(None) => blocked = None,
                     Err(e) if e.is_offline() => {
                         set(&mut record, DeployState::Rendered, format!("{e}; the DAG file is written and will be confirmed when Airflow is back"), &mut progress)?;
                         return Ok(record);
@@ -312,6 +317,7 @@ impl Deployer {
                     return Ok(record);
                 }
                 Verdict::Waiting(why) => {
+                    let why = blocked.clone().unwrap_or(why);
                     if why != reason {
                         reason = why;
                         set(
