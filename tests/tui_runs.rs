@@ -316,12 +316,17 @@ fn trigger_pins_the_new_run_and_asks_for_a_poll() {
     );
     assert!(fx.contains(&Effect::PollNow));
     assert_eq!(s.runs.pinned, vec![RunKey::new(DAG, "manual__new")]);
-    // Leaving the pane: only the triggered run is still followed.
+    // Leaving for the Flows list: the listed flows (their last runs) and the triggered
+    // run are followed, no other run.
     let fx = press(&mut s, &km, "2");
-    assert!(fx.contains(&Effect::Watch {
-        flows: vec![DAG.into()],
-        runs: vec![RunKey::new(DAG, "manual__new")]
-    }));
+    let watch = fx.iter().find_map(|e| match e {
+        Effect::Watch { flows, runs } => Some((flows.clone(), runs.clone())),
+        _ => None,
+    });
+    let (flows, runs) = watch.expect("a new watch");
+    assert!(flows.contains(&DAG.to_string()), "{flows:?}");
+    assert_eq!(flows.len(), s.flows.rows.len(), "{flows:?}");
+    assert_eq!(runs, vec![RunKey::new(DAG, "manual__new")]);
 }
 
 #[test]
@@ -438,4 +443,30 @@ fn import_errors_of_flowdeck_files_are_listed() {
         panic!("a message")
     };
     assert!(m.body.contains("ModuleNotFoundError"), "{}", m.body);
+}
+
+#[test]
+fn the_flows_list_shows_each_flows_last_run() {
+    let (mut s, km) = opened();
+    press(&mut s, &km, "2");
+    let mut runs = std::collections::BTreeMap::new();
+    let mut run = recorded_runs()[0].clone();
+    run.state = DagRunState::Failed;
+    runs.insert(DAG.to_string(), vec![run.clone()]);
+    flowdeck::state::on_event(
+        &mut s,
+        &km,
+        flowdeck::state::Event::Airflow(Box::new(flowdeck::airflow::poller::PollEvent::Runs {
+            at: chrono::Utc::now(),
+            runs,
+        })),
+    );
+    let row = s
+        .flows
+        .rows
+        .iter()
+        .find(|r| r.flow.id == DAG)
+        .expect("the flow is listed");
+    assert_eq!(row.last_run.as_deref(), Some("failed"));
+    assert_eq!(s.flows.latest_run.get(DAG), Some(&run.run_id));
 }

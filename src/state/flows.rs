@@ -75,6 +75,8 @@ pub struct FlowsState {
     /// Hook for the Runs pane (issue 7): flow id → task_id → state of that task in the
     /// latest run, to colour the editor's graph.
     pub task_states: HashMap<String, HashMap<String, String>>,
+    /// flow id → run id of its newest run (whose task states colour the graph).
+    pub latest_run: HashMap<String, String>,
     /// Select this flow id once the next load arrives (after creating it).
     pub select_after_load: Option<String>,
 }
@@ -89,6 +91,7 @@ impl Default for FlowsState {
             deploying: BTreeMap::new(),
             last_runs: HashMap::new(),
             task_states: HashMap::new(),
+            latest_run: HashMap::new(),
             select_after_load: None,
         }
     }

@@ -284,6 +284,20 @@ pub fn after_change(state: &mut State, fx: &mut Vec<Effect>) {
 fn sync_watch(state: &mut State, fx: &mut Vec<Effect>) {
     let mut flows: Vec<String> = Vec::new();
     let mut runs: Vec<RunKey> = Vec::new();
+    // The Flows list shows each flow's last run, and the open editor colours its graph
+    // by the latest run's task states: those are on screen too.
+    if state.focus == Pane::Flows {
+        match &state.flows.editor {
+            Some(ed) => {
+                let dag = ed.spec.flow.id.clone();
+                if let Some(run_id) = state.flows.latest_run.get(&dag) {
+                    runs.push(RunKey::new(dag.clone(), run_id.clone()));
+                }
+                flows.push(dag);
+            }
+            None => flows.extend(state.flows.rows.iter().map(|r| r.flow.id.clone())),
+        }
+    }
     if state.focus == Pane::Runs {
         if let Some(dag) = &state.runs.dag_id {
             flows.push(dag.clone());
@@ -425,6 +439,18 @@ fn on_runs(state: &mut State, runs: BTreeMap<String, Vec<DagRun>>, fx: &mut Vec<
             }
         }
     }
+    // Newest run of every watched flow, for the Flows list and the editor's graph.
+    let mut last = state.flows.last_runs.clone();
+    for (dag, list) in &runs {
+        if let Some(newest) = list.iter().max_by_key(|r| r.run_after.or(r.logical_date)) {
+            last.insert(dag.clone(), newest.state.to_string());
+            state
+                .flows
+                .latest_run
+                .insert(dag.clone(), newest.run_id.clone());
+        }
+    }
+    state.flows.set_last_runs(last);
     let shown = state.runs.dag_id.clone();
     if let Some(list) = shown.as_ref().and_then(|d| runs.get(d)) {
         let views: Vec<RunView> = list.iter().map(run_view).collect();
@@ -488,6 +514,13 @@ fn on_runs(state: &mut State, runs: BTreeMap<String, Vec<DagRun>>, fx: &mut Vec<
 }
 
 fn on_task_instances(state: &mut State, run: RunKey, tasks: Vec<TaskInstance>) {
+    if state.flows.latest_run.get(&run.dag_id) == Some(&run.run_id) {
+        let by_task = tasks
+            .iter()
+            .filter_map(|t| Some((t.task_id.clone(), t.state.as_ref()?.as_str().to_string())))
+            .collect();
+        state.flows.task_states.insert(run.dag_id.clone(), by_task);
+    }
     if state.runs.dag_id.as_deref() != Some(run.dag_id.as_str()) {
         return;
     }
