@@ -642,3 +642,64 @@ async fn run_ids_are_path_encoded() {
         Some("application/json")
     );
 }
+
+/// Airflow on SQLite answers "Database error" (500) under load: a trigger is sent again
+/// with the same run id, and a 409 on the retry means the first try created the run.
+#[tokio::test]
+async fn a_trigger_that_meets_a_500_is_sent_again_with_the_same_run_id() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/version"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"version": "3.3.2", "git_version": null})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/auth/token"))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(serde_json::json!({"access_token": "t"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/dags/dag_x/dagRuns"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .set_body_json(serde_json::json!({"detail": "Database error"})),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/dags/dag_x/dagRuns"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "dag_id": "dag_x", "dag_run_id": "manual__x", "run_type": "manual", "state": "queued"
+        })))
+        .mount(&server)
+        .await;
+    let client = flowdeck::airflow::Client::new(flowdeck::airflow::AirflowConfig::new(
+        server.uri(),
+        "admin",
+        "admin",
+    ))
+    .unwrap();
+    let run = client
+        .trigger_run("dag_x", None, None)
+        .await
+        .expect("the retry succeeds");
+    assert_eq!(run.dag_id, "dag_x");
+    let posts: Vec<serde_json::Value> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() == "/api/v2/dags/dag_x/dagRuns")
+        .map(|r| r.body_json().unwrap())
+        .collect();
+    assert_eq!(posts.len(), 2);
+    assert_eq!(posts[0]["dag_run_id"], posts[1]["dag_run_id"]);
+}

@@ -661,17 +661,35 @@ impl Client {
             }
             None => {}
         }
-        let answer = self
-            .call(
-                Method::POST,
-                &format!("/dags/{}/dagRuns", seg(dag_id)),
-                &[],
-                Some(&Value::Object(body)),
-                &action,
-            )
-            .await?;
-        let w: WireDagRun = decode(&answer.body, &action)?;
-        Ok(w.into())
+        // The run id is chosen here (Airflow's own `manual__<date>` form) so a trigger
+        // that failed with a 5xx can be sent again safely: Airflow's SQLite setups answer
+        // "Database error" under load, and a retry that meets 409 means the first try
+        // had in fact created the run.
+        let run_id = format!("manual__{}", rfc3339(Utc::now()));
+        body.insert("dag_run_id".into(), Value::String(run_id.clone()));
+        let body = Value::Object(body);
+        let path = format!("/dags/{}/dagRuns", seg(dag_id));
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .call(Method::POST, &path, &[], Some(&body), &action)
+                .await
+            {
+                Ok(answer) => {
+                    let w: WireDagRun = decode(&answer.body, &action)?;
+                    return Ok(w.into());
+                }
+                Err(Error::Server { .. }) if attempt < 3 => {
+                    tracing::warn!(dag_id, attempt, "trigger answered 5xx; sending it again");
+                    tokio::time::sleep(std::time::Duration::from_millis(500 * attempt)).await;
+                }
+                Err(Error::Rejected { status: 409, .. }) if attempt > 1 => {
+                    return self.get_dag_run(dag_id, &run_id).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// One run.
