@@ -446,6 +446,31 @@ impl Client {
         body: Option<&Value>,
         action: &str,
     ) -> Result<Answer, Error> {
+        // Reads are sent again after a 5xx: Airflow on SQLite answers "Database error"
+        // when it is busy, and a read changes nothing. Writes are not (see trigger_run).
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self
+                .call_once(method.clone(), path, query, body, action)
+                .await
+            {
+                Err(Error::Server { .. }) if method == Method::GET && attempt < 3 => {
+                    tokio::time::sleep(std::time::Duration::from_millis(300 * attempt)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn call_once(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+        action: &str,
+    ) -> Result<Answer, Error> {
         let version = self.version().await?;
         let url = format!("{}{}{}", self.inner.base, version.api.prefix(), path);
         let build = |bearer: Option<&str>| {
