@@ -7,9 +7,8 @@ use crate::keymap::{Action, Context, Keymap};
 use crate::model::deploy::DeployState;
 use crate::state::flows::FlowRow;
 use crate::state::functions::Loading;
-use crate::state::list::clamp_offset;
-use crate::state::{ListArea, Pane, Screen, State};
-use ratatui::layout::{Constraint, Layout, Margin, Rect};
+use crate::state::{Pane, Screen, State};
+use ratatui::layout::{Constraint, Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
@@ -73,27 +72,11 @@ pub fn draw(
             .key_for(&[Context::Flows, Context::Global], Action::Back)
             .map(|k| k.to_string())
             .unwrap_or_default();
-        let text = format!(
-            "No flow matches “{}”. {back} clears the filter.",
-            crate::state::text::one_line(&nav.filter)
-        );
-        frame.render_widget(
-            Paragraph::new(text)
-                .style(theme.dim)
-                .wrap(Wrap { trim: true }),
-            inner,
-        );
+        super::no_match(frame, inner, theme, "flow", &nav.filter, &back);
         return;
     }
-    let [header, rows_area] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let (header, rows_area, offset) = super::list_rows(inner, nav, Pane::Flows, screen);
     let rows_h = usize::from(rows_area.height);
-    let offset = clamp_offset(nav.offset, nav.selected, rows_h, nav.len());
-    screen.list = Some(ListArea {
-        pane: Pane::Flows,
-        rows: rows_area,
-        offset,
-    });
     let name_w = if inner.width >= 100 { 28 } else { 16 };
     // Seven columns, six gaps of one; the schedule takes what is left.
     let deploy_w: u16 = if inner.width >= 100 { 16 } else { 13 };

@@ -6,8 +6,7 @@ use super::theme::Theme;
 use super::{block, ellipsize, ellipsize_start, WIDE};
 use crate::keymap::{Action, Context, Keymap};
 use crate::state::functions::{FunctionRow, Loading};
-use crate::state::list::clamp_offset;
-use crate::state::{ListArea, Pane, Screen, State};
+use crate::state::{Pane, Screen, State};
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -122,28 +121,18 @@ fn draw_list(
         return;
     }
     if nav.is_empty() {
-        let text = format!(
-            "No function matches “{}”. {} clears the filter.",
-            crate::state::text::one_line(&nav.filter),
-            key(keymap, Action::Back)
-        );
-        frame.render_widget(
-            Paragraph::new(text)
-                .style(theme.dim)
-                .wrap(Wrap { trim: true }),
+        super::no_match(
+            frame,
             inner,
+            theme,
+            "function",
+            &nav.filter,
+            &key(keymap, Action::Back),
         );
         return;
     }
-    let [header, rows_area] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let (header, rows_area, offset) = super::list_rows(inner, nav, Pane::Functions, screen);
     let rows_h = usize::from(rows_area.height);
-    let offset = clamp_offset(nav.offset, nav.selected, rows_h, nav.len());
-    screen.list = Some(ListArea {
-        pane: Pane::Functions,
-        rows: rows_area,
-        offset,
-    });
 
     // Narrow lists keep the date only; the time is in the detail.
     let short_date = inner.width < 100;

@@ -17,7 +17,7 @@ use crate::keymap::Keymap;
 use crate::state::{Pane, Screen, State};
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear};
+use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 use theme::Theme;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
@@ -127,6 +127,46 @@ fn draw_tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, screen
 }
 
 /// A bordered block; `focused` decides the border colour.
+/// The message a list shows when its filter hides every row.
+pub fn no_match(
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+    what: &str,
+    filter: &str,
+    back: &str,
+) {
+    let text = format!(
+        "No {what} matches “{}”. {back} clears the filter.",
+        crate::state::text::one_line(filter)
+    );
+    frame.render_widget(
+        Paragraph::new(text)
+            .style(theme.dim)
+            .wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+/// Splits a list's area into its header row and its rows, keeps the selection in view,
+/// and records where the rows are (mouse clicks and the wheel find them there).
+pub fn list_rows(
+    area: Rect,
+    nav: &crate::state::list::ListNav,
+    pane: crate::state::Pane,
+    screen: &mut crate::state::Screen,
+) -> (Rect, Rect, usize) {
+    let [header, rows] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    let offset = crate::state::list::clamp_offset(
+        nav.offset,
+        nav.selected,
+        usize::from(rows.height),
+        nav.len(),
+    );
+    screen.list = Some(crate::state::ListArea { pane, rows, offset });
+    (header, rows, offset)
+}
+
 pub fn block<'a>(title: impl Into<Line<'a>>, focused: bool, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
