@@ -353,17 +353,7 @@ fn register(
             }
         }
     }
-    if let Some(e) = &f.error {
-        frame.render_widget(
-            Paragraph::new(e.as_str())
-                .style(theme.error)
-                .wrap(Wrap { trim: false }),
-            err,
-        );
-    }
-    if let Some(l) = busy {
-        frame.render_widget(l, busy_area);
-    }
+    error_and_busy(frame, theme, f.error.as_deref(), err, busy, busy_area);
 }
 
 fn edit(
@@ -411,12 +401,24 @@ fn edit(
         frame,
         da,
     );
-    if let Some(e) = &f.error {
+    error_and_busy(frame, theme, f.error.as_deref(), err, busy, busy_area);
+}
+
+/// A form's error text and its "working…" line, where the form laid them out.
+fn error_and_busy(
+    frame: &mut Frame,
+    theme: &Theme,
+    error: Option<&str>,
+    error_area: Rect,
+    busy: Option<Line<'_>>,
+    busy_area: Rect,
+) {
+    if let Some(e) = error {
         frame.render_widget(
-            Paragraph::new(e.as_str())
+            Paragraph::new(e)
                 .style(theme.error)
                 .wrap(Wrap { trim: false }),
-            err,
+            error_area,
         );
     }
     if let Some(l) = busy {
