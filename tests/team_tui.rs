@@ -90,7 +90,10 @@ impl Team {
 
     /// A TUI of `user` in its own tmux server, 160×40.
     fn tui(&self, user: &str) -> Tmux {
-        let tmux = Tmux::new(format!("flowdeck-team-{user}-{}", std::process::id()));
+        // One tmux server per TUI; tests of this file run at once in one process.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmux = Tmux::new(format!("flowdeck-team-{user}-{}-{n}", std::process::id()));
         let shell = format!("env PS1='e2e$ ' HOME={} sh", quote(self.root()));
         let out = tmux.cmd(&[
             "new-session",
@@ -187,7 +190,7 @@ fn two_operators_see_each_others_changes_and_choose_on_a_conflict() {
     set_setting(&alice, TAGS_ROW, "team");
     set_setting(&bob, SCHEDULE_ROW, "@hourly");
     save(&bob);
-    bob.wait_for(&["saved flow `shared` as v2"]);
+    bob.wait_for(&["Flow shared · dag_a4d26868017c0ccf · v2 "]);
     alice.wait_for(&["bob@", "saved v2", "while you edit v1"]);
 
     // Alice's save is refused with who and when, and she chooses.
@@ -206,7 +209,7 @@ fn two_operators_see_each_others_changes_and_choose_on_a_conflict() {
     alice.send(&["Enter"]);
     alice.wait_for(&["applied on top of v2 with no conflicts"]);
     save(&alice);
-    alice.wait_for(&["saved flow `shared` as v3"]);
+    alice.wait_for(&["Flow shared · dag_a4d26868017c0ccf · v3 "]);
     let shown = team.shared();
     assert_eq!(shown["flow"]["schedule"], "@hourly");
     assert_eq!(shown["flow"]["tags"], serde_json::json!(["team"]));
@@ -214,11 +217,12 @@ fn two_operators_see_each_others_changes_and_choose_on_a_conflict() {
     // Bob's editor had no edits left: it follows alice's save on its own.
     bob.wait_for(&["alice@", "the editor shows their version"]);
 
-    // Both change the tags: keep editing first, then "save mine anyway".
+    // Both change the tags, alice first: keep editing, then "save mine anyway".
+    set_setting(&alice, TAGS_ROW, ", alicetag");
     set_setting(&bob, TAGS_ROW, ", bobtag");
     save(&bob);
-    bob.wait_for(&["saved flow `shared` as v4"]);
-    set_setting(&alice, TAGS_ROW, ", alicetag");
+    bob.wait_for(&["Flow shared · dag_a4d26868017c0ccf · v4 "]);
+    alice.wait_for(&["saved v4", "while you edit v3"]);
     save(&alice);
     alice.wait_for(&["Someone else saved this flow", "while you edited v3"]);
     alice.send(&["Escape"]);
@@ -232,7 +236,7 @@ fn two_operators_see_each_others_changes_and_choose_on_a_conflict() {
     alice.send(&["j"]);
     alice.send(&["j"]);
     alice.send(&["Enter"]);
-    alice.wait_for(&["saved flow `shared` as v5"]);
+    alice.wait_for(&["Flow shared · dag_a4d26868017c0ccf · v5 "]);
     let shown = team.shared();
     assert_eq!(
         shown["flow"]["tags"],
@@ -294,7 +298,12 @@ fn an_unsaved_edit_survives_kill_9_of_the_tui() {
         .unwrap();
     assert!(killed.success());
     alice.wait_for(&["EXIT=137"]);
-    alice.send(&["C-l"]);
+    // What an operator types after a crashed full-screen program: the terminal back to
+    // normal (raw mode off, main screen), then flowdeck again.
+    alice.send(&["C-j"]);
+    alice.type_text("stty sane; printf '\\033[?1049l'; clear");
+    alice.send(&["C-j"]);
+    alice.wait_for(&["e2e$"]);
 
     team.start(&alice, "alice");
     let screen = alice.wait_for(&["Restore your draft of `shared`?", "edits of v1"]);
@@ -303,7 +312,7 @@ fn an_unsaved_edit_survives_kill_9_of_the_tui() {
     let screen = alice.wait_for(&["restored your draft", "Flow shared"]);
     assert!(screen.contains("unsaved"), "{screen}");
     save(&alice);
-    alice.wait_for(&["saved flow `shared` as v2"]);
+    alice.wait_for(&["Flow shared · dag_a4d26868017c0ccf · v2 "]);
     assert_eq!(
         team.shared()["flow"]["tags"],
         serde_json::json!(["unsaved"])

@@ -40,7 +40,7 @@ fn watch(store: &Store, mut seen: u64, events: &UnboundedSender<Event>) {
             return;
         }
         tick = tick.wrapping_add(1);
-        if tick % DRAFTS_EVERY == 0 {
+        if tick.is_multiple_of(DRAFTS_EVERY) {
             if let Ok(drafts) = other_drafts(store) {
                 if drafts_sent.as_ref() != Some(&drafts) {
                     drafts_sent = Some(drafts.clone());
@@ -148,7 +148,7 @@ fn other_drafts(store: &Store) -> crate::store::Result<HashMap<String, Vec<Draft
             });
     }
     for v in out.values_mut() {
-        v.sort_by(|a, b| b.saved_at.cmp(&a.saved_at));
+        v.sort_by_key(|d| std::cmp::Reverse(d.saved_at));
     }
     Ok(out)
 }

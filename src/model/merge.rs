@@ -272,7 +272,7 @@ fn merge_edges(base: &FlowSpec, theirs: &FlowSpec, mine: &FlowSpec, out: &mut Fl
         .iter()
         .filter(|e| {
             let key = (e.from_task_id.clone(), e.to_task_id.clone());
-            !(b.contains(&key) && !m.contains(&key))
+            !b.contains(&key) || m.contains(&key)
         })
         .cloned()
         .collect();

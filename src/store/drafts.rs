@@ -99,7 +99,7 @@ impl Store {
             .into_iter()
             .filter(|d| d.by.user == self.actor.user && d.pid != me && !process_alive(d))
             .collect();
-        out.sort_by(|a, b| b.saved_at.cmp(&a.saved_at));
+        out.sort_by_key(|d| std::cmp::Reverse(d.saved_at));
         Ok(out)
     }
 

@@ -148,7 +148,7 @@ pub fn draw(
         if let Some(c) = &selected_change {
             frame.render_widget(
                 Paragraph::new(super::ellipsize(
-                    &c,
+                    c,
                     usize::from(note.width.saturating_sub(1)),
                 ))
                 .style(theme.dim),
