@@ -291,3 +291,96 @@ fn merge_edges(base: &FlowSpec, theirs: &FlowSpec, mine: &FlowSpec, out: &mut Fl
     });
     out.edges = edges;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::sample::daily_sales;
+    use crate::model::Input;
+
+    fn three() -> (FlowSpec, FlowSpec, FlowSpec) {
+        let base = daily_sales();
+        (base.clone(), base.clone(), base)
+    }
+
+    #[test]
+    fn edits_to_different_things_combine() {
+        let (base, mut theirs, mut mine) = three();
+        theirs.flow.schedule = "@hourly".into();
+        theirs.tasks[0].options = "retries = 2\nretry_delay = \"5m\"\npool = \"etl\"\n".into();
+        mine.flow.tags = vec!["team".into()];
+        mine.tasks[0].inputs.insert(
+            "limit".into(),
+            Input::Value {
+                value: crate::model::Literal::Int(5),
+            },
+        );
+        mine.tasks[1].options = "retries = 4\n".into();
+        let m = merge(&base, &theirs, &mine);
+        assert!(m.conflicts.is_empty(), "{:?}", m.conflicts);
+        assert_eq!(m.spec.flow.schedule, "@hourly");
+        assert_eq!(m.spec.flow.tags, vec!["team".to_string()]);
+        assert!(m.spec.tasks[0].options.contains("pool = \"etl\""));
+        assert_eq!(
+            m.spec.tasks[0].inputs.get("limit"),
+            Some(&Input::Value {
+                value: crate::model::Literal::Int(5)
+            })
+        );
+        assert_eq!(m.spec.tasks[1].options, "retries = 4\n");
+    }
+
+    #[test]
+    fn options_merge_by_key_and_report_the_same_key() {
+        let (mut base, mut theirs, mut mine) = three();
+        base.tasks[0].options = "retries = 1\npool = \"a\"\n".into();
+        theirs.tasks[0].options = "retries = 5\npool = \"a\"\n".into();
+        mine.tasks[0].options = "retries = 3\npool = \"b\"\n".into();
+        let m = merge(&base, &theirs, &mine);
+        assert_eq!(
+            m.conflicts,
+            vec![format!(
+                "task `{}`: option `retries`: both changed it (kept theirs)",
+                base.tasks[0].variable_id
+            )]
+        );
+        let opts: toml::Table = toml::from_str(&m.spec.tasks[0].options).unwrap();
+        assert_eq!(opts["retries"].as_integer(), Some(5));
+        assert_eq!(opts["pool"].as_str(), Some("b"));
+    }
+
+    #[test]
+    fn removed_on_one_side_changed_on_the_other_is_a_conflict() {
+        let (base, mut theirs, mut mine) = three();
+        let last = base.tasks.last().unwrap().clone();
+        theirs.tasks.retain(|t| t.id != last.id);
+        theirs
+            .edges
+            .retain(|e| e.from_task_id != last.id && e.to_task_id != last.id);
+        mine.tasks.last_mut().unwrap().options = "retries = 9\n".into();
+        let m = merge(&base, &theirs, &mine);
+        assert_eq!(m.conflicts.len(), 1, "{:?}", m.conflicts);
+        assert!(m.conflicts[0].contains("they removed it, you changed it"));
+        assert!(m.spec.task(&last.id).is_none());
+        assert!(m.spec.edges.iter().all(|e| e.to_task_id != last.id));
+    }
+
+    #[test]
+    fn both_setting_the_same_value_is_no_conflict() {
+        let (base, mut theirs, mut mine) = three();
+        theirs.flow.description = "same".into();
+        mine.flow.description = "same".into();
+        let m = merge(&base, &theirs, &mine);
+        assert!(m.conflicts.is_empty());
+        assert_eq!(m.spec.flow.description, "same");
+    }
+
+    #[test]
+    fn edges_added_and_removed_on_my_side_apply_to_theirs() {
+        let (base, theirs, mut mine) = three();
+        let removed = mine.edges.remove(0);
+        let m = merge(&base, &theirs, &mine);
+        assert!(!m.spec.edges.iter().any(|e| e.id == removed.id));
+        assert_eq!(m.spec.edges.len(), base.edges.len() - 1);
+    }
+}
