@@ -184,8 +184,21 @@ fn two_operators_see_each_others_changes_and_choose_on_a_conflict() {
         assert!(screen.contains("CHANGED"), "{screen}");
     }
 
-    // Both edit the same flow, different settings; bob saves first.
+    // Different flows: alice edits `shared` while bob edits and saves carol's flow; no
+    // question for anyone.
     open_flow(&alice, "shared");
+    open_flow(&bob, "from carol");
+    set_setting(&bob, SCHEDULE_ROW, "@daily");
+    save(&bob);
+    let carols = flowdeck::model::ids::flow_id_for("from carol");
+    bob.wait_for(&[&format!("Flow from carol · {carols} · v2 ")]);
+    bob.send(&["Escape"]);
+    bob.wait_for(&["DEPLOY"]);
+    bob.send(&["Escape"]);
+    let listed = team.cli("check", &["flow", "list", "--json"]);
+    assert!(listed.contains("@daily"), "{listed}");
+
+    // Both edit the same flow, different settings; bob saves first.
     open_flow(&bob, "shared");
     set_setting(&alice, TAGS_ROW, "team");
     set_setting(&bob, SCHEDULE_ROW, "@hourly");
