@@ -413,3 +413,22 @@ fn a_database_of_a_newer_flowdeck_is_refused_unchanged() {
         "the file was changed"
     );
 }
+
+#[test]
+fn db_commands_check_and_compact_a_shared_database() {
+    let host = Host::new();
+    host.register(&host.db());
+    let doc = host.file("f.toml", &flow_doc("compact me", "x"));
+    host.ok("alice", &["flow", "import", &doc]);
+    let info = host.ok("alice", &["db", "info"]);
+    assert!(
+        info.contains("schema     3") && info.contains("you        alice@"),
+        "{info}"
+    );
+    assert!(host.ok("alice", &["db", "check"]).contains("intact"));
+    let out = host.ok("alice", &["db", "compact"]);
+    assert!(out.contains("KiB"), "{out}");
+    // Still whole and readable by everyone afterwards.
+    assert!(host.ok("bob", &["flow", "list"]).contains("compact me"));
+    check_integrity(&host.db());
+}

@@ -110,6 +110,15 @@ impl Store {
         }
     }
 
+    /// Gives unused pages back to the filesystem. `Ok(false)` when nothing could be
+    /// compacted. Refused (one line) while another process holds a transaction.
+    pub fn compact(&mut self) -> Result<bool> {
+        self.db.compact().map_err(|e| Error::Database {
+            action: "compacting (another flowdeck may be busy with it; try again when it is idle)",
+            reason: e.to_string(),
+        })
+    }
+
     /// Runs redb's full integrity check (every page and checksum). Needs this handle to be
     /// the only user of the `Store` in this process; other processes may keep writing.
     pub fn check_integrity(&mut self) -> Result<bool> {
