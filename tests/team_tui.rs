@@ -340,3 +340,40 @@ fn an_unsaved_edit_survives_kill_9_of_the_tui() {
     alice.send(&["q"]);
     alice.wait_for(&["EXIT=0"]);
 }
+
+#[test]
+fn a_dropped_connection_keeps_the_newest_edit_and_a_chosen_quit_keeps_nothing() {
+    if !tools_present() {
+        return;
+    }
+    let team = Team::new();
+    let alice = team.tui("alice");
+    open_flow(&alice, "shared");
+    set_setting(&alice, TAGS_ROW, "hup");
+    alice.wait_for(&["· draft"]);
+    // SIGHUP at once, before the second a draft waits for: the edit is still kept.
+    let pid = flowdeck_pid(&alice).expect("flowdeck's pid");
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status()
+        .unwrap()
+        .success());
+    alice.wait_for(&["EXIT=0"]);
+    team.start(&alice, "alice");
+    alice.wait_for(&["Restore your draft of `shared`?"]);
+    alice.send(&["Enter"]);
+    alice.wait_for(&["restored your draft"]);
+    assert!(alice.screen().contains("hup"));
+
+    // Quitting on purpose ("quit" in the question) forgets the draft.
+    std::thread::sleep(Duration::from_millis(1500));
+    alice.send(&["q"]);
+    alice.wait_for(&["Quit flowdeck?"]);
+    alice.send(&["y"]);
+    alice.wait_for(&["EXIT=0"]);
+    team.start(&alice, "alice");
+    std::thread::sleep(Duration::from_millis(500));
+    let screen = alice.screen();
+    assert!(!screen.contains("Restore your draft"), "{screen}");
+    alice.send(&["q"]);
+}

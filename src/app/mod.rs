@@ -140,6 +140,7 @@ impl Session {
         let effects = state::start(&mut self.state);
         self.run_effects(effects, &links);
         let result = self.main_loop(terminal, &mut rx, &links).await;
+        self.settle_draft();
         input.abort();
         signals.abort();
         forward.abort();
@@ -170,6 +171,19 @@ impl Session {
             if self.state.quit {
                 return Ok(());
             }
+        }
+    }
+
+    /// Written here, synchronously, because the worker may not run another job before
+    /// the process ends: the newest edits on SIGHUP, nothing after a chosen quit.
+    fn settle_draft(&self) {
+        let result = match state::live::draft_at_exit(&self.state) {
+            Some(Ok(draft)) => self.core.store.put_draft(&draft),
+            Some(Err(flow_id)) => self.core.store.remove_draft(&flow_id),
+            None => return,
+        };
+        if let Err(e) = result {
+            tracing::warn!("settling the draft at exit: {e}");
         }
     }
 

@@ -159,6 +159,29 @@ fn open_options_text(state: &State) -> Option<DraftOptions> {
     })
 }
 
+/// What happens to the editor's draft as flowdeck ends: kept as it is now when the
+/// terminal went away (SIGHUP from a dropped SSH connection, SIGTERM), forgotten when the
+/// operator chose to quit without saving. `None`: nothing to do.
+pub fn draft_at_exit(state: &State) -> Option<Result<Draft, String>> {
+    let ed = state.flows.editor.as_ref()?;
+    if !state.terminated {
+        return ed.kept_at.map(|_| Err(ed.spec.flow.id.clone()));
+    }
+    if !ed.dirty && open_options_text(state).is_none() {
+        return None;
+    }
+    Some(Ok(Draft {
+        flow_id: ed.spec.flow.id.clone(),
+        base_version: (!ed.is_new).then_some(ed.original.flow.version),
+        spec: ed.spec.clone(),
+        options: open_options_text(state),
+        changes: ed.edits,
+        saved_at: chrono::Utc::now(),
+        by: crate::model::Actor::default(),
+        pid: std::process::id(),
+    }))
+}
+
 /// The job that forgets this process's draft of a flow (saved, or left).
 pub(super) fn drop_draft(state: &mut State, flow_id: &str) -> Effect {
     let (_, e) = state.start_job(

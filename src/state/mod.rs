@@ -186,6 +186,9 @@ pub struct State {
     pub dirty: BTreeMap<String, String>,
     pub screen: Screen,
     pub quit: bool,
+    /// The terminal went away or a signal ended flowdeck (not the operator's quit):
+    /// unsaved edits are kept as a draft rather than dropped.
+    pub terminated: bool,
     /// Who else works on this database, and what they changed last.
     pub team: team::TeamState,
     next_job: u64,
@@ -210,6 +213,7 @@ impl State {
             dirty: BTreeMap::new(),
             screen: Screen::default(),
             quit: false,
+            terminated: false,
             team: team::TeamState::default(),
             next_job: 1,
         }
@@ -437,6 +441,7 @@ pub fn on_event(state: &mut State, keymap: &Keymap, event: Event) -> Vec<Effect>
         }
         Event::Terminate => {
             state.quit = true;
+            state.terminated = true;
             fx.push(Effect::Quit);
         }
         Event::AirflowHealth(h) => {
