@@ -432,3 +432,28 @@ fn db_commands_check_and_compact_a_shared_database() {
     assert!(host.ok("bob", &["flow", "list"]).contains("compact me"));
     check_integrity(&host.db());
 }
+
+#[test]
+fn a_database_where_flowdeck_cannot_write_is_one_line() {
+    // /sys is a read-only filesystem even for root (a test as root cannot lose file
+    // permissions any other way).
+    if !Path::new("/sys/kernel").exists() {
+        eprintln!("skipped: no /sys");
+        return;
+    }
+    let host = Host::new();
+    let out = host.run_on(
+        Path::new("/sys/flowdeck-team.redb"),
+        "alice",
+        &["flow", "list"],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("no permission to write the database"), "{err}");
+    assert!(err.contains("chmod 660"), "{err}");
+    // A folder given as the database.
+    let out = host.run_on(host.dir.path(), "alice", &["flow", "list"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("it is a folder"), "{err}");
+}
