@@ -22,6 +22,16 @@ pub struct Core {
 impl Core {
     pub fn open(settings: Settings) -> anyhow::Result<Core> {
         let store = Arc::new(Store::open(&settings.db)?);
+        Core::with_store(settings, store)
+    }
+
+    /// For commands that only read the database (see [`Store::open_read_only`]).
+    pub fn open_read_only(settings: Settings) -> anyhow::Result<Core> {
+        let store = Arc::new(Store::open_read_only(&settings.db)?);
+        Core::with_store(settings, store)
+    }
+
+    fn with_store(settings: Settings, store: Arc<Store>) -> anyhow::Result<Core> {
         let client = Arc::new(Client::new(airflow_config(&settings))?);
         let renderer = Renderer::new(&RenderConfig {
             templates_dir: settings.templates_dir.clone(),

@@ -75,13 +75,44 @@ impl Cli {
 
 /// Runs a subcommand. Returns the process exit code.
 pub fn run(command: Command, settings: Settings) -> anyhow::Result<i32> {
-    let core = Core::open(settings)?;
+    let core = if command.only_reads_the_database() {
+        Core::open_read_only(settings)?
+    } else {
+        Core::open(settings)?
+    };
     match command {
         Command::Function(c) => function::run(c, &core),
         Command::Flow(c) => flow::run(c, &core),
         Command::Run(c) => block_on(run::run(c, &core)),
         Command::Status { json } => block_on(status::run(&core, json)),
         Command::Db(c) => db::run(c, core),
+    }
+}
+
+impl Command {
+    /// Commands that never write to the database open it read-only: cheaper (no header
+    /// update and syncs) and unable to change it.
+    fn only_reads_the_database(&self) -> bool {
+        use flow::FlowCommand as F;
+        use function::FunctionCommand as Fn;
+        match self {
+            Command::Function(c) => matches!(c, Fn::List { .. } | Fn::Show { .. }),
+            Command::Flow(c) => matches!(
+                c,
+                F::List { .. }
+                    | F::Show { .. }
+                    | F::Export { .. }
+                    | F::Revisions { .. }
+                    | F::Render { .. }
+                    | F::Reconcile { repair: false, .. }
+            ),
+            Command::Run(c) => matches!(
+                c,
+                run::RunCommand::List { .. } | run::RunCommand::Logs { .. }
+            ),
+            Command::Db(c) => matches!(c, db::DbCommand::Info),
+            Command::Status { .. } => false,
+        }
     }
 }
 

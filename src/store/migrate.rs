@@ -18,9 +18,12 @@ pub const SCHEMA_VERSION: u64 = 3;
 /// Brings the schema up to date and returns the database id. A database already at this
 /// schema is only read (every CLI command opens the database: opening must not write).
 pub(super) fn migrate(db: &Database, path: &Path) -> Result<String> {
-    if let Some(id) = current(db, path)? {
+    use redb::ReadableDatabase;
+    let tx = db.begin_read().ctx("starting the schema check")?;
+    if let Some(id) = current(&tx, path)? {
         return Ok(id);
     }
+    drop(tx);
     let tx = db.begin_write().ctx("starting the schema check")?;
     let found = {
         let mut meta = tx.open_table(META).ctx("opening the meta table")?;
@@ -63,9 +66,8 @@ pub(super) fn migrate(db: &Database, path: &Path) -> Result<String> {
 /// The database id when the schema is current; `None` when a migration must run. A redb
 /// file without flowdeck's tables (another program's database) is refused here, before
 /// anything is written into it.
-fn current(db: &Database, path: &Path) -> Result<Option<String>> {
-    use redb::{ReadableDatabase, TableError, TableHandle};
-    let tx = db.begin_read().ctx("starting the schema check")?;
+pub(super) fn current(tx: &redb::ReadTransaction, path: &Path) -> Result<Option<String>> {
+    use redb::{TableError, TableHandle};
     let meta = match tx.open_table(META) {
         Ok(t) => t,
         Err(TableError::TableDoesNotExist(_)) => {

@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 pub const WRITE_WAIT: Duration = Duration::from_secs(15);
 
 pub struct Store {
-    db: Database,
+    db: Handle,
     path: PathBuf,
     /// Who this process writes as (OS user and host).
     actor: Actor,
@@ -62,11 +62,44 @@ impl Store {
         let db = open::open_database(path)?;
         let database_id = migrate::migrate(&db, path)?;
         Ok(Store {
-            db,
+            db: Handle::Writable(db),
             path: path.to_path_buf(),
             actor,
             database_id,
         })
+    }
+
+    /// Opens the database for reading only: what a command that only reads uses. A
+    /// read-only open writes nothing to the file (a writable one updates redb's header
+    /// and syncs it several times), so it is cheaper and cannot change the database. A
+    /// file that does not exist yet, or needs an upgrade or a migration, is opened
+    /// writable instead (once).
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Store::open(path);
+        }
+        match open::open_read_only(path)? {
+            Some(db) => {
+                let tx = db.begin_read().ctx("starting the schema check")?;
+                let id = migrate::current(&tx, path)?;
+                drop(tx);
+                match id {
+                    Some(database_id) => Ok(Store {
+                        db: Handle::ReadOnly(db),
+                        path: path.to_path_buf(),
+                        actor: current_actor(),
+                        database_id,
+                    }),
+                    None => Store::open(path),
+                }
+            }
+            None => Store::open(path),
+        }
+    }
+
+    /// True when this handle cannot write (see [`Store::open_read_only`]).
+    pub fn is_read_only(&self) -> bool {
+        matches!(self.db, Handle::ReadOnly(_))
     }
 
     pub fn path(&self) -> &Path {
@@ -84,17 +117,29 @@ impl Store {
     }
 
     pub(crate) fn read(&self) -> Result<redb::ReadTransaction> {
-        self.db.begin_read().ctx("starting a read")
+        match &self.db {
+            Handle::Writable(db) => db.begin_read(),
+            Handle::ReadOnly(db) => db.begin_read(),
+        }
+        .ctx("starting a read")
+    }
+
+    fn writable(&self) -> Result<&Database> {
+        match &self.db {
+            Handle::Writable(db) => Ok(db),
+            Handle::ReadOnly(_) => Err(read_only_handle()),
+        }
     }
 
     /// A write transaction, waiting (polling, up to [`WRITE_WAIT`]) while another one —
     /// of this process or another — is in progress. Polling instead of redb's blocking
     /// `begin_write` so that a stopped process cannot hang every other flowdeck.
     pub(crate) fn write(&self) -> Result<redb::WriteTransaction> {
+        let db = self.writable()?;
         let started = Instant::now();
         let mut pause = Duration::from_millis(1);
         loop {
-            match self.db.try_begin_write() {
+            match db.try_begin_write() {
                 Ok(tx) => return Ok(tx),
                 Err(TransactionError::WouldBlock) if started.elapsed() < WRITE_WAIT => {
                     std::thread::sleep(pause);
@@ -113,7 +158,10 @@ impl Store {
     /// Gives unused pages back to the filesystem. `Ok(false)` when nothing could be
     /// compacted. Refused (one line) while another process holds a transaction.
     pub fn compact(&mut self) -> Result<bool> {
-        self.db.compact().map_err(|e| Error::Database {
+        let Handle::Writable(db) = &mut self.db else {
+            return Err(read_only_handle());
+        };
+        db.compact().map_err(|e| Error::Database {
             action: "compacting (another flowdeck may be busy with it; try again when it is idle)",
             reason: e.to_string(),
         })
@@ -122,8 +170,25 @@ impl Store {
     /// Runs redb's full integrity check (every page and checksum). Needs this handle to be
     /// the only user of the `Store` in this process; other processes may keep writing.
     pub fn check_integrity(&mut self) -> Result<bool> {
-        self.db.check_integrity().ctx("checking integrity")
+        match &mut self.db {
+            Handle::Writable(db) => db.check_integrity().ctx("checking integrity"),
+            Handle::ReadOnly(_) => Err(read_only_handle()),
+        }
     }
+}
+
+/// A write asked of a handle opened for reading: a wiring mistake, said as one.
+fn read_only_handle() -> Error {
+    Error::Database {
+        action: "writing",
+        reason: "internal error: this command opened the database read-only".into(),
+    }
+}
+
+/// A writable handle, or a read-only one for commands that only read.
+enum Handle {
+    Writable(Database),
+    ReadOnly(redb::ReadOnlyDatabase),
 }
 
 /// The OS account and host name this process runs as. `FLOWDECK_USER` overrides the

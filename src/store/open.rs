@@ -40,7 +40,7 @@ fn builder() -> Builder {
     b
 }
 
-fn prepare_folder(path: &Path) -> Result<()> {
+fn refuse_folder(path: &Path) -> Result<()> {
     if path.is_dir() {
         return Err(Error::Open {
             path: path.to_path_buf(),
@@ -48,6 +48,11 @@ fn prepare_folder(path: &Path) -> Result<()> {
                 .into(),
         });
     }
+    Ok(())
+}
+
+fn prepare_folder(path: &Path) -> Result<()> {
+    refuse_folder(path)?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| Error::Open {
             path: path.to_path_buf(),
@@ -129,6 +134,23 @@ fn catch_panic_ro(
             "redb could not read the file".into(),
         )),
     ))
+}
+
+/// A read-only handle in multi-writer mode (it follows other processes' commits and
+/// writes nothing). `None` when the file needs what only a writable open does (an upgrade
+/// from the redb 2 format, a repair after a crash): the caller opens it writable.
+pub(super) fn open_read_only(path: &Path) -> Result<Option<redb::ReadOnlyDatabase>> {
+    refuse_folder(path)?;
+    check_magic(path)?;
+    match catch_panic_ro(|| builder().open_read_only(path)) {
+        Ok(db) => Ok(Some(db)),
+        Err(
+            DatabaseError::UpgradeRequired(_)
+            | DatabaseError::RepairAborted
+            | DatabaseError::DatabaseAlreadyOpen,
+        ) => Ok(None),
+        Err(e) => Err(translate(path, e)),
+    }
 }
 
 /// A damaged file must give a line, not a panic from inside redb.
