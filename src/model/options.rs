@@ -3,6 +3,7 @@
 
 use super::literal::Literal;
 use super::task::Mode;
+use super::template::{check_template, has_jinja_delimiter, StrKind};
 use super::text::{nearest, one_line};
 use std::collections::BTreeMap;
 
@@ -238,6 +239,62 @@ pub const OPTION_SPECS: &[OptionSpec] = &[
     spec("retrieve_output_path", Str, Docker, "path of that file"),
 ];
 
+/// Options whose strings Airflow renders with Jinja: DockerOperator's `template_fields`
+/// (apache-airflow-providers-docker 4.x: image, command, environment, env_file,
+/// container_name, mounts, docker_conn_id) that flowdeck offers. No option of a python
+/// task is templated (PythonOperator templates only op_args, op_kwargs, templates_dict).
+///
+/// Each string in them is a template or text by the flow document's rule (Jinja
+/// delimiters make a template) or written `{ text = "…" }` / `{ template = "…" }`. After
+/// [`parse_options`], a text string is held as the table `{ text = "…" }` and a template
+/// as a plain string; [`templated_leaf`] reads either.
+pub const TEMPLATED_OPTIONS: &[&str] = &["image", "command", "environment", "mounts"];
+
+/// A string of a parsed templated option with its kind (see [`TEMPLATED_OPTIONS`]).
+pub fn templated_leaf(value: &Literal) -> Option<(&str, StrKind)> {
+    match value {
+        Literal::Str(s) => Some((s, StrKind::Template)),
+        Literal::Table(t) if t.len() == 1 => match t.get("text") {
+            Some(Literal::Str(s)) => Some((s, StrKind::Text)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Why a templated option's value is refused.
+enum Why {
+    /// The suffix of "`key` must be …".
+    Type(String),
+    /// A template that does not parse: a whole sentence.
+    Template(String),
+}
+
+/// A templated string as written in the options text: a string, `{ text = "…" }` or
+/// `{ template = "…" }`. `None` when `value` is none of these. A template that does not
+/// parse is an error (the suffix of "`key` must be …").
+fn templated_from_toml(value: &toml::Value) -> Option<Result<Literal, Why>> {
+    let (s, kind) = match value {
+        toml::Value::String(s) if has_jinja_delimiter(s) => (s, StrKind::Template),
+        toml::Value::String(s) => (s, StrKind::Text),
+        toml::Value::Table(t) if t.len() == 1 => match t.iter().next() {
+            Some((k, toml::Value::String(s))) if k == "text" => (s, StrKind::Text),
+            Some((k, toml::Value::String(s))) if k == "template" => (s, StrKind::Template),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(match kind {
+        StrKind::Text => Ok(Literal::Table(
+            [("text".to_string(), Literal::Str(s.clone()))].into(),
+        )),
+        StrKind::Template => match check_template(s) {
+            Ok(()) => Ok(Literal::Str(s.clone())),
+            Err(e) => Err(Why::Template(template_advice(s, &e))),
+        },
+    })
+}
+
 pub fn spec_for(key: &str) -> Option<&'static OptionSpec> {
     OPTION_SPECS.iter().find(|s| s.key == key)
 }
@@ -300,14 +357,20 @@ pub fn parse_options(text: &str, mode: Option<Mode>) -> Result<ParsedOptions, Ve
             ));
             continue;
         }
-        match check_value(spec.ty, value) {
+        let checked = if TEMPLATED_OPTIONS.contains(&key.as_str()) {
+            check_templated(spec.ty, value)
+        } else {
+            check_value(spec.ty, value).map_err(Why::Type)
+        };
+        match checked {
             Ok(lit) => {
                 parsed.insert(key.clone(), lit);
             }
-            Err(why) => problems.push((
+            Err(Why::Type(why)) => problems.push((
                 key.clone(),
                 format!("`{shown}` must be {}{why}", spec.ty.describe()),
             )),
+            Err(Why::Template(why)) => problems.push((key.clone(), format!("`{shown}`: {why}"))),
         }
     }
     if mode == Some(Mode::Docker) && !parsed.contains_key("image") && problems.is_empty() {
@@ -395,23 +458,75 @@ fn check_value(ty: OptionType, value: &toml::Value) -> Result<Literal, String> {
             })
             .collect::<Result<BTreeMap<_, _>, _>>()
             .map(Literal::Table),
+        // Mounts are a templated option: see `check_templated`.
+        (_, v) => Err(got(v)),
+    }
+}
+
+/// `check_value` for a templated option: each string may also be `{ text = "…" }` or
+/// `{ template = "…" }`, and templates must parse.
+fn check_templated(ty: OptionType, value: &toml::Value) -> Result<Literal, Why> {
+    match (ty, value) {
+        (Str | StrOrList, v) if templated_from_toml(v).is_some() => {
+            templated_from_toml(v).unwrap_or_else(|| Err(Why::Type(String::new())))
+        }
+        (StrOrList, toml::Value::Array(items)) => items
+            .iter()
+            .map(|i| {
+                templated_from_toml(i).unwrap_or_else(|| {
+                    Err(Why::Type(format!(", but an item is {}", i.type_str())))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Literal::List),
+        (StrTable, toml::Value::Table(t)) => t
+            .iter()
+            .map(|(k, v)| {
+                let leaf = match v {
+                    toml::Value::Integer(i) => templated_from_toml(&toml::Value::String(i.to_string())),
+                    toml::Value::Boolean(b) => templated_from_toml(&toml::Value::String(b.to_string())),
+                    other => templated_from_toml(other),
+                };
+                match leaf {
+                    Some(r) => r.map(|l| (k.clone(), l)),
+                    None => Err(Why::Type(format!(
+                        ", but `{}` is {}",
+                        one_line(k),
+                        v.type_str()
+                    ))),
+                }
+            })
+            .collect::<Result<BTreeMap<_, _>, _>>()
+            .map(Literal::Table),
         (Mounts, toml::Value::Array(items)) => items
             .iter()
             .map(check_mount)
             .collect::<Result<Vec<_>, _>>()
             .map(Literal::List),
-        (_, v) => Err(got(v)),
+        (ty, v) => check_value(ty, v).map_err(Why::Type),
     }
 }
 
-fn check_mount(item: &toml::Value) -> Result<Literal, String> {
+/// The sentence for a template that does not parse: where, why, and how to pass the
+/// string as text instead.
+pub fn template_advice(source: &str, e: &super::template::TemplateError) -> String {
+    format!(
+        "`{}` is a template that does not parse ({e}); to pass it exactly as typed, write it as text: {{ text = {} }}",
+        one_line(source),
+        toml_edit::Value::from(source)
+    )
+}
+
+fn check_mount(item: &toml::Value) -> Result<Literal, Why> {
     let toml::Value::Table(t) = item else {
-        return Err(format!(", but an item is {}", item.type_str()));
+        return Err(Why::Type(format!(", but an item is {}", item.type_str())));
     };
     let mut out = BTreeMap::new();
     for (k, v) in t {
         let lit = match (k.as_str(), v) {
-            ("source" | "target", toml::Value::String(s)) => Literal::Str(s.clone()),
+            ("source" | "target", v) if templated_from_toml(v).is_some() => {
+                templated_from_toml(v).unwrap_or_else(|| Err(Why::Type(String::new())))?
+            }
             ("type", toml::Value::String(s))
                 if ["bind", "volume", "tmpfs"].contains(&s.as_str()) =>
             {
@@ -419,16 +534,16 @@ fn check_mount(item: &toml::Value) -> Result<Literal, String> {
             }
             ("read_only", toml::Value::Boolean(b)) => Literal::Bool(*b),
             (key, _) => {
-                return Err(format!(
+                return Err(Why::Type(format!(
                     ", but mount key `{}` is unknown or has the wrong type",
                     one_line(key)
-                ))
+                )))
             }
         };
         out.insert(k.clone(), lit);
     }
     if !out.contains_key("target") {
-        return Err(", but a mount has no `target`".into());
+        return Err(Why::Type(", but a mount has no `target`".into()));
     }
     Ok(Literal::Table(out))
 }

@@ -17,8 +17,8 @@
 
 use super::header::{make_header, HEADER_LINES};
 use super::pyexpr::{
-    docker_str_or_list, docker_templated, env_text_of_literal, has_mounts, jinja_param,
-    jinja_text_of, jinja_xcom, needs_template_guard, option_value,
+    env_text_of_literal, has_mounts, jinja_param, jinja_text_of, jinja_xcom, option_value,
+    templated_has_text, templated_needs_guard, templated_option, templated_str, text_value,
 };
 use super::templates::{TASK_DOCKER, TASK_PYTHON};
 use super::traceback::code_filename;
@@ -28,6 +28,7 @@ use crate::model::ident::is_identifier;
 use crate::model::ids::sha256_hex;
 use crate::model::literal::{python_str, Literal};
 use crate::model::options::parse_options;
+use crate::model::template::{has_strings, StrKind};
 use crate::model::text::one_line;
 use crate::model::validate::{describe, validate};
 use crate::model::{Flow, FlowSpec, Function, Input, Mode, Task};
@@ -43,6 +44,7 @@ struct DagCtx {
     has_docker: bool,
     has_mounts: bool,
     has_overrides: bool,
+    has_text: bool,
     imports: Vec<ImportCtx>,
     tasks: Vec<TaskBlock>,
     edges: Vec<EdgeCtx>,
@@ -210,6 +212,7 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
     };
     let mut tasks = Vec::with_capacity(order.len());
     let mut any_mounts = false;
+    let mut any_text = false;
     for task in &order {
         let ctx = match task.mode {
             Mode::Python => {
@@ -227,8 +230,9 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
                     &var_of,
                 )
             }
-            Mode::Docker => docker_task(task, &var_of).map(|(ctx, mounts)| {
+            Mode::Docker => docker_task(task, &var_of).map(|(ctx, mounts, text)| {
                 any_mounts |= mounts;
+                any_text |= text;
                 ctx
             }),
         };
@@ -287,6 +291,12 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
         has_python: order.iter().any(|t| t.mode == Mode::Python),
         has_docker: order.iter().any(|t| t.mode == Mode::Docker),
         has_mounts: any_mounts,
+        has_text: any_text
+            || order.iter().any(|t| {
+                t.inputs.values().any(|i| {
+                    matches!(i, Input::Value { value, strings: StrKind::Text } if has_strings(value))
+                })
+            }),
         has_overrides: order
             .iter()
             .any(|t| t.mode == Mode::Python && !t.python_callable.is_empty()),
@@ -500,7 +510,11 @@ fn python_task(
         .map(|(name, input)| Entry {
             key: python_str(name),
             value: match input {
-                Input::Value { value } => value.to_python(),
+                Input::Value {
+                    value,
+                    strings: StrKind::Text,
+                } if has_strings(value) => text_value(&value.to_python()),
+                Input::Value { value, .. } => value.to_python(),
                 Input::Task {
                     task: up,
                     key: None,
@@ -541,11 +555,11 @@ fn python_task(
     })
 }
 
-/// A docker task's context, and whether it mounts volumes.
+/// A docker task's context, whether it mounts volumes, and whether it passes text.
 fn docker_task(
     task: &Task,
     var_of: &dyn Fn(&str) -> String,
-) -> std::result::Result<(TaskCtx, bool), String> {
+) -> std::result::Result<(TaskCtx, bool, bool), String> {
     let options = parse_options(&task.options, Some(Mode::Docker)).map_err(|p| {
         format!(
             "options: {}",
@@ -557,12 +571,16 @@ fn docker_task(
     })?;
     let mut args = Vec::new();
     let mut mounts = false;
+    let mut text = options.iter().any(|(key, value)| {
+        crate::model::options::TEMPLATED_OPTIONS.contains(&key.as_str())
+            && templated_has_text(value)
+    });
     // The image first: it is what a reader looks for.
-    if let Some(Literal::Str(image)) = options.get("image") {
+    if let Some(image) = options.get("image") {
         args.push(Arg {
             name: "image".into(),
-            value: python_str(&docker_templated(image)),
-            comment: guard_comment(needs_template_guard(image)),
+            value: templated_option(image),
+            comment: guard_comment(templated_needs_guard(image)),
         });
     }
     let mut environment: BTreeMap<String, String> = BTreeMap::new();
@@ -572,25 +590,21 @@ fn docker_task(
             "environment" => {
                 if let Literal::Table(t) = value {
                     for (k, v) in t {
-                        let text = match v {
-                            Literal::Str(s) => s.clone(),
-                            other => env_text_of_literal(other),
-                        };
-                        environment.insert(k.clone(), python_str(&docker_templated(&text)));
+                        environment.insert(k.clone(), templated_option(v));
                     }
                 }
             }
             "command" => args.push(Arg {
                 name: key.clone(),
-                value: docker_str_or_list(value),
-                comment: guard_comment(any_str(value, needs_template_guard)),
+                value: templated_option(value),
+                comment: guard_comment(templated_needs_guard(value)),
             }),
             "mounts" => {
                 mounts |= has_mounts(key, value);
                 args.push(Arg {
                     name: key.clone(),
                     value: option_value(key, value),
-                    comment: guard_comment(any_mount_guarded(value)),
+                    comment: guard_comment(templated_needs_guard(value)),
                 });
             }
             _ => args.push(Arg {
@@ -603,14 +617,22 @@ fn docker_task(
     // Inputs win over an `environment` option of the same name: they are the more
     // specific wiring.
     for (name, input) in &task.inputs {
-        let text = match input {
-            Input::Value { value } => docker_templated(&env_text_of_literal(value)),
-            Input::Task { task: up, key } => {
-                jinja_text_of(&jinja_xcom(&var_of(up), key.as_deref()))
+        let value = match input {
+            Input::Value { value, strings } => {
+                let kind = if has_strings(value) {
+                    *strings
+                } else {
+                    StrKind::Template
+                };
+                text |= kind == StrKind::Text;
+                templated_str(&env_text_of_literal(value), kind)
             }
-            Input::Param { name } => jinja_text_of(&jinja_param(name)),
+            Input::Task { task: up, key } => {
+                python_str(&jinja_text_of(&jinja_xcom(&var_of(up), key.as_deref())))
+            }
+            Input::Param { name } => python_str(&jinja_text_of(&jinja_param(name))),
         };
-        environment.insert(name.clone(), python_str(&text));
+        environment.insert(name.clone(), value);
     }
     let ctx = TaskCtx {
         var: task.variable_id.clone(),
@@ -628,7 +650,7 @@ fn docker_task(
             .collect(),
         args,
     };
-    Ok((ctx, mounts))
+    Ok((ctx, mounts, text))
 }
 
 fn guard_comment(guarded: bool) -> String {
@@ -637,19 +659,6 @@ fn guard_comment(guarded: bool) -> String {
     } else {
         String::new()
     }
-}
-
-fn any_str(value: &Literal, pred: fn(&str) -> bool) -> bool {
-    match value {
-        Literal::Str(s) => pred(s),
-        Literal::List(items) => items.iter().any(|i| any_str(i, pred)),
-        Literal::Table(t) => t.values().any(|i| any_str(i, pred)),
-        _ => false,
-    }
-}
-
-fn any_mount_guarded(value: &Literal) -> bool {
-    any_str(value, needs_template_guard)
 }
 
 /// Where each task's block landed in the body, as file lines (after the header). A user
