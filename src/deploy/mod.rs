@@ -397,7 +397,8 @@ impl Deployer {
         flow_id: &str,
     ) -> Result<Verdict, Error> {
         let errors = client.import_errors().await?;
-        let dag = match client.get_dag(flow_id).await {
+        // Details, not the DAG's row: only they carry the served doc_md with the marker.
+        let dag = match client.get_dag_details(flow_id).await {
             Ok(d) => Some(d),
             Err(e) if e.is_not_found() => None,
             Err(e) => return Err(e.into()),
@@ -405,7 +406,7 @@ impl Deployer {
         // The task list is only worth a request once Airflow serves this revision.
         let this_revision = dag
             .as_ref()
-            .is_some_and(|d| d.tags.contains(&expected.revision));
+            .is_some_and(|d| judge::serves_marker(d, &expected.revision));
         let served = if this_revision {
             Some(client.dag_tasks(flow_id).await?)
         } else {
