@@ -287,7 +287,8 @@ fn daily_sales_is_built_saved_and_rendered_by_keys_alone() {
     assert_eq!(
         extract.inputs.get("day"),
         Some(&Input::Value {
-            value: Literal::Str("{{ ds }}".into())
+            value: Literal::Str("{{ ds }}".into()),
+            strings: flowdeck::model::StrKind::Template,
         })
     );
     let opts =

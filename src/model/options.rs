@@ -473,9 +473,8 @@ fn check_templated(ty: OptionType, value: &toml::Value) -> Result<Literal, Why> 
         (StrOrList, toml::Value::Array(items)) => items
             .iter()
             .map(|i| {
-                templated_from_toml(i).unwrap_or_else(|| {
-                    Err(Why::Type(format!(", but an item is {}", i.type_str())))
-                })
+                templated_from_toml(i)
+                    .unwrap_or_else(|| Err(Why::Type(format!(", but an item is {}", i.type_str()))))
             })
             .collect::<Result<Vec<_>, _>>()
             .map(Literal::List),
@@ -483,8 +482,12 @@ fn check_templated(ty: OptionType, value: &toml::Value) -> Result<Literal, Why> 
             .iter()
             .map(|(k, v)| {
                 let leaf = match v {
-                    toml::Value::Integer(i) => templated_from_toml(&toml::Value::String(i.to_string())),
-                    toml::Value::Boolean(b) => templated_from_toml(&toml::Value::String(b.to_string())),
+                    toml::Value::Integer(i) => {
+                        templated_from_toml(&toml::Value::String(i.to_string()))
+                    }
+                    toml::Value::Boolean(b) => {
+                        templated_from_toml(&toml::Value::String(b.to_string()))
+                    }
                     other => templated_from_toml(other),
                 };
                 match leaf {

@@ -111,9 +111,7 @@ pub fn check_template(source: &str) -> Result<(), TemplateError> {
                 start -= 1;
             }
             let before = &source[..start];
-            let line = e
-                .line()
-                .unwrap_or_else(|| before.matches('\n').count() + 1);
+            let line = e.line().unwrap_or_else(|| before.matches('\n').count() + 1);
             let line_start = before.rfind('\n').map_or(0, |i| i + 1);
             let column = before[line_start..].chars().count() + 1;
             let message = e

@@ -8,9 +8,9 @@ use super::graph::graph_of;
 use super::ident::{check_variable_id, is_identifier};
 use super::literal::Literal;
 use super::options::{parse_options, template_advice};
-use super::template::{any_string, check_template, check_template_value, StrKind};
 use super::schedule::check_schedule;
 use super::task::{Input, Mode};
+use super::template::{any_string, check_template, check_template_value, StrKind};
 use super::text::one_line;
 use std::collections::HashSet;
 

@@ -30,7 +30,7 @@ use crate::model::ident::is_identifier;
 use crate::model::ids::sha256_hex;
 use crate::model::literal::{python_str, Literal};
 use crate::model::options::parse_options;
-use crate::model::template::{has_strings, StrKind};
+use crate::model::template::{has_jinja_delimiter, has_strings, StrKind};
 use crate::model::text::one_line;
 use crate::model::validate::{describe, validate};
 use crate::model::{Flow, FlowSpec, Function, Input, Mode, Task};
@@ -640,8 +640,12 @@ fn docker_task(
     for (name, input) in &task.inputs {
         let value = match input {
             Input::Value { value, strings } => {
+                // A value without strings becomes JSON; it is text only when that JSON
+                // (through a table's keys) would look like Jinja.
                 let kind = if has_strings(value) {
                     *strings
+                } else if has_jinja_delimiter(&env_text_of_literal(value)) {
+                    StrKind::Text
                 } else {
                     StrKind::Template
                 };

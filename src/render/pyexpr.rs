@@ -61,6 +61,20 @@ pub fn templated_option(value: &Literal) -> String {
         return templated_str(s, kind);
     }
     match value {
+        // A list of text only is wrapped once: `_fd_text(["sh", "-c", "…"])`.
+        Literal::List(items)
+            if !items.is_empty()
+                && items
+                    .iter()
+                    .all(|i| matches!(templated_leaf(i), Some((_, StrKind::Text)))) =>
+        {
+            let strings: Vec<Literal> = items
+                .iter()
+                .filter_map(templated_leaf)
+                .map(|(s, _)| Literal::Str(s.to_string()))
+                .collect();
+            text_value(&Literal::List(strings).to_python())
+        }
         Literal::List(items) => {
             let parts: Vec<String> = items.iter().map(templated_option).collect();
             format!("[{}]", parts.join(", "))
@@ -263,6 +277,10 @@ mod tests {
         assert_eq!(
             templated_option(&command),
             r#"["{{ params.shell }}", "x{{ ds }}.bash{# #}", _fd_text("run.sh")]"#
+        );
+        assert_eq!(
+            templated_option(&Literal::List(vec![text("sh"), text("-c")])),
+            r#"_fd_text(["sh", "-c"])"#
         );
         assert!(templated_needs_guard(&command));
         assert!(templated_has_text(&command));
