@@ -669,6 +669,65 @@ mod tests {
     }
 
     #[test]
+    fn templated_docker_options_know_template_from_text() {
+        let text = |s: &str| Literal::Table([("text".to_string(), Literal::Str(s.into()))].into());
+        let parsed = parse_options(
+            "image = \"alpine:3.20\"\ncommand = [\"sh\", \"-c\", { text = \"echo {{ not jinja }}\" }, \"{{ ds }}\"]\nenvironment = { DAY = \"{{ ds }}\", FMT = { text = \"%Y{#}\" }, N = 3 }\nmounts = [{ source = { template = \"/d/{{ ds }}\" }, target = \"/data\" }]\n",
+            Some(Mode::Docker),
+        )
+        .unwrap();
+        assert_eq!(parsed["image"], text("alpine:3.20"));
+        assert_eq!(
+            parsed["command"],
+            Literal::List(vec![
+                text("sh"),
+                text("-c"),
+                text("echo {{ not jinja }}"),
+                Literal::Str("{{ ds }}".into())
+            ])
+        );
+        let Literal::Table(env) = &parsed["environment"] else {
+            panic!("{parsed:?}")
+        };
+        assert_eq!(env["DAY"], Literal::Str("{{ ds }}".into()));
+        assert_eq!(env["FMT"], text("%Y{#}"));
+        assert_eq!(env["N"], text("3"));
+        assert_eq!(templated_leaf(&env["FMT"]), Some(("%Y{#}", StrKind::Text)));
+        let Literal::List(mounts) = &parsed["mounts"] else {
+            panic!("{parsed:?}")
+        };
+        let Literal::Table(m) = &mounts[0] else {
+            panic!("{mounts:?}")
+        };
+        assert_eq!(m["source"], Literal::Str("/d/{{ ds }}".into()));
+        assert_eq!(m["target"], text("/data"));
+    }
+
+    #[test]
+    fn a_broken_template_in_an_option_is_refused_with_its_position() {
+        let err = parse_options(
+            "image = \"alpine\"\ncommand = \"echo ${#x[@]}\"\n",
+            Some(Mode::Docker),
+        )
+        .unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert_eq!(err[0].line, 2);
+        let m = &err[0].message;
+        assert!(
+            m.starts_with(
+                "`command`: `echo ${#x[@]}` is a template that does not parse (line 1, column "
+            ),
+            "{m}"
+        );
+        assert!(
+            m.ends_with("write it as text: { text = \"echo ${#x[@]}\" }"),
+            "{m}"
+        );
+        // Options of python tasks are not templated: braces are just characters.
+        assert!(parse_options("pool = \"p{#\"\n", Some(Mode::Python)).is_ok());
+    }
+
+    #[test]
     fn docker_tasks_need_an_image() {
         let err = parse_options("command = \"echo hi\"", Some(Mode::Docker)).unwrap_err();
         assert!(err[0].message.contains("needs `image`"));
