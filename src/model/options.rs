@@ -510,6 +510,60 @@ fn check_templated(ty: OptionType, value: &toml::Value) -> Result<Literal, Why> 
     }
 }
 
+/// Upgrades an options text stored before strings had kinds. Airflow rendered every
+/// string of a templated option; one with Jinja delimiters that does not parse could only
+/// ever fail at run time, so it becomes `{ text = "…" }` (what its author meant). Every
+/// other string keeps its meaning under the document's rule. Returns `None` when nothing
+/// changes (also for text that is not TOML: validation reports that as before).
+pub fn upgrade_legacy_options(text: &str) -> Option<String> {
+    // Reading a flow reads every task's options: most hold no delimiter at all.
+    if !has_jinja_delimiter(text) {
+        return None;
+    }
+    let mut doc: toml_edit::DocumentMut = text.parse().ok()?;
+    let mut changed = false;
+    fn fix(v: &mut toml_edit::Value, changed: &mut bool) {
+        match v {
+            toml_edit::Value::String(s)
+                if has_jinja_delimiter(s.value()) && check_template(s.value()).is_err() =>
+            {
+                let mut t = toml_edit::InlineTable::new();
+                t.insert("text", s.value().as_str().into());
+                *v = toml_edit::Value::InlineTable(t);
+                *changed = true;
+            }
+            toml_edit::Value::Array(items) => items.iter_mut().for_each(|i| fix(i, changed)),
+            // An explicit wrapper is already upgraded.
+            toml_edit::Value::InlineTable(t)
+                if !(t.len() == 1 && (t.contains_key("text") || t.contains_key("template"))) =>
+            {
+                t.iter_mut().for_each(|(_, i)| fix(i, changed));
+            }
+            _ => {}
+        }
+    }
+    for key in TEMPLATED_OPTIONS {
+        match doc.get_mut(key) {
+            Some(toml_edit::Item::Value(v)) => fix(v, &mut changed),
+            Some(toml_edit::Item::Table(t)) => {
+                for (_, item) in t.iter_mut() {
+                    if let toml_edit::Item::Value(v) = item {
+                        fix(v, &mut changed);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    changed.then(|| doc.to_string())
+}
+
+/// Serde reader for a task's stored options text, upgraded by [`upgrade_legacy_options`].
+pub fn deserialize_upgraded<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(d)?;
+    Ok(upgrade_legacy_options(&text).unwrap_or(text))
+}
+
 /// The sentence for a template that does not parse: where, why, and how to pass the
 /// string as text instead.
 pub fn template_advice(source: &str, e: &super::template::TemplateError) -> String {
@@ -725,6 +779,21 @@ mod tests {
         );
         // Options of python tasks are not templated: braces are just characters.
         assert!(parse_options("pool = \"p{#\"\n", Some(Mode::Python)).is_ok());
+    }
+
+    #[test]
+    fn stored_options_with_broken_templates_become_text() {
+        let old = "image = \"alpine\" # the image\ncommand = [\"sh\", \"-c\", \"n=${#f[@]}\", \"{{ ds }}\"]\n[environment]\nA = \"{%d}\"\nB = \"{{ ds }}\"\n";
+        let new = upgrade_legacy_options(old).unwrap();
+        assert!(new.contains("# the image"), "{new}");
+        assert!(
+            new.contains(r#"{ text = "n=${#f[@]}" }, "{{ ds }}"]"#),
+            "{new}"
+        );
+        assert!(new.contains(r#"A = { text = "{%d}" }"#), "{new}");
+        assert!(parse_options(&new, Some(Mode::Docker)).is_ok(), "{new}");
+        assert_eq!(upgrade_legacy_options(&new), None);
+        assert_eq!(upgrade_legacy_options("retries = 1\n"), None);
     }
 
     #[test]

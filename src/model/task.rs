@@ -99,7 +99,9 @@ pub struct Task {
     pub variable_id: String,
     /// Override code for the callable; empty means "call the library function".
     pub python_callable: String,
-    /// TOML text of operator arguments.
+    /// TOML text of operator arguments. Texts stored before strings had kinds are
+    /// upgraded when read (`options::upgrade_legacy_options`).
+    #[serde(deserialize_with = "super::options::deserialize_upgraded")]
     pub options: String,
     pub mode: Mode,
     /// One entry per function parameter that is given a value.
