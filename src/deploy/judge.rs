@@ -35,6 +35,11 @@ pub fn error_is_for(error: &ImportError, file_name: &str) -> bool {
     error.filename == file_name || error.filename.ends_with(&format!("/{file_name}"))
 }
 
+/// Why a render Airflow has parsed is not served yet: Airflow writes a DAG's new
+/// serialized version at most every `[core] min_serialized_dag_update_interval` (30 s)
+/// and only when it parses the file again after that.
+pub const WAITING_FOR_STORE: &str = "Airflow parsed the new file; it stores a DAG's new version at most every 30 s ([core] min_serialized_dag_update_interval), waiting for it to serve this one";
+
 /// True when the served DAG's `doc_md` carries `marker` as one of its lines.
 pub fn serves_marker(dag: &Dag, marker: &str) -> bool {
     dag.doc_md
@@ -71,7 +76,7 @@ pub fn judge(
             .last_parsed_time
             .is_some_and(|t| t > expected.written_at);
         return Verdict::Waiting(if parsed {
-            "Airflow parsed the new file; it stores a DAG's new version at most every 30 s ([core] min_serialized_dag_update_interval), waiting for it to serve this one".into()
+            WAITING_FOR_STORE.into()
         } else {
             "waiting for Airflow to parse the new version of the file".into()
         });

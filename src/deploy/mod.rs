@@ -260,8 +260,15 @@ impl Deployer {
         let mut blocked: Option<String> = None;
         loop {
             // Re-nudge now and then: the first request can land before Airflow noticed
-            // anything, and a rescan request is cheap.
-            if last_nudge.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) {
+            // anything, and a rescan request is cheap. While Airflow holds back storing
+            // the new version (30 s after the previous one), a parse soon after that
+            // window is what stores it, so nudge more often then.
+            let every = if reason == judge::WAITING_FOR_STORE {
+                Duration::from_secs(3)
+            } else {
+                Duration::from_secs(10)
+            };
+            if last_nudge.is_none_or(|t| t.elapsed() > every) {
                 match self.nudge(client, &flow_id).await {
                     Ok(Some(why)) => {
                         reason = why.clone();
