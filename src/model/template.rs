@@ -101,29 +101,70 @@ pub fn check_template(source: &str) -> Result<(), TemplateError> {
     match env.template_from_str(source) {
         Ok(_) => Ok(()),
         Err(e) => {
-            let offset = e
-                .range()
-                .map(|r| r.start.min(source.len()))
-                .unwrap_or(source.len());
-            // The byte offset may fall inside a character when minijinja points at one.
-            let mut start = offset;
-            while !source.is_char_boundary(start) {
-                start -= 1;
-            }
-            let before = &source[..start];
-            let line = e.line().unwrap_or_else(|| before.matches('\n').count() + 1);
-            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-            let column = before[line_start..].chars().count() + 1;
             let message = e
                 .detail()
                 .map(str::to_string)
                 .unwrap_or_else(|| e.kind().to_string());
+            // A comment or raw block that is never closed is found where the input ends;
+            // the useful position is where it was opened.
+            if let Some((at, why)) = unclosed_opener(source, &message) {
+                let (line, column) = line_column(source, at);
+                return Err(TemplateError {
+                    line,
+                    column,
+                    message: why.into(),
+                });
+            }
+            let offset = e
+                .range()
+                .map(|r| r.start.min(source.len()))
+                .unwrap_or(source.len());
+            let (line, column) = line_column(source, offset);
             Err(TemplateError {
                 line,
                 column,
                 message,
             })
         }
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `source`.
+fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let mut at = offset.min(source.len());
+    // The offset may fall inside a character when a parser points at one.
+    while !source.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &source[..at];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Where an unclosed comment or raw block starts, with a sentence for it, when the
+/// parser's `message` says the input ended inside one.
+fn unclosed_opener(source: &str, message: &str) -> Option<(usize, &'static str)> {
+    match message {
+        "unexpected end of comment" => source
+            .rfind("{#")
+            .map(|at| (at, "`{#` starts a comment that is never closed with `#}`")),
+        "unexpected end of raw block" => source
+            .match_indices("{%")
+            .filter(|(at, _)| {
+                source[at + 2..]
+                    .trim_start_matches(['-', '+'])
+                    .trim_start()
+                    .starts_with("raw")
+            })
+            .last()
+            .map(|(at, _)| {
+                (
+                    at,
+                    "`{% raw %}` starts a block that is never closed with `{% endraw %}`",
+                )
+            }),
+        _ => None,
     }
 }
 
@@ -180,15 +221,20 @@ mod tests {
         assert!(check_template("{{ ds }}").is_ok());
         assert!(check_template("{% raw %}{{ x }}{% endraw %}").is_ok());
         assert!(check_template("{% do x.append(1) %}").is_ok());
-        // An unclosed comment is found where the input ends.
+        // An unclosed comment or raw block is shown where it starts.
         let e = check_template("n=${#files[@]}").unwrap_err();
-        assert_eq!((e.line, e.column), (1, 15), "{e}");
-        assert!(e.message.contains("comment"), "{e}");
+        assert_eq!((e.line, e.column), (1, 4), "{e}");
+        assert!(e.message.contains("never closed with `#}`"), "{e}");
+        let e = check_template("a\nb {%- raw %} x").unwrap_err();
+        assert_eq!((e.line, e.column), (2, 3), "{e}");
+        assert!(e.message.contains("{% endraw %}"), "{e}");
+        let e = check_template("x {%d} y").unwrap_err();
+        assert_eq!((e.line, e.column), (1, 5), "{e}");
         let e = check_template("ok\nrate {%d} per day").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
         assert!(e.to_string().starts_with("line 2, column "), "{e}");
         let e = check_template("keep {% raw %} this").unwrap_err();
-        assert_eq!(e.line, 1, "{e}");
+        assert_eq!((e.line, e.column), (1, 6), "{e}");
         // Loop controls are an extension Airflow does not enable.
         assert!(check_template("{% for x in y %}{% break %}{% endfor %}").is_err());
     }
