@@ -10,7 +10,7 @@ use flowdeck::model::ids::flow_id_for;
 use flowdeck::model::literal::Literal;
 use flowdeck::model::options::TRIGGER_RULES;
 use flowdeck::model::sample::epoch;
-use flowdeck::model::template::{has_strings, legacy_kind};
+use flowdeck::model::template::{has_jinja_delimiter, has_strings, legacy_kind};
 use flowdeck::model::StrKind;
 use flowdeck::model::{validate, Edge, Flow, FlowSpec, Function, Input, Mode, Task};
 use flowdeck::render::pyexpr::{docker_templated, env_text_of_literal};
@@ -188,7 +188,14 @@ fn check(spec: &FlowSpec, rendered: &Rendered, seen: &Value) -> Result<(), Strin
                     let got = env.get(name).ok_or(format!("env {name} missing"))?;
                     if let Input::Value { value, strings } = input {
                         let text = env_text_of_literal(value);
-                        let want = if *strings == StrKind::Text && has_strings(value) {
+                        // A value without strings is text only when its JSON looks
+                        // like Jinja (a table key such as `{{ x }}`).
+                        let text_kind = if has_strings(value) {
+                            *strings == StrKind::Text
+                        } else {
+                            has_jinja_delimiter(&text)
+                        };
+                        let want = if text_kind {
                             json!({ "text": text })
                         } else {
                             json!(docker_templated(&text))
