@@ -13,6 +13,7 @@
 //! so a syntax error is refused with its line and column instead of failing the task run.
 
 use super::literal::Literal;
+use super::text::one_line;
 use serde::{Deserialize, Serialize};
 
 /// Whether Airflow renders a value's strings (template) or passes them on unchanged (text).
@@ -101,10 +102,12 @@ pub fn check_template(source: &str) -> Result<(), TemplateError> {
     match env.template_from_str(source) {
         Ok(_) => Ok(()),
         Err(e) => {
-            let message = e
-                .detail()
-                .map(str::to_string)
-                .unwrap_or_else(|| e.kind().to_string());
+            // The parser's words may quote the template: keep them to one safe line.
+            let message = one_line(
+                &e.detail()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| e.kind().to_string()),
+            );
             // A comment or raw block that is never closed is found where the input ends;
             // the useful position is where it was opened.
             if let Some((at, why)) = unclosed_opener(source, &message) {
@@ -235,6 +238,9 @@ mod tests {
         assert!(e.to_string().starts_with("line 2, column "), "{e}");
         let e = check_template("keep {% raw %} this").unwrap_err();
         assert_eq!((e.line, e.column), (1, 6), "{e}");
+        // Whatever the parser quotes reaches the terminal as one safe line.
+        let e = check_template("{% \u{1b}[2J\nx %}").unwrap_err();
+        assert!(!e.message.chars().any(char::is_control), "{e:?}");
         // Loop controls are an extension Airflow does not enable.
         assert!(check_template("{% for x in y %}{% break %}{% endfor %}").is_err());
     }
