@@ -35,7 +35,7 @@ pub fn needs_template_guard(value: &str) -> bool {
 }
 
 /// Name of Airflow's "render as is" wrapper in the DAG file: `airflow.sdk.literal` in
-/// Airflow 3, `airflow.template.templater.LiteralValue` in Airflow 2.9+. Rendering a
+/// Airflow 3, `airflow.template.templater.LiteralValue` in Airflow 2.8+. Rendering a
 /// template field returns a wrapped value unchanged, without Jinja (and a wrapped string
 /// is not a `str`, so it is never read as a template file either).
 pub const TEXT: &str = "_fd_text";
