@@ -196,6 +196,13 @@ async fn airflow_2_11() -> MockServer {
         .await;
     let dag = format!("/api/v1/dags/{DAG}");
     authed(&server, "GET", &dag, recorded(200, "dag_get.json")).await;
+    authed(
+        &server,
+        "GET",
+        &format!("{dag}/details"),
+        recorded(200, "dag_details.json"),
+    )
+    .await;
     Mock::given(method("PATCH"))
         .and(path(dag.as_str()))
         .and(header("authorization", BASIC_ADMIN))
@@ -503,6 +510,11 @@ async fn dags_listed_read_and_unpaused() {
 
     let one = client.get_dag(DAG).await.expect("get");
     assert_eq!(&one, d, "GET /dags/{{id}} and the listing agree");
+    // The details carry doc_md, where the deploy marker is read (none in this DAG).
+    let details = client.get_dag_details(DAG).await.expect("details");
+    assert_eq!(details.dag_id, DAG);
+    assert_eq!(details.doc_md, None);
+    assert_eq!(details.tags, vec!["flowdeck"]);
 
     let tasks = client.dag_tasks(DAG).await.expect("tasks");
     let ids: Vec<&str> = tasks.iter().map(|t| t.task_id.as_str()).collect();

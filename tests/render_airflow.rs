@@ -11,7 +11,7 @@ mod support;
 use flowdeck::model::FlowSpec;
 use flowdeck::render::{
     ensure_library_package, write_if_changed, write_library_module, RenderConfig, Rendered,
-    Renderer, DEFAULT_LIBRARY_PACKAGE, REVISION_TAG_PREFIX,
+    Renderer, DEFAULT_LIBRARY_PACKAGE, REVISION_PREFIX,
 };
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -193,17 +193,17 @@ fn airflow_loads_every_rendered_fixture() {
             .map(|p| p.as_str().unwrap())
             .collect();
         assert_eq!(seen_params, params, "{name}: params");
+        // Only the flow's own tags and `flowdeck`: the render is named in doc_md.
         let mut tags: BTreeSet<&str> = spec.flow.tags.iter().map(String::as_str).collect();
         tags.insert("flowdeck");
-        let revision = &dag["tags"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|t| t.as_str())
-            .find(|t| t.starts_with(REVISION_TAG_PREFIX))
-            .unwrap_or_else(|| panic!("{name}: no revision tag"))
-            .to_string();
-        tags.insert(revision);
+        let doc_md = dag["doc_md"].as_str().unwrap_or_default();
+        assert!(
+            doc_md
+                .lines()
+                .last()
+                .is_some_and(|l| l.starts_with(REVISION_PREFIX)),
+            "{name}: doc_md {doc_md:?}"
+        );
         let seen_tags: BTreeSet<&str> = dag["tags"]
             .as_array()
             .unwrap()
@@ -367,15 +367,14 @@ fn airflow_renders_inputs_as_the_flow_says() {
     for (fixture, task, path, want) in cases {
         assert_eq!(field(fixture, task, path), want, "{fixture}.{task}.{path}");
     }
-    // Literal strings are templates (PRODUCT.md: Airflow renders them), so a literal
-    // that is not valid Jinja fails when the task runs, not when the file is parsed.
-    let error = field("hostile", "load", "error");
-    assert!(
-        error
-            .as_str()
-            .unwrap_or_default()
-            .contains("TemplateSyntaxError"),
-        "{error}"
+    // Text is handed over unrendered: what would be a broken template arrives as typed.
+    assert_eq!(
+        field("hostile", "load", "op_kwargs/options"),
+        json!({ "k\"}}'": ["v\n", "{% endraw %}"] })
+    );
+    assert_eq!(
+        field("hostile", "shell", "command"),
+        json!(["sh", "-c", "echo \"$A\" '}}' \\n"])
     );
 }
 

@@ -10,9 +10,11 @@ use flowdeck::model::ids::flow_id_for;
 use flowdeck::model::literal::Literal;
 use flowdeck::model::options::TRIGGER_RULES;
 use flowdeck::model::sample::epoch;
+use flowdeck::model::template::{has_jinja_delimiter, has_strings, legacy_kind};
+use flowdeck::model::StrKind;
 use flowdeck::model::{validate, Edge, Flow, FlowSpec, Function, Input, Mode, Task};
 use flowdeck::render::pyexpr::{docker_templated, env_text_of_literal};
-use flowdeck::render::{RenderConfig, Rendered, Renderer};
+use flowdeck::render::{RenderConfig, Rendered, Renderer, REVISION_PREFIX};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -86,7 +88,16 @@ fn check(spec: &FlowSpec, rendered: &Rendered, seen: &Value) -> Result<(), Strin
     if !tags.contains(&"flowdeck") {
         tags.push("flowdeck");
     }
-    tags.push(&rendered.revision);
+    // The render is named in doc_md's last line, not in a tag.
+    let doc_md = dag["doc_md"].as_str().unwrap_or_default();
+    if doc_md.lines().last() != Some(rendered.revision.as_str())
+        || !rendered.revision.starts_with(REVISION_PREFIX)
+    {
+        return Err(format!(
+            "doc_md {doc_md:?} does not end with {:?}",
+            rendered.revision
+        ));
+    }
     let description = if flow.description.is_empty() {
         Value::Null
     } else {
@@ -137,7 +148,11 @@ fn check(spec: &FlowSpec, rendered: &Rendered, seen: &Value) -> Result<(), Strin
                 let mut want = serde_json::Map::new();
                 for (name, input) in &task.inputs {
                     let v = match input {
-                        Input::Value { value } => json!({ "literal": exact(value) }),
+                        Input::Value {
+                            value,
+                            strings: StrKind::Text,
+                        } if has_strings(value) => json!({ "text": exact(value) }),
+                        Input::Value { value, .. } => json!({ "literal": exact(value) }),
                         Input::Task { task: up, key } => {
                             json!({ "upstream": spec.var_of(up), "key": key })
                         }
@@ -171,8 +186,20 @@ fn check(spec: &FlowSpec, rendered: &Rendered, seen: &Value) -> Result<(), Strin
                 let env = t["environment"].as_object().ok_or("no environment")?;
                 for (name, input) in &task.inputs {
                     let got = env.get(name).ok_or(format!("env {name} missing"))?;
-                    if let Input::Value { value } = input {
-                        let want = json!(docker_templated(&env_text_of_literal(value)));
+                    if let Input::Value { value, strings } = input {
+                        let text = env_text_of_literal(value);
+                        // A value without strings is text only when its JSON looks
+                        // like Jinja (a table key such as `{{ x }}`).
+                        let text_kind = if has_strings(value) {
+                            *strings == StrKind::Text
+                        } else {
+                            has_jinja_delimiter(&text)
+                        };
+                        let want = if text_kind {
+                            json!({ "text": text })
+                        } else {
+                            json!(docker_templated(&text))
+                        };
                         if *got != want {
                             return fail(&format!("env {name}"), got, &want);
                         }
@@ -435,6 +462,18 @@ fn flow_plan() -> impl Strategy<Value = FlowPlan> {
         )
 }
 
+/// A string of a templated docker option as the editor could have saved it: as is when
+/// it is text or a template that parses, else spelled out as text.
+fn templated(s: &str) -> toml::Value {
+    if flowdeck::model::template::check_template(s).is_ok() {
+        toml::Value::String(s.to_string())
+    } else {
+        let mut t = toml::Table::new();
+        t.insert("text".into(), toml::Value::String(s.to_string()));
+        toml::Value::Table(t)
+    }
+}
+
 fn toml_text(table: toml::Table) -> String {
     toml::to_string(&table).expect("options as TOML")
 }
@@ -483,8 +522,10 @@ fn build(plan: &FlowPlan) -> FlowSpec {
         let mut inputs = BTreeMap::new();
         for (name, ip) in &tp.inputs {
             let input = match ip {
+                // Both kinds: a string that parses as a template is one, any other is text.
                 InputPlan::Lit(value) => Input::Value {
                     value: value.clone(),
+                    strings: legacy_kind(value),
                 },
                 InputPlan::Up(j, key) if i > 0 => {
                     let up: &Task = &tasks[j % i];
@@ -498,9 +539,7 @@ fn build(plan: &FlowPlan) -> FlowSpec {
                         },
                     }
                 }
-                InputPlan::Up(..) => Input::Value {
-                    value: Literal::Int(0),
-                },
+                InputPlan::Up(..) => Input::value(Literal::Int(0)),
                 InputPlan::Param(p) => Input::Param { name: p.clone() },
             };
             inputs.insert(name.clone(), input);
@@ -524,12 +563,12 @@ fn build(plan: &FlowPlan) -> FlowSpec {
         if tp.docker {
             options.insert(
                 "image".into(),
-                toml::Value::String(tp.text_option.clone().unwrap_or_else(|| "alpine".into())),
+                templated(&tp.text_option.clone().unwrap_or_else(|| "alpine".into())),
             );
             if let Some(cmd) = &tp.command {
                 options.insert(
                     "command".into(),
-                    toml::Value::Array(cmd.iter().cloned().map(toml::Value::String).collect()),
+                    toml::Value::Array(cmd.iter().map(|c| templated(c)).collect()),
                 );
             }
             if !tp.env.is_empty() {
@@ -539,7 +578,7 @@ fn build(plan: &FlowPlan) -> FlowSpec {
                         tp.env
                             .iter()
                             .filter(|(k, _)| !tp.inputs.contains_key(*k))
-                            .map(|(k, v)| (k.clone(), toml::Value::String(v.clone())))
+                            .map(|(k, v)| (k.clone(), templated(v)))
                             .collect(),
                     ),
                 );

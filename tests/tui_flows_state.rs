@@ -12,7 +12,7 @@ use flowdeck::library::{self, Registration};
 use flowdeck::model::deploy::DeployState;
 use flowdeck::model::ids::flow_id_for;
 use flowdeck::model::options::parse_options;
-use flowdeck::model::{Input, Literal};
+use flowdeck::model::{Input, Literal, StrKind};
 use flowdeck::python::Python;
 use flowdeck::render::{RenderConfig, Renderer, DEFAULT_LIBRARY_PACKAGE};
 use flowdeck::state::dialog::Dialog;
@@ -232,7 +232,31 @@ fn daily_sales_is_built_saved_and_rendered_by_keys_alone() {
     // extract.day ← {{ ds }} (a template), then retries = 2 in its options editor.
     h.keys("<Esc> k <Enter> <Enter>");
     h.typed("templ");
-    h.keys("<Enter> <Enter> <Esc> o");
+    h.keys("<Enter> <Enter>");
+    // `t` switches the input between template and text; the editor labels it.
+    let day_kind = |h: &Harness| {
+        h.state
+            .flows
+            .editor
+            .as_ref()
+            .and_then(|e| e.spec.task_by_var("extract"))
+            .and_then(|t| t.inputs.get("day").cloned())
+    };
+    let day = |strings| {
+        Some(Input::Value {
+            value: Literal::Str("{{ ds }}".into()),
+            strings,
+        })
+    };
+    assert_eq!(day_kind(&h), day(StrKind::Template));
+    h.keys("t");
+    assert_eq!(day_kind(&h), day(StrKind::Text));
+    let screen = h.screen();
+    assert!(screen.contains("text {{ ds }}"), "{screen}");
+    h.keys("t");
+    assert_eq!(day_kind(&h), day(StrKind::Template));
+    assert!(h.screen().contains("template {{ ds }}"));
+    h.keys("<Esc> o");
     assert!(matches!(h.top(), Some(FlowDialog::Options(_))));
     h.typed("retries = two");
     let screen = h.screen();
@@ -287,7 +311,8 @@ fn daily_sales_is_built_saved_and_rendered_by_keys_alone() {
     assert_eq!(
         extract.inputs.get("day"),
         Some(&Input::Value {
-            value: Literal::Str("{{ ds }}".into())
+            value: Literal::Str("{{ ds }}".into()),
+            strings: StrKind::Template,
         })
     );
     let opts =

@@ -599,6 +599,18 @@ impl Client {
         Ok(w.into())
     }
 
+    /// One DAG with its details (`/dags/{id}/details`, on both APIs): besides what
+    /// [`Client::get_dag`] returns, the served DAG's `doc_md`, which is read from the
+    /// DAG Airflow serialized, i.e. the version Airflow serves. `Error::NotFound` until
+    /// Airflow has parsed it.
+    pub async fn get_dag_details(&self, dag_id: &str) -> Result<Dag, Error> {
+        let action = format!("read DAG {dag_id}");
+        let w: WireDag = self
+            .get(&format!("/dags/{}/details", seg(dag_id)), &[], &action)
+            .await?;
+        Ok(w.into())
+    }
+
     /// All (non-stale) DAGs whose id starts with `prefix`, every page.
     pub async fn list_dags(&self, prefix: &str) -> Result<Vec<Dag>, Error> {
         let api = self.api_version().await?;

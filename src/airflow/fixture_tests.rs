@@ -63,6 +63,9 @@ fn v3_version_health_and_dags() {
     // `details` is a superset of the DAG; it must parse too.
     let details: Dag = parse::<WireDag>(&v3("dag_details.json")).into();
     assert_eq!(details.dag_id, one.dag_id);
+    // doc_md (where the deploy marker is read) is null for this DAG; the row has none.
+    assert_eq!(details.doc_md, None);
+    assert_eq!(one.doc_md, None);
 }
 
 #[test]

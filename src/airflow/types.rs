@@ -116,6 +116,10 @@ pub struct Dag {
     pub file_token: String,
     pub tags: Vec<String>,
     pub timetable_description: Option<String>,
+    /// The DAG's `doc_md` as the served (serialized) DAG has it; only
+    /// `/dags/{id}/details` returns it (`None` from listings). Raw text: for matching,
+    /// not for display.
+    pub doc_md: Option<String>,
 }
 
 /// A recorded import (parse) failure of a DAG file.
@@ -510,6 +514,8 @@ pub(crate) struct WireDag {
     #[serde(deserialize_with = "null_default")]
     tags: Vec<Value>,
     timetable_description: Option<String>,
+    #[serde(default)]
+    doc_md: Option<String>,
 }
 
 impl From<WireDag> for Dag {
@@ -544,6 +550,7 @@ impl From<WireDag> for Dag {
                 .timetable_description
                 .as_deref()
                 .map(sanitize_for_terminal),
+            doc_md: w.doc_md,
         }
     }
 }

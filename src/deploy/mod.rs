@@ -288,8 +288,15 @@ impl Deployer {
         let mut blocked: Option<String> = None;
         loop {
             // Re-nudge now and then: the first request can land before Airflow noticed
-            // anything, and a rescan request is cheap.
-            if last_nudge.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) {
+            // anything, and a rescan request is cheap. While Airflow holds back storing
+            // the new version (30 s after the previous one), a parse soon after that
+            // window is what stores it, so nudge more often then.
+            let every = if reason == judge::WAITING_FOR_STORE {
+                Duration::from_secs(3)
+            } else {
+                Duration::from_secs(10)
+            };
+            if last_nudge.is_none_or(|t| t.elapsed() > every) {
                 match self.nudge(client, &flow_id).await {
                     Ok(Some(why)) => {
                         reason = why.clone();
@@ -425,7 +432,8 @@ impl Deployer {
         flow_id: &str,
     ) -> Result<Verdict, Error> {
         let errors = client.import_errors().await?;
-        let dag = match client.get_dag(flow_id).await {
+        // Details, not the DAG's row: only they carry the served doc_md with the marker.
+        let dag = match client.get_dag_details(flow_id).await {
             Ok(d) => Some(d),
             Err(e) if e.is_not_found() => None,
             Err(e) => return Err(e.into()),
@@ -433,7 +441,7 @@ impl Deployer {
         // The task list is only worth a request once Airflow serves this revision.
         let this_revision = dag
             .as_ref()
-            .is_some_and(|d| d.tags.contains(&expected.revision));
+            .is_some_and(|d| judge::serves_marker(d, &expected.revision));
         let served = if this_revision {
             Some(client.dag_tasks(flow_id).await?)
         } else {

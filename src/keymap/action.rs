@@ -116,6 +116,9 @@ pub enum Action {
     Revisions,
     /// Show the flow's import error (Airflow's traceback).
     ShowError,
+    /// Flow editor inputs: switch the selected value between template (Airflow renders
+    /// it) and text (the task receives it as typed).
+    ToggleKind,
 }
 
 impl Action {
@@ -179,6 +182,7 @@ impl Action {
         Action::Code,
         Action::Revisions,
         Action::ShowError,
+        Action::ToggleKind,
     ];
 
     /// The snake_case name, as written in keymap files.

@@ -8,6 +8,7 @@ use super::function::Function;
 use super::ids::{flow_id_for, new_id};
 use super::literal::Literal;
 use super::task::{Input, Mode, Task};
+use super::template::{has_strings, StrKind};
 use super::text::one_line;
 use super::validate::Problem;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -139,11 +140,17 @@ pub fn to_document_named<'a>(
 fn input_to_toml(input: &Input, index: &TaskIndex) -> toml::Value {
     let mut t = toml::Table::new();
     match input {
+        // A kind the document's rule would not give the value is spelled out.
+        Input::Value { value, strings }
+            if has_strings(value) && *strings != StrKind::implied_by(value) =>
+        {
+            t.insert(strings.as_str().into(), value.to_toml());
+        }
         // A literal table is wrapped so it cannot be mistaken for `{ task = … }`.
-        Input::Value { value } if matches!(value, Literal::Table(_)) => {
+        Input::Value { value, .. } if matches!(value, Literal::Table(_)) => {
             t.insert("value".into(), value.to_toml());
         }
-        Input::Value { value } => return value.to_toml(),
+        Input::Value { value, .. } => return value.to_toml(),
         Input::Task { task, key } => {
             t.insert(
                 "task".into(),
@@ -455,7 +462,7 @@ pub fn apply_document(
 
 fn input_from_toml(value: &toml::Value, ids: &HashMap<&str, String>) -> Result<Input, String> {
     let toml::Value::Table(t) = value else {
-        return Literal::from_toml(value).map(|value| Input::Value { value });
+        return Literal::from_toml(value).map(Input::value);
     };
     let keys: Vec<&str> = t.keys().map(String::as_str).collect();
     let string = |k: &str| match t.get(k) {
@@ -464,7 +471,15 @@ fn input_from_toml(value: &toml::Value, ids: &HashMap<&str, String>) -> Result<I
         None => Err(format!("`{k}` is missing")),
     };
     match keys.as_slice() {
-        ["value"] => Literal::from_toml(&t["value"]).map(|value| Input::Value { value }),
+        ["value"] => Literal::from_toml(&t["value"]).map(Input::value),
+        ["text"] => Literal::from_toml(&t["text"]).map(|value| Input::Value {
+            value,
+            strings: StrKind::Text,
+        }),
+        ["template"] => Literal::from_toml(&t["template"]).map(|value| Input::Value {
+            value,
+            strings: StrKind::Template,
+        }),
         ["param"] => Ok(Input::Param { name: string("param")? }),
         ["task"] | ["key", "task"] => {
             let var = string("task")?;
@@ -476,7 +491,7 @@ fn input_from_toml(value: &toml::Value, ids: &HashMap<&str, String>) -> Result<I
             Ok(Input::Task { task, key })
         }
         _ => Err(format!(
-            "a table input must be {{ task = \"…\" }}, {{ task = \"…\", key = \"…\" }}, {{ param = \"…\" }} or {{ value = … }}, not {{ {} }}",
+            "a table input must be {{ task = \"…\" }}, {{ task = \"…\", key = \"…\" }}, {{ param = \"…\" }}, {{ text = … }}, {{ template = … }} or {{ value = … }}, not {{ {} }}",
             keys.iter().map(|k| one_line(k)).collect::<Vec<_>>().join(", ")
         )),
     }

@@ -309,12 +309,9 @@ mod tests {
         theirs.flow.schedule = "@hourly".into();
         theirs.tasks[0].options = "retries = 2\nretry_delay = \"5m\"\npool = \"etl\"\n".into();
         mine.flow.tags = vec!["team".into()];
-        mine.tasks[0].inputs.insert(
-            "limit".into(),
-            Input::Value {
-                value: crate::model::Literal::Int(5),
-            },
-        );
+        mine.tasks[0]
+            .inputs
+            .insert("limit".into(), Input::value(crate::model::Literal::Int(5)));
         mine.tasks[1].options = "retries = 4\n".into();
         let m = merge(&base, &theirs, &mine);
         assert!(m.conflicts.is_empty(), "{:?}", m.conflicts);
@@ -323,9 +320,7 @@ mod tests {
         assert!(m.spec.tasks[0].options.contains("pool = \"etl\""));
         assert_eq!(
             m.spec.tasks[0].inputs.get("limit"),
-            Some(&Input::Value {
-                value: crate::model::Literal::Int(5)
-            })
+            Some(&Input::value(crate::model::Literal::Int(5)))
         );
         assert_eq!(m.spec.tasks[1].options, "retries = 4\n");
     }

@@ -16,6 +16,7 @@ pub mod options;
 pub mod sample;
 pub mod schedule;
 pub mod task;
+pub mod template;
 pub mod text;
 pub mod validate;
 
@@ -25,6 +26,7 @@ pub use flow::{Flow, FlowSpec};
 pub use function::{Function, Param, ParamKind};
 pub use literal::Literal;
 pub use task::{Input, Mode, Task};
+pub use template::StrKind;
 pub use validate::{validate, Problem};
 
 #[cfg(test)]

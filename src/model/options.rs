@@ -3,6 +3,7 @@
 
 use super::literal::Literal;
 use super::task::Mode;
+use super::template::{check_template, has_jinja_delimiter, StrKind};
 use super::text::{nearest, one_line};
 use std::collections::BTreeMap;
 
@@ -238,6 +239,62 @@ pub const OPTION_SPECS: &[OptionSpec] = &[
     spec("retrieve_output_path", Str, Docker, "path of that file"),
 ];
 
+/// Options whose strings Airflow renders with Jinja: DockerOperator's `template_fields`
+/// (apache-airflow-providers-docker 4.x: image, command, environment, env_file,
+/// container_name, mounts, docker_conn_id) that flowdeck offers. No option of a python
+/// task is templated (PythonOperator templates only op_args, op_kwargs, templates_dict).
+///
+/// Each string in them is a template or text by the flow document's rule (Jinja
+/// delimiters make a template) or written `{ text = "…" }` / `{ template = "…" }`. After
+/// [`parse_options`], a text string is held as the table `{ text = "…" }` and a template
+/// as a plain string; [`templated_leaf`] reads either.
+pub const TEMPLATED_OPTIONS: &[&str] = &["image", "command", "environment", "mounts"];
+
+/// A string of a parsed templated option with its kind (see [`TEMPLATED_OPTIONS`]).
+pub fn templated_leaf(value: &Literal) -> Option<(&str, StrKind)> {
+    match value {
+        Literal::Str(s) => Some((s, StrKind::Template)),
+        Literal::Table(t) if t.len() == 1 => match t.get("text") {
+            Some(Literal::Str(s)) => Some((s, StrKind::Text)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Why a templated option's value is refused.
+enum Why {
+    /// The suffix of "`key` must be …".
+    Type(String),
+    /// A template that does not parse: a whole sentence.
+    Template(String),
+}
+
+/// A templated string as written in the options text: a string, `{ text = "…" }` or
+/// `{ template = "…" }`. `None` when `value` is none of these. A template that does not
+/// parse is an error (the suffix of "`key` must be …").
+fn templated_from_toml(value: &toml::Value) -> Option<Result<Literal, Why>> {
+    let (s, kind) = match value {
+        toml::Value::String(s) if has_jinja_delimiter(s) => (s, StrKind::Template),
+        toml::Value::String(s) => (s, StrKind::Text),
+        toml::Value::Table(t) if t.len() == 1 => match t.iter().next() {
+            Some((k, toml::Value::String(s))) if k == "text" => (s, StrKind::Text),
+            Some((k, toml::Value::String(s))) if k == "template" => (s, StrKind::Template),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(match kind {
+        StrKind::Text => Ok(Literal::Table(
+            [("text".to_string(), Literal::Str(s.clone()))].into(),
+        )),
+        StrKind::Template => match check_template(s) {
+            Ok(()) => Ok(Literal::Str(s.clone())),
+            Err(e) => Err(Why::Template(template_advice(s, &e))),
+        },
+    })
+}
+
 pub fn spec_for(key: &str) -> Option<&'static OptionSpec> {
     OPTION_SPECS.iter().find(|s| s.key == key)
 }
@@ -300,14 +357,20 @@ pub fn parse_options(text: &str, mode: Option<Mode>) -> Result<ParsedOptions, Ve
             ));
             continue;
         }
-        match check_value(spec.ty, value) {
+        let checked = if TEMPLATED_OPTIONS.contains(&key.as_str()) {
+            check_templated(spec.ty, value)
+        } else {
+            check_value(spec.ty, value).map_err(Why::Type)
+        };
+        match checked {
             Ok(lit) => {
                 parsed.insert(key.clone(), lit);
             }
-            Err(why) => problems.push((
+            Err(Why::Type(why)) => problems.push((
                 key.clone(),
                 format!("`{shown}` must be {}{why}", spec.ty.describe()),
             )),
+            Err(Why::Template(why)) => problems.push((key.clone(), format!("`{shown}`: {why}"))),
         }
     }
     if mode == Some(Mode::Docker) && !parsed.contains_key("image") && problems.is_empty() {
@@ -395,23 +458,132 @@ fn check_value(ty: OptionType, value: &toml::Value) -> Result<Literal, String> {
             })
             .collect::<Result<BTreeMap<_, _>, _>>()
             .map(Literal::Table),
+        // Mounts are a templated option: see `check_templated`.
+        (_, v) => Err(got(v)),
+    }
+}
+
+/// `check_value` for a templated option: each string may also be `{ text = "…" }` or
+/// `{ template = "…" }`, and templates must parse.
+fn check_templated(ty: OptionType, value: &toml::Value) -> Result<Literal, Why> {
+    match (ty, value) {
+        (Str | StrOrList, v) if templated_from_toml(v).is_some() => {
+            templated_from_toml(v).unwrap_or_else(|| Err(Why::Type(String::new())))
+        }
+        (StrOrList, toml::Value::Array(items)) => items
+            .iter()
+            .map(|i| {
+                templated_from_toml(i)
+                    .unwrap_or_else(|| Err(Why::Type(format!(", but an item is {}", i.type_str()))))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Literal::List),
+        (StrTable, toml::Value::Table(t)) => t
+            .iter()
+            .map(|(k, v)| {
+                let leaf = match v {
+                    toml::Value::Integer(i) => {
+                        templated_from_toml(&toml::Value::String(i.to_string()))
+                    }
+                    toml::Value::Boolean(b) => {
+                        templated_from_toml(&toml::Value::String(b.to_string()))
+                    }
+                    other => templated_from_toml(other),
+                };
+                match leaf {
+                    Some(r) => r.map(|l| (k.clone(), l)),
+                    None => Err(Why::Type(format!(
+                        ", but `{}` is {}",
+                        one_line(k),
+                        v.type_str()
+                    ))),
+                }
+            })
+            .collect::<Result<BTreeMap<_, _>, _>>()
+            .map(Literal::Table),
         (Mounts, toml::Value::Array(items)) => items
             .iter()
             .map(check_mount)
             .collect::<Result<Vec<_>, _>>()
             .map(Literal::List),
-        (_, v) => Err(got(v)),
+        (ty, v) => check_value(ty, v).map_err(Why::Type),
     }
 }
 
-fn check_mount(item: &toml::Value) -> Result<Literal, String> {
+/// Upgrades an options text stored before strings had kinds. Airflow rendered every
+/// string of a templated option; one with Jinja delimiters that does not parse could only
+/// ever fail at run time, so it becomes `{ text = "…" }` (what its author meant). Every
+/// other string keeps its meaning under the document's rule. Returns `None` when nothing
+/// changes (also for text that is not TOML: validation reports that as before).
+pub fn upgrade_legacy_options(text: &str) -> Option<String> {
+    // Reading a flow reads every task's options: most hold no delimiter at all.
+    if !has_jinja_delimiter(text) {
+        return None;
+    }
+    let mut doc: toml_edit::DocumentMut = text.parse().ok()?;
+    let mut changed = false;
+    fn fix(v: &mut toml_edit::Value, changed: &mut bool) {
+        match v {
+            toml_edit::Value::String(s)
+                if has_jinja_delimiter(s.value()) && check_template(s.value()).is_err() =>
+            {
+                let mut t = toml_edit::InlineTable::new();
+                t.insert("text", s.value().as_str().into());
+                *v = toml_edit::Value::InlineTable(t);
+                *changed = true;
+            }
+            toml_edit::Value::Array(items) => items.iter_mut().for_each(|i| fix(i, changed)),
+            // An explicit wrapper is already upgraded.
+            toml_edit::Value::InlineTable(t)
+                if !(t.len() == 1 && (t.contains_key("text") || t.contains_key("template"))) =>
+            {
+                t.iter_mut().for_each(|(_, i)| fix(i, changed));
+            }
+            _ => {}
+        }
+    }
+    for key in TEMPLATED_OPTIONS {
+        match doc.get_mut(key) {
+            Some(toml_edit::Item::Value(v)) => fix(v, &mut changed),
+            Some(toml_edit::Item::Table(t)) => {
+                for (_, item) in t.iter_mut() {
+                    if let toml_edit::Item::Value(v) = item {
+                        fix(v, &mut changed);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    changed.then(|| doc.to_string())
+}
+
+/// Serde reader for a task's stored options text, upgraded by [`upgrade_legacy_options`].
+pub fn deserialize_upgraded<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let text = <String as serde::Deserialize>::deserialize(d)?;
+    Ok(upgrade_legacy_options(&text).unwrap_or(text))
+}
+
+/// The sentence for a template that does not parse: where, why, and how to pass the
+/// string as text instead.
+pub fn template_advice(source: &str, e: &super::template::TemplateError) -> String {
+    format!(
+        "`{}` is a template that does not parse ({e}); to pass it exactly as typed, write it as text: {{ text = {} }}",
+        one_line(source),
+        toml_edit::Value::from(source)
+    )
+}
+
+fn check_mount(item: &toml::Value) -> Result<Literal, Why> {
     let toml::Value::Table(t) = item else {
-        return Err(format!(", but an item is {}", item.type_str()));
+        return Err(Why::Type(format!(", but an item is {}", item.type_str())));
     };
     let mut out = BTreeMap::new();
     for (k, v) in t {
         let lit = match (k.as_str(), v) {
-            ("source" | "target", toml::Value::String(s)) => Literal::Str(s.clone()),
+            ("source" | "target", v) if templated_from_toml(v).is_some() => {
+                templated_from_toml(v).unwrap_or_else(|| Err(Why::Type(String::new())))?
+            }
             ("type", toml::Value::String(s))
                 if ["bind", "volume", "tmpfs"].contains(&s.as_str()) =>
             {
@@ -419,16 +591,16 @@ fn check_mount(item: &toml::Value) -> Result<Literal, String> {
             }
             ("read_only", toml::Value::Boolean(b)) => Literal::Bool(*b),
             (key, _) => {
-                return Err(format!(
+                return Err(Why::Type(format!(
                     ", but mount key `{}` is unknown or has the wrong type",
                     one_line(key)
-                ))
+                )))
             }
         };
         out.insert(k.clone(), lit);
     }
     if !out.contains_key("target") {
-        return Err(", but a mount has no `target`".into());
+        return Err(Why::Type(", but a mount has no `target`".into()));
     }
     Ok(Literal::Table(out))
 }
@@ -548,6 +720,80 @@ mod tests {
         let err = parse_options("retries = 1\nretries = = 2\n", None).unwrap_err();
         assert_eq!(err[0].line, 2, "{err:?}");
         assert!(err[0].message.starts_with("not valid TOML"));
+    }
+
+    #[test]
+    fn templated_docker_options_know_template_from_text() {
+        let text = |s: &str| Literal::Table([("text".to_string(), Literal::Str(s.into()))].into());
+        let parsed = parse_options(
+            "image = \"alpine:3.20\"\ncommand = [\"sh\", \"-c\", { text = \"echo {{ not jinja }}\" }, \"{{ ds }}\"]\nenvironment = { DAY = \"{{ ds }}\", FMT = { text = \"%Y{#}\" }, N = 3 }\nmounts = [{ source = { template = \"/d/{{ ds }}\" }, target = \"/data\" }]\n",
+            Some(Mode::Docker),
+        )
+        .unwrap();
+        assert_eq!(parsed["image"], text("alpine:3.20"));
+        assert_eq!(
+            parsed["command"],
+            Literal::List(vec![
+                text("sh"),
+                text("-c"),
+                text("echo {{ not jinja }}"),
+                Literal::Str("{{ ds }}".into())
+            ])
+        );
+        let Literal::Table(env) = &parsed["environment"] else {
+            panic!("{parsed:?}")
+        };
+        assert_eq!(env["DAY"], Literal::Str("{{ ds }}".into()));
+        assert_eq!(env["FMT"], text("%Y{#}"));
+        assert_eq!(env["N"], text("3"));
+        assert_eq!(templated_leaf(&env["FMT"]), Some(("%Y{#}", StrKind::Text)));
+        let Literal::List(mounts) = &parsed["mounts"] else {
+            panic!("{parsed:?}")
+        };
+        let Literal::Table(m) = &mounts[0] else {
+            panic!("{mounts:?}")
+        };
+        assert_eq!(m["source"], Literal::Str("/d/{{ ds }}".into()));
+        assert_eq!(m["target"], text("/data"));
+    }
+
+    #[test]
+    fn a_broken_template_in_an_option_is_refused_with_its_position() {
+        let err = parse_options(
+            "image = \"alpine\"\ncommand = \"echo ${#x[@]}\"\n",
+            Some(Mode::Docker),
+        )
+        .unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert_eq!(err[0].line, 2);
+        let m = &err[0].message;
+        assert!(
+            m.starts_with(
+                "`command`: `echo ${#x[@]}` is a template that does not parse (line 1, column "
+            ),
+            "{m}"
+        );
+        assert!(
+            m.ends_with("write it as text: { text = \"echo ${#x[@]}\" }"),
+            "{m}"
+        );
+        // Options of python tasks are not templated: braces are just characters.
+        assert!(parse_options("pool = \"p{#\"\n", Some(Mode::Python)).is_ok());
+    }
+
+    #[test]
+    fn stored_options_with_broken_templates_become_text() {
+        let old = "image = \"alpine\" # the image\ncommand = [\"sh\", \"-c\", \"n=${#f[@]}\", \"{{ ds }}\"]\n[environment]\nA = \"{%d}\"\nB = \"{{ ds }}\"\n";
+        let new = upgrade_legacy_options(old).unwrap();
+        assert!(new.contains("# the image"), "{new}");
+        assert!(
+            new.contains(r#"{ text = "n=${#f[@]}" }, "{{ ds }}"]"#),
+            "{new}"
+        );
+        assert!(new.contains(r#"A = { text = "{%d}" }"#), "{new}");
+        assert!(parse_options(&new, Some(Mode::Docker)).is_ok(), "{new}");
+        assert_eq!(upgrade_legacy_options(&new), None);
+        assert_eq!(upgrade_legacy_options("retries = 1\n"), None);
     }
 
     #[test]

@@ -55,6 +55,69 @@ fn export_then_import_changes_nothing() {
 }
 
 #[test]
+fn every_kind_of_string_survives_the_round_trip_in_its_shortest_form() {
+    let functions = etl_functions();
+    let mut spec = daily_sales();
+    let extract = spec
+        .tasks
+        .iter_mut()
+        .find(|t| t.variable_id == "extract")
+        .unwrap();
+    let cases = [
+        ("a", "{{ ds }}", StrKind::Template, "a = \"{{ ds }}\""),
+        (
+            "b",
+            "{{ ds }}",
+            StrKind::Text,
+            "b = { text = \"{{ ds }}\" }",
+        ),
+        ("c", "plain", StrKind::Text, "c = \"plain\""),
+        (
+            "d",
+            "plain",
+            StrKind::Template,
+            "d = { template = \"plain\" }",
+        ),
+        (
+            "e",
+            "n=${#f[@]}",
+            StrKind::Text,
+            "e = { text = \"n=${#f[@]}\" }",
+        ),
+    ];
+    for (name, value, strings, _) in &cases {
+        extract.inputs.insert(
+            name.to_string(),
+            Input::Value {
+                value: Literal::Str(value.to_string()),
+                strings: *strings,
+            },
+        );
+    }
+    let text = render_document(&to_document(&spec, &functions));
+    for (_, _, _, line) in &cases {
+        assert!(text.contains(line), "{line} in:\n{text}");
+    }
+    // Import does not check parameters against the function (validation does).
+    let again = apply_document(
+        &parse_document(&text).unwrap(),
+        Some(&spec),
+        &functions,
+        epoch(),
+    )
+    .unwrap_or_else(|p| panic!("{p:?}"));
+    let inputs = |s: &FlowSpec| {
+        s.tasks
+            .iter()
+            .find(|t| t.variable_id == "extract")
+            .unwrap()
+            .inputs
+            .clone()
+    };
+    assert_eq!(inputs(&again), inputs(&spec));
+}
+
+#[test]
 fn unknown_document_keys_name_key_and_line() {
     let text = DAILY_SALES.replace("catchup = false", "catchup = false\ncatchupp = true");
     let err = parse_document(&text).unwrap_err();

@@ -6,9 +6,11 @@ use super::flow::FlowSpec;
 use super::function::Function;
 use super::graph::graph_of;
 use super::ident::{check_variable_id, is_identifier};
-use super::options::parse_options;
+use super::literal::Literal;
+use super::options::{parse_options, template_advice};
 use super::schedule::check_schedule;
 use super::task::{Input, Mode};
+use super::template::{any_string, check_template, check_template_value, StrKind};
 use super::text::one_line;
 use std::collections::HashSet;
 
@@ -190,6 +192,18 @@ pub fn validate(spec: &FlowSpec, functions: &[Function]) -> Result<(), Vec<Probl
                         problems.push(here(format!("input `{shown}`: the output key is empty")));
                     }
                 }
+                Input::Value {
+                    value,
+                    strings: StrKind::Template,
+                } => {
+                    if let Err(e) = check_template_value(value) {
+                        let source = first_failing(value).unwrap_or_default();
+                        problems.push(here(format!(
+                            "input `{shown}`: {} (in the flow editor: select the input, switch it to text)",
+                            template_advice(&source, &e)
+                        )));
+                    }
+                }
                 Input::Param { name: p } if p.trim().is_empty() => {
                     problems.push(here(format!(
                         "input `{shown}`: the run parameter has no name"
@@ -284,4 +298,17 @@ pub fn find_cycle(spec: &FlowSpec) -> Option<Vec<String>> {
             .map(|i| index.var(names[i]).to_string())
             .collect(),
     )
+}
+
+/// The first string of `value` that does not parse as a template.
+fn first_failing(value: &Literal) -> Option<String> {
+    let mut found = None;
+    any_string(value, &mut |s| {
+        let bad = check_template(s).is_err();
+        if bad {
+            found = Some(s.to_string());
+        }
+        bad
+    });
+    found
 }

@@ -3,8 +3,9 @@
 //! Choices that shape the file (see also the templates):
 //! - Tasks are written in dependency order (ties by position), so an input
 //!   `extract.output` always names a variable that already exists.
-//! - Python inputs: literals as Python literals (strings as they are, so Airflow renders
-//!   `{{ ds }}`), upstream outputs as XComArgs (`extract.output`, `extract.output["k"]`),
+//! - Python inputs: literals as Python literals. Templates as plain strings, so Airflow
+//!   renders `{{ ds }}`; text wrapped in Airflow's `literal()` (`_fd_text`), which
+//!   rendering hands over unchanged, so no Jinja ever sees it. Upstream outputs as XComArgs (`extract.output`, `extract.output["k"]`),
 //!   run parameters as `_fd_dag.param("name")`. A DagParam is resolved by Airflow when it
 //!   renders `op_kwargs` (from the run's conf, else the DAG's `params`), in both 2.x and
 //!   3.x, and keeps the value's type; a `"{{ params.x }}"` string would turn every value
@@ -12,13 +13,14 @@
 //! - `extract.output["total"]` pulls the XCom *key* "total", so an upstream python task
 //!   whose keys are read gets `multiple_outputs=True` (it pushes each key of the dict it
 //!   returns, plus the whole value as usual).
-//! - Docker inputs become templated environment variables: text stays text, anything
-//!   else is JSON.
+//! - Docker inputs become environment variables: strings as they are, anything else as
+//!   JSON; a text value wrapped like a python input's. The templated docker options
+//!   (image, command, environment, mounts) wrap their text strings the same way.
 
 use super::header::{make_header, HEADER_LINES};
 use super::pyexpr::{
-    docker_str_or_list, docker_templated, env_text_of_literal, has_mounts, jinja_param,
-    jinja_text_of, jinja_xcom, needs_template_guard, option_value,
+    env_text_of_literal, has_mounts, jinja_param, jinja_text_of, jinja_xcom, option_value,
+    templated_has_text, templated_needs_guard, templated_option, templated_str, text_value,
 };
 use super::templates::{TASK_DOCKER, TASK_PYTHON};
 use super::traceback::code_filename;
@@ -28,6 +30,7 @@ use crate::model::ident::is_identifier;
 use crate::model::ids::sha256_hex;
 use crate::model::literal::{python_str, Literal};
 use crate::model::options::parse_options;
+use crate::model::template::{has_jinja_delimiter, has_strings, StrKind};
 use crate::model::text::one_line;
 use crate::model::validate::{describe, validate};
 use crate::model::{Flow, FlowSpec, Function, Input, Mode, Task};
@@ -43,6 +46,7 @@ struct DagCtx {
     has_docker: bool,
     has_mounts: bool,
     has_overrides: bool,
+    has_text: bool,
     imports: Vec<ImportCtx>,
     tasks: Vec<TaskBlock>,
     edges: Vec<EdgeCtx>,
@@ -67,6 +71,7 @@ struct DagArgs {
     start_date: String,
     catchup: String,
     tags: String,
+    doc_md: String,
     max_active_runs: String,
     is_paused_upon_creation: String,
 }
@@ -210,6 +215,7 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
     };
     let mut tasks = Vec::with_capacity(order.len());
     let mut any_mounts = false;
+    let mut any_text = false;
     for task in &order {
         let ctx = match task.mode {
             Mode::Python => {
@@ -227,8 +233,9 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
                     &var_of,
                 )
             }
-            Mode::Docker => docker_task(task, &var_of).map(|(ctx, mounts)| {
+            Mode::Docker => docker_task(task, &var_of).map(|(ctx, mounts, text)| {
                 any_mounts |= mounts;
+                any_text |= text;
                 ctx
             }),
         };
@@ -287,6 +294,12 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
         has_python: order.iter().any(|t| t.mode == Mode::Python),
         has_docker: order.iter().any(|t| t.mode == Mode::Docker),
         has_mounts: any_mounts,
+        has_text: any_text
+            || order.iter().any(|t| {
+                t.inputs.values().any(|i| {
+                    matches!(i, Input::Value { value, strings: StrKind::Text } if has_strings(value))
+                })
+            }),
         has_overrides: order
             .iter()
             .any(|t| t.mode == Mode::Python && !t.python_callable.is_empty()),
@@ -309,10 +322,14 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
 
     // The revision is the hash of the body holding the placeholder; swapping it in
     // afterwards keeps the file deterministic without a hash that includes itself.
-    let revision = format!(
-        "{REVISION_TAG_PREFIX}{}",
-        &sha256_hex(body.as_bytes())[..12]
-    );
+    if !body.contains(REVISION_PLACEHOLDER) {
+        return Err(Error::Template {
+            name: super::templates::DAG.into(),
+            origin: "doc_md".into(),
+            message: "the DAG template must pass `doc_md={{ dag.doc_md }}` to the DAG: flowdeck reads it back from Airflow to know it serves this version".into(),
+        });
+    }
+    let revision = format!("{REVISION_PREFIX}{}", &sha256_hex(body.as_bytes())[..12]);
     let body = body.replacen(REVISION_PLACEHOLDER, &revision, 1);
     let content_hash = sha256_hex(body.as_bytes());
     let line_map = line_map(&body, &context.tasks);
@@ -334,10 +351,19 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
     })
 }
 
-/// Tag prefix of the per-render revision tag, e.g. `flowdeck-rev:3f9a0c1d2b4e`.
-pub const REVISION_TAG_PREFIX: &str = "flowdeck-rev:";
+/// Prefix of the per-render marker, e.g. `flowdeck render 3f9a0c1d2b4e`: the last line of
+/// the DAG's `doc_md` (shown as the DAG's docs in Airflow's UI, never a filter).
+pub const REVISION_PREFIX: &str = "flowdeck render ";
 
-/// Stands for the revision tag while the body is hashed. Control characters never reach
+/// Prefix of the per-render DAG tag earlier versions wrote (`flowdeck-rev:<12 hex>`).
+/// Files rendered now carry no such tag, so Airflow drops it when it parses the next
+/// deploy of the flow.
+pub const LEGACY_REVISION_TAG_PREFIX: &str = "flowdeck-rev:";
+
+/// The DAG's `doc_md` before the marker is swapped in.
+const DOC_MD_INTRO: &str = "Generated by flowdeck: edit this flow in flowdeck. Changes made to the DAG file are replaced when the flow is next deployed.";
+
+/// Stands for the revision marker while the body is hashed. Control characters never reach
 /// the body from user text (every user string is an escaped literal), so this cannot
 /// collide with anything a user typed.
 const REVISION_PLACEHOLDER: &str = "\u{1}flowdeck-revision\u{1}";
@@ -378,15 +404,20 @@ fn dag_args(flow: &Flow) -> std::result::Result<DagArgs, String> {
             )
         },
         catchup: py_bool(flow.catchup).into(),
-        // The last tag names this render (see REVISION_PLACEHOLDER): Airflow serving it
-        // is the proof that it parsed this very file.
         tags: format!(
-            "[{}, \"{REVISION_PLACEHOLDER}\"]",
+            "[{}]",
             tags.iter()
                 .map(|t| python_str(t))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
+        // The last line names this render (see REVISION_PLACEHOLDER): Airflow serving it
+        // is the proof that it serves this very file. Airflow does not template doc_md,
+        // and it does not end in `.md`, so it is never read as a file.
+        doc_md: {
+            let intro = python_str(&format!("{DOC_MD_INTRO}\n\n"));
+            format!("{}{REVISION_PLACEHOLDER}\"", &intro[..intro.len() - 1])
+        },
         max_active_runs: if flow.schedule.trim() == "@continuous" {
             "1".into()
         } else {
@@ -507,7 +538,11 @@ fn python_task(
         .map(|(name, input)| Entry {
             key: python_str(name),
             value: match input {
-                Input::Value { value } => value.to_python(),
+                Input::Value {
+                    value,
+                    strings: StrKind::Text,
+                } if has_strings(value) => text_value(&value.to_python()),
+                Input::Value { value, .. } => value.to_python(),
                 Input::Task {
                     task: up,
                     key: None,
@@ -548,11 +583,11 @@ fn python_task(
     })
 }
 
-/// A docker task's context, and whether it mounts volumes.
+/// A docker task's context, whether it mounts volumes, and whether it passes text.
 fn docker_task(
     task: &Task,
     var_of: &dyn Fn(&str) -> String,
-) -> std::result::Result<(TaskCtx, bool), String> {
+) -> std::result::Result<(TaskCtx, bool, bool), String> {
     let options = parse_options(&task.options, Some(Mode::Docker)).map_err(|p| {
         format!(
             "options: {}",
@@ -564,12 +599,16 @@ fn docker_task(
     })?;
     let mut args = Vec::new();
     let mut mounts = false;
+    let mut text = options.iter().any(|(key, value)| {
+        crate::model::options::TEMPLATED_OPTIONS.contains(&key.as_str())
+            && templated_has_text(value)
+    });
     // The image first: it is what a reader looks for.
-    if let Some(Literal::Str(image)) = options.get("image") {
+    if let Some(image) = options.get("image") {
         args.push(Arg {
             name: "image".into(),
-            value: python_str(&docker_templated(image)),
-            comment: guard_comment(needs_template_guard(image)),
+            value: templated_option(image),
+            comment: guard_comment(templated_needs_guard(image)),
         });
     }
     let mut environment: BTreeMap<String, String> = BTreeMap::new();
@@ -579,25 +618,21 @@ fn docker_task(
             "environment" => {
                 if let Literal::Table(t) = value {
                     for (k, v) in t {
-                        let text = match v {
-                            Literal::Str(s) => s.clone(),
-                            other => env_text_of_literal(other),
-                        };
-                        environment.insert(k.clone(), python_str(&docker_templated(&text)));
+                        environment.insert(k.clone(), templated_option(v));
                     }
                 }
             }
             "command" => args.push(Arg {
                 name: key.clone(),
-                value: docker_str_or_list(value),
-                comment: guard_comment(any_str(value, needs_template_guard)),
+                value: templated_option(value),
+                comment: guard_comment(templated_needs_guard(value)),
             }),
             "mounts" => {
                 mounts |= has_mounts(key, value);
                 args.push(Arg {
                     name: key.clone(),
                     value: option_value(key, value),
-                    comment: guard_comment(any_mount_guarded(value)),
+                    comment: guard_comment(templated_needs_guard(value)),
                 });
             }
             _ => args.push(Arg {
@@ -610,14 +645,26 @@ fn docker_task(
     // Inputs win over an `environment` option of the same name: they are the more
     // specific wiring.
     for (name, input) in &task.inputs {
-        let text = match input {
-            Input::Value { value } => docker_templated(&env_text_of_literal(value)),
-            Input::Task { task: up, key } => {
-                jinja_text_of(&jinja_xcom(&var_of(up), key.as_deref()))
+        let value = match input {
+            Input::Value { value, strings } => {
+                // A value without strings becomes JSON; it is text only when that JSON
+                // (through a table's keys) would look like Jinja.
+                let kind = if has_strings(value) {
+                    *strings
+                } else if has_jinja_delimiter(&env_text_of_literal(value)) {
+                    StrKind::Text
+                } else {
+                    StrKind::Template
+                };
+                text |= kind == StrKind::Text;
+                templated_str(&env_text_of_literal(value), kind)
             }
-            Input::Param { name } => jinja_text_of(&jinja_param(name)),
+            Input::Task { task: up, key } => {
+                python_str(&jinja_text_of(&jinja_xcom(&var_of(up), key.as_deref())))
+            }
+            Input::Param { name } => python_str(&jinja_text_of(&jinja_param(name))),
         };
-        environment.insert(name.clone(), python_str(&text));
+        environment.insert(name.clone(), value);
     }
     let ctx = TaskCtx {
         var: task.variable_id.clone(),
@@ -635,7 +682,7 @@ fn docker_task(
             .collect(),
         args,
     };
-    Ok((ctx, mounts))
+    Ok((ctx, mounts, text))
 }
 
 fn guard_comment(guarded: bool) -> String {
@@ -644,19 +691,6 @@ fn guard_comment(guarded: bool) -> String {
     } else {
         String::new()
     }
-}
-
-fn any_str(value: &Literal, pred: fn(&str) -> bool) -> bool {
-    match value {
-        Literal::Str(s) => pred(s),
-        Literal::List(items) => items.iter().any(|i| any_str(i, pred)),
-        Literal::Table(t) => t.values().any(|i| any_str(i, pred)),
-        _ => false,
-    }
-}
-
-fn any_mount_guarded(value: &Literal) -> bool {
-    any_str(value, needs_template_guard)
 }
 
 /// Where each task's block landed in the body, as file lines (after the header). A user

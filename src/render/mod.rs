@@ -14,7 +14,7 @@ mod templates;
 mod traceback;
 pub mod write;
 
-pub use dagfile::REVISION_TAG_PREFIX;
+pub use dagfile::{LEGACY_REVISION_TAG_PREFIX, REVISION_PREFIX};
 pub use header::{library_owner, library_trailer, parse_header, FileHeader, HEADER_MARK};
 pub use reconcile::{
     reconcile, repair, FlowProblem, Orphan, OrphanReason, ReconcileReport, RepairOutcome, TempFile,
@@ -68,8 +68,8 @@ pub struct Rendered {
     pub source: String,
     /// SHA-256 (hex) of the body, as written in the header.
     pub content_hash: String,
-    /// The DAG tag naming this render (`flowdeck-rev:…`); when Airflow serves it, Airflow
-    /// has parsed this file.
+    /// The marker naming this render (`flowdeck render <12 hex>`), a line of the DAG's
+    /// `doc_md`; when Airflow serves it, Airflow serves this file.
     pub revision: String,
     /// Which lines hold which task (its operator and, for overrides, its code).
     pub line_map: Vec<TaskLines>,

@@ -3,7 +3,8 @@
 //! ever reaches a DAG file as an escaped literal.
 
 use crate::model::literal::{python_str, Literal};
-use crate::model::options::{spec_for, OptionType};
+use crate::model::options::{spec_for, templated_leaf, OptionType};
+use crate::model::template::StrKind;
 use std::fmt::Write as _;
 
 /// Module alias of `datetime` in the DAG file (aliased so a task named `datetime`
@@ -33,6 +34,82 @@ pub fn needs_template_guard(value: &str) -> bool {
     DOCKER_TEMPLATE_EXT.iter().any(|ext| value.ends_with(ext))
 }
 
+/// Name of Airflow's "render as is" wrapper in the DAG file: `airflow.sdk.literal` in
+/// Airflow 3, `airflow.template.templater.LiteralValue` in Airflow 2.8+. Rendering a
+/// template field returns a wrapped value unchanged, without Jinja (and a wrapped string
+/// is not a `str`, so it is never read as a template file either).
+pub const TEXT: &str = "_fd_text";
+
+/// Python source handing the value `python` to a templated field as text.
+pub fn text_value(python: &str) -> String {
+    format!("{TEXT}({python})")
+}
+
+/// Python source for one string of a templated field: a template as a plain string
+/// (guarded against being read as a template file), text wrapped so Jinja never sees it.
+pub fn templated_str(s: &str, kind: StrKind) -> String {
+    match kind {
+        StrKind::Template => python_str(&docker_templated(s)),
+        StrKind::Text => text_value(&python_str(s)),
+    }
+}
+
+/// Python source for a parsed templated option value (see
+/// `model::options::TEMPLATED_OPTIONS`): each string leaf by its kind, lists as lists.
+pub fn templated_option(value: &Literal) -> String {
+    if let Some((s, kind)) = templated_leaf(value) {
+        return templated_str(s, kind);
+    }
+    match value {
+        // A list of text only is wrapped once: `_fd_text(["sh", "-c", "…"])`.
+        Literal::List(items)
+            if !items.is_empty()
+                && items
+                    .iter()
+                    .all(|i| matches!(templated_leaf(i), Some((_, StrKind::Text)))) =>
+        {
+            let strings: Vec<Literal> = items
+                .iter()
+                .filter_map(templated_leaf)
+                .map(|(s, _)| Literal::Str(s.to_string()))
+                .collect();
+            text_value(&Literal::List(strings).to_python())
+        }
+        Literal::List(items) => {
+            let parts: Vec<String> = items.iter().map(templated_option).collect();
+            format!("[{}]", parts.join(", "))
+        }
+        other => other.to_python(),
+    }
+}
+
+/// True when a parsed templated option holds a template string that
+/// [`docker_templated`] guards.
+pub fn templated_needs_guard(value: &Literal) -> bool {
+    match templated_leaf(value) {
+        Some((s, StrKind::Template)) => needs_template_guard(s),
+        Some((_, StrKind::Text)) => false,
+        None => match value {
+            Literal::List(items) => items.iter().any(templated_needs_guard),
+            Literal::Table(t) => t.values().any(templated_needs_guard),
+            _ => false,
+        },
+    }
+}
+
+/// True when a parsed templated option holds a text string (the file then imports
+/// [`TEXT`]).
+pub fn templated_has_text(value: &Literal) -> bool {
+    match templated_leaf(value) {
+        Some((_, kind)) => kind == StrKind::Text,
+        None => match value {
+            Literal::List(items) => items.iter().any(templated_has_text),
+            Literal::Table(t) => t.values().any(templated_has_text),
+            _ => false,
+        },
+    }
+}
+
 /// A `datetime.timedelta` of whole seconds.
 pub fn timedelta(seconds: i64) -> String {
     format!("{DATETIME}.timedelta(seconds={seconds})")
@@ -48,18 +125,6 @@ pub fn option_value(key: &str, value: &Literal) -> String {
     }
 }
 
-/// A string or list of strings for a templated Docker field (`command`).
-pub fn docker_str_or_list(value: &Literal) -> String {
-    match value {
-        Literal::Str(s) => python_str(&docker_templated(s)),
-        Literal::List(items) => {
-            let parts: Vec<String> = items.iter().map(docker_str_or_list).collect();
-            format!("[{}]", parts.join(", "))
-        }
-        other => other.to_python(),
-    }
-}
-
 /// `[_fd_Mount(target=…, source=…, type=…, read_only=…)]` from validated mount tables.
 fn mounts(items: &[Literal]) -> String {
     let parts: Vec<String> = items
@@ -68,9 +133,10 @@ fn mounts(items: &[Literal]) -> String {
             let Literal::Table(t) = item else {
                 return item.to_python();
             };
-            let string = |k: &str| match t.get(k) {
-                Some(Literal::Str(s)) => Some(python_str(&docker_templated(s))),
-                _ => None,
+            let string = |k: &str| {
+                t.get(k)
+                    .and_then(templated_leaf)
+                    .map(|(s, kind)| templated_str(s, kind))
             };
             // docker.types.Mount takes `source` positionally-required; tmpfs mounts
             // have none, which docker-py spells as None.
@@ -183,14 +249,17 @@ mod tests {
     #[test]
     fn mounts_become_docker_mounts() {
         let mut t = BTreeMap::new();
-        t.insert("source".into(), Literal::Str("/etc/app.env".into()));
-        t.insert("target".into(), Literal::Str("/data".into()));
+        t.insert("source".into(), Literal::Str("/etc/{{ ds }}.env".into()));
+        t.insert(
+            "target".into(),
+            Literal::Table([("text".to_string(), Literal::Str("/data".into()))].into()),
+        );
         t.insert("type".into(), Literal::Str("bind".into()));
         t.insert("read_only".into(), Literal::Bool(true));
         let v = Literal::List(vec![Literal::Table(t)]);
         assert_eq!(
             option_value("mounts", &v),
-            r#"[_fd_Mount(target="/data", source="/etc/app.env{# #}", type="bind", read_only=True)]"#
+            r#"[_fd_Mount(target=_fd_text("/data"), source="/etc/{{ ds }}.env{# #}", type="bind", read_only=True)]"#
         );
         assert!(has_mounts("mounts", &v));
     }
@@ -199,13 +268,23 @@ mod tests {
     fn template_file_extensions_are_guarded() {
         assert_eq!(docker_templated("bash run.sh"), "bash run.sh{# #}");
         assert_eq!(docker_templated("echo hi"), "echo hi");
+        let text = |s: &str| Literal::Table([("text".to_string(), Literal::Str(s.into()))].into());
+        let command = Literal::List(vec![
+            Literal::Str("{{ params.shell }}".into()),
+            Literal::Str("x{{ ds }}.bash".into()),
+            text("run.sh"),
+        ]);
         assert_eq!(
-            docker_str_or_list(&Literal::List(vec![
-                Literal::Str("bash".into()),
-                Literal::Str("x.bash".into())
-            ])),
-            r#"["bash", "x.bash{# #}"]"#
+            templated_option(&command),
+            r#"["{{ params.shell }}", "x{{ ds }}.bash{# #}", _fd_text("run.sh")]"#
         );
+        assert_eq!(
+            templated_option(&Literal::List(vec![text("sh"), text("-c")])),
+            r#"_fd_text(["sh", "-c"])"#
+        );
+        assert!(templated_needs_guard(&command));
+        assert!(templated_has_text(&command));
+        assert!(!templated_needs_guard(&text("a.sh")));
     }
 
     #[test]

@@ -17,8 +17,9 @@ use crate::keymap::Action;
 use crate::model::deploy::{DeployRecord, DeployState};
 use crate::model::ident::check_variable_id;
 use crate::model::ids::{flow_id_for, new_id};
+use crate::model::template::{check_template, has_jinja_delimiter, has_strings};
 use crate::model::validate::{add_implied_edges, describe, find_cycle, validate};
-use crate::model::{Edge, FlowSpec, Function, Input, Literal, Mode, Task};
+use crate::model::{Edge, FlowSpec, Function, Input, Literal, Mode, StrKind, Task};
 use crate::store::SaveOutcome;
 use crate::ui::widgets::diff::{DiffSummary, FlowDiff};
 use crate::ui::widgets::graph::Direction;
@@ -228,13 +229,22 @@ fn check_text(state: &State, p: &TextPrompt) -> Result<String, String> {
             }
             Ok(format!("Python variable and Airflow task_id `{id}`"))
         }
-        TextPurpose::Literal { .. } => describe_literal(&text),
-        TextPurpose::Template { .. } if text.contains("{{") => {
-            Ok("rendered by Airflow when the task runs".into())
-        }
-        TextPurpose::Template { .. } => {
-            Ok("no {{ … }} in it: passed as plain text (e.g. {{ ds }}, {{ params.day }})".into())
-        }
+        TextPurpose::Literal { .. } => describe_literal(&text).map(|d| {
+            if parse_literal(&text).is_ok_and(|l| has_strings(&l)) {
+                format!("{d}: text, the task receives it exactly as typed")
+            } else {
+                d
+            }
+        }),
+        TextPurpose::Template { .. } => match check_template(&text) {
+            Ok(()) if has_jinja_delimiter(&text) => {
+                Ok("template: rendered by Airflow when the task runs".into())
+            }
+            Ok(()) => Ok("template without {{ … }}: e.g. {{ ds }}, {{ params.day }}".into()),
+            Err(e) => Err(format!(
+                "{e}; Esc and choose \"Literal value\" to pass it as text"
+            )),
+        },
         TextPurpose::RunParam { .. } if text.trim().is_empty() => {
             Err("type the name of a run parameter (the run's conf key)".into())
         }
@@ -521,9 +531,18 @@ fn accept_text(state: &mut State, p: TextPrompt, fx: &mut Vec<Effect>) {
             }
             Ok(())
         }),
+        // A literal is text: the task receives what was typed. `t` makes it a template.
         TextPurpose::Literal { task_id, param } => {
             let value = parse_literal(&text).unwrap_or(Literal::Str(text.clone()));
-            set_input(state, &task_id, &param, Some(Input::Value { value }));
+            set_input(
+                state,
+                &task_id,
+                &param,
+                Some(Input::Value {
+                    value,
+                    strings: StrKind::Text,
+                }),
+            );
         }
         TextPurpose::Template { task_id, param } => set_input(
             state,
@@ -531,6 +550,7 @@ fn accept_text(state: &mut State, p: TextPrompt, fx: &mut Vec<Effect>) {
             &param,
             Some(Input::Value {
                 value: Literal::Str(text.clone()),
+                strings: StrKind::Template,
             }),
         ),
         TextPurpose::RunParam { task_id, param } => set_input(
@@ -641,8 +661,9 @@ fn picked(state: &mut State, purpose: PickPurpose, item: PickItem, _fx: &mut [Ef
                     let text = match &current {
                         Some(Input::Value {
                             value: Literal::Str(s),
-                        }) if !s.contains("{{") => s.clone(),
-                        Some(Input::Value { value }) if !matches!(value, Literal::Str(_)) => {
+                            strings: StrKind::Text,
+                        }) => s.clone(),
+                        Some(Input::Value { value, .. }) if !matches!(value, Literal::Str(_)) => {
                             value.to_toml().to_string()
                         }
                         _ => String::new(),
@@ -661,7 +682,8 @@ fn picked(state: &mut State, purpose: PickPurpose, item: PickItem, _fx: &mut [Ef
                     let text = match &current {
                         Some(Input::Value {
                             value: Literal::Str(s),
-                        }) if s.contains("{{") => s.clone(),
+                            strings: StrKind::Template,
+                        }) => s.clone(),
                         _ => "{{ ds }}".to_string(),
                     };
                     let mut p = prompt(
@@ -988,7 +1010,7 @@ fn editor_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> boo
                 (
                     "literal",
                     "Literal value",
-                    "a number, text, list… written in the DAG",
+                    "a number, text, list… the task receives exactly as typed",
                 ),
                 (
                     "task",
@@ -1018,6 +1040,37 @@ fn editor_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> boo
                     PickPurpose::InputKind { task_id, param },
                 )),
             );
+        }
+        (Section::Inputs, Action::ToggleKind) => {
+            let (Some(t), Some(param)) = (ed.selected_task(), ed.selected_param(&lib)) else {
+                state.info("this task has no parameters to give values");
+                return true;
+            };
+            let task_id = t.id.clone();
+            match t.inputs.get(&param).cloned() {
+                Some(Input::Value { value, strings }) if has_strings(&value) => {
+                    let strings = strings.toggled();
+                    set_input(
+                        state,
+                        &task_id,
+                        &param,
+                        Some(Input::Value { value, strings }),
+                    );
+                    state.info(match strings {
+                        StrKind::Template => format!(
+                            "`{}` is now a template: Airflow renders it when the task runs",
+                            one_line(&param)
+                        ),
+                        StrKind::Text => format!(
+                            "`{}` is now text: the task receives it exactly as typed",
+                            one_line(&param)
+                        ),
+                    });
+                }
+                _ => state.info(
+                    "only a value holding text can be a template or text; this input has none",
+                ),
+            }
         }
         (Section::Inputs, Action::Delete) => {
             if let (Some(t), Some(param)) = (ed.selected_task(), ed.selected_param(&lib)) {

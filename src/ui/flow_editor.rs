@@ -7,6 +7,7 @@ use super::theme::Theme;
 use super::{block, ellipsize, popup, spinner};
 use crate::keymap::{Action, Context, Keymap};
 use crate::model::deploy::{DeployRecord, DeployState};
+use crate::model::template::has_strings;
 use crate::model::{Input, Literal, Mode, Task};
 use crate::state::flow_editor::{
     DiffDialog, Editor, FlowDialog, OptionsDialog, Picker, RevisionsDialog, Section, Setting,
@@ -326,10 +327,16 @@ fn function_name(state: &State, t: &Task) -> String {
 pub fn describe_input(spec: &crate::model::FlowSpec, input: Option<&Input>) -> String {
     match input {
         None => "—".into(),
+        // Every value holding strings is labelled with its kind: "template" (Airflow
+        // renders it) or "text" (the task receives it as typed).
         Some(Input::Value {
             value: Literal::Str(s),
-        }) if s.contains("{{") => format!("template {}", one_line(s)),
-        Some(Input::Value { value }) => format!("= {}", one_line(&value.to_python())),
+            strings,
+        }) => format!("{} {}", strings.as_str(), one_line(s)),
+        Some(Input::Value { value, strings }) if has_strings(value) => {
+            format!("{} {}", strings.as_str(), one_line(&value.to_python()))
+        }
+        Some(Input::Value { value, .. }) => format!("= {}", one_line(&value.to_python())),
         Some(Input::Task { task, key: None }) => format!("← {} (output)", spec.var_of(task)),
         Some(Input::Task { task, key: Some(k) }) => {
             format!("← {}[\"{}\"]", spec.var_of(task), one_line(k))

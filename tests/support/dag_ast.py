@@ -20,6 +20,7 @@ DAG_LITERALS = (
     "description",
     "schedule",
     "tags",
+    "doc_md",
     "catchup",
     "is_paused_upon_creation",
     "max_active_runs",
@@ -44,11 +45,31 @@ def literal(node):
         return None
 
 
+def is_text(node):
+    """True for `_fd_text(...)`, the wrapper that hands text to Airflow unrendered."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "_fd_text"
+        and len(node.args) == 1
+    )
+
+
+def env_value(node):
+    """An environment value: a string literal, or `_fd_text(s)` as {"text": s}."""
+    if is_text(node):
+        return {"text": ast.literal_eval(node.args[0])}
+    return ast.literal_eval(node)
+
+
 def classify(node):
-    """A python input: a literal, `x.output`, `x.output[KEY]` or `_fd_dag.param(NAME)`."""
+    """A python input: a literal, `_fd_text(literal)`, `x.output`, `x.output[KEY]` or
+    `_fd_dag.param(NAME)`."""
     found = literal(node)
     if found is not None:
         return found
+    if is_text(node):
+        return {"text": exact(ast.literal_eval(node.args[0]))}
     if isinstance(node, ast.Attribute) and node.attr == "output" and isinstance(node.value, ast.Name):
         return {"upstream": node.value.id, "key": None}
     if (
@@ -91,7 +112,7 @@ def visit(stmt, result):
                 "var": var,
                 "operator": call.func.id[len("_fd_") :],
                 "inputs": dict_entries(kw.get("op_kwargs"), classify),
-                "environment": dict_entries(kw.get("environment"), ast.literal_eval),
+                "environment": dict_entries(kw.get("environment"), env_value),
                 "callable": ast.unparse(kw["python_callable"]) if "python_callable" in kw else None,
             }
             result["tasks"][ast.literal_eval(kw["task_id"])] = task

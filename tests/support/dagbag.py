@@ -115,6 +115,7 @@ def load(folder):
             "file": os.path.basename(dag.fileloc),
             "display_name": getattr(dag, "dag_display_name", None),
             "description": dag.description,
+            "doc_md": dag.doc_md,
             "tags": sorted(dag.tags),
             "params": sorted(dag.params.keys()),
             "is_paused_upon_creation": dag.is_paused_upon_creation,

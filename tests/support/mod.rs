@@ -291,7 +291,7 @@ id = "load"
 function = "load"
 [tasks.inputs]
 rows = { task = "extract", key = "ke'y\"}}\n{%" }
-options = { value = { "k\"}}'" = ["v\n", "{% endraw %}"] } }
+options = { text = { "k\"}}'" = ["v\n", "{% endraw %}"] } }
 
 [[tasks]]
 id = "shell"

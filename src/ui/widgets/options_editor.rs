@@ -10,7 +10,9 @@
 //! Keys the pane owns are left to it ([`Consumed::NotConsumed`]): `Esc` (ask before
 //! discarding), `Ctrl-s` (apply), `Ctrl-q` / `Ctrl-c` (quit), function keys.
 
-use crate::model::options::{parse_options, Applies, OptionProblem, OPTION_SPECS};
+use crate::model::options::{
+    parse_options, Applies, OptionProblem, OPTION_SPECS, TEMPLATED_OPTIONS,
+};
 use crate::model::text::one_line;
 use crate::model::Mode;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -388,7 +390,7 @@ pub fn option_reference(kind: EditorKind) -> Vec<Line<'static>> {
         EditorKind::Code => return Vec::new(),
     };
     let width = OPTION_SPECS.iter().map(|s| s.key.len()).max().unwrap_or(0);
-    OPTION_SPECS
+    let mut lines: Vec<Line<'static>> = OPTION_SPECS
         .iter()
         .filter(|s| {
             matches!(
@@ -408,7 +410,18 @@ pub fn option_reference(kind: EditorKind) -> Vec<Line<'static>> {
                 Span::styled(format!(" — {}", s.help), Style::new().fg(Color::DarkGray)),
             ])
         })
-        .collect()
+        .collect();
+    if mode == Some(Mode::Docker) {
+        lines.push(Line::from(""));
+        lines.push(Line::from(format!(
+            "Airflow renders the strings of {}: one with {{{{, {{% or {{# is a template;",
+            TEMPLATED_OPTIONS.join(", ")
+        )));
+        lines.push(Line::from(
+            "write { text = \"…\" } to pass it as typed, { template = \"…\" } for any template.",
+        ));
+    }
+    lines
 }
 
 /// tui-textarea's scrolling rule: keep the previous top row unless the cursor left the
@@ -420,5 +433,36 @@ fn next_top(prev: u16, cursor: u16, height: u16) -> u16 {
         cursor + 1 - height
     } else {
         prev
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(lines: &[Line]) -> String {
+        lines
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_docker_reference_says_how_to_pass_text() {
+        let docker = text(&option_reference(EditorKind::TaskOptions(Mode::Docker)));
+        assert!(
+            docker.contains("image, command, environment, mounts")
+                && docker.contains("{ text = \"…\" }"),
+            "{docker}"
+        );
+        // Python options are not templated: no such note.
+        let python = text(&option_reference(EditorKind::TaskOptions(Mode::Python)));
+        assert!(!python.contains("{ text ="), "{python}");
     }
 }
