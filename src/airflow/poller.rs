@@ -72,6 +72,11 @@ pub enum Connection {
     AuthFailed {
         reason: String,
     },
+    /// Something answered, but not with a usable health report: a 5xx, malformed
+    /// JSON, a page that is not Airflow's. `reason` says what came back.
+    Failing {
+        reason: String,
+    },
 }
 
 /// The request kinds; each has at most one request in flight.
@@ -110,6 +115,10 @@ pub enum PollEvent {
         run: RunKey,
         tasks: Vec<TaskInstance>,
     },
+    /// A request of `kind` was answered and nothing changed since the last event of
+    /// its kind: what is shown is still current, as of `at` (a UI shows the age of the
+    /// last answer, not of the last change).
+    Answered { at: DateTime<Utc>, kind: PollKind },
     /// A request failed for another reason than Airflow being unreachable (those show
     /// as `Health`). Sent once per distinct error.
     Error {
@@ -297,8 +306,13 @@ impl Poller {
         self.watch = watch;
     }
 
-    /// Forces a full re-read on the next poll.
+    /// Forces a full re-read on the next poll, and a report of everything read even if
+    /// it did not change (a UI that asks for a refresh gets the current picture).
     pub fn mark_all_stale(&mut self) {
+        self.sent_dags = None;
+        self.sent_import_errors = None;
+        self.sent_runs = None;
+        self.sent_tis.clear();
         self.dags_due = None;
         self.runs_cursor = None;
         self.tis_cursor = None;
@@ -481,6 +495,11 @@ impl Poller {
                         if self.sent_dags.as_ref() != Some(&dags) {
                             self.sent_dags = Some(dags.clone());
                             events.push(PollEvent::Dags { at, dags });
+                        } else {
+                            events.push(PollEvent::Answered {
+                                at,
+                                kind: PollKind::Dags,
+                            });
                         }
                         (PollKind::Dags, None)
                     }
@@ -502,6 +521,11 @@ impl Poller {
                             }
                             self.sent_import_errors = Some(errors.clone());
                             events.push(PollEvent::ImportErrors { at, errors });
+                        } else {
+                            events.push(PollEvent::Answered {
+                                at,
+                                kind: PollKind::ImportErrors,
+                            });
                         }
                         (PollKind::ImportErrors, None)
                     }
@@ -523,6 +547,11 @@ impl Poller {
                         if self.sent_runs.as_ref() != Some(&snapshot) {
                             self.sent_runs = Some(snapshot.clone());
                             events.push(PollEvent::Runs { at, runs: snapshot });
+                        } else {
+                            events.push(PollEvent::Answered {
+                                at,
+                                kind: PollKind::Runs,
+                            });
                         }
                         (PollKind::Runs, None)
                     }
@@ -598,6 +627,17 @@ impl Poller {
                     });
                 }
                 self.auth_failed = Some(reason);
+            }
+            // The heartbeat itself failed: the status bar shows what Airflow answered
+            // (every time, so its age stays the age of the last answer).
+            Some(e) if kind == PollKind::Health => {
+                self.sent_errors.insert(kind, e.clone());
+                events.push(PollEvent::Health {
+                    at,
+                    connection: Connection::Failing {
+                        reason: e.to_string(),
+                    },
+                });
             }
             Some(e) => {
                 if self.sent_errors.get(&kind) != Some(&e) {

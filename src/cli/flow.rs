@@ -1,6 +1,7 @@
 //! `flowdeck flow …`
 
 use super::output::{json, table};
+use super::output::{out, outln};
 use crate::core::Core;
 use crate::model::schedule::describe_schedule;
 use crate::ops;
@@ -10,12 +11,21 @@ use std::path::PathBuf;
 #[derive(Subcommand, Debug)]
 pub enum FlowCommand {
     /// Create or update a flow from a TOML flow document
-    Import { file: PathBuf },
+    Import {
+        #[arg(value_parser = super::file_arg)]
+        file: PathBuf,
+    },
     /// Print a flow's TOML document (or write it to --output)
     Export {
+        #[arg(value_parser = super::flow_name)]
         name: String,
-        #[arg(long, short)]
+        /// Write the document to this file (never the database, the config, or a file in
+        /// the dags folder)
+        #[arg(long, short, value_parser = super::file_arg)]
         output: Option<PathBuf>,
+        /// Replace --output when it already exists
+        #[arg(long)]
+        force: bool,
     },
     /// List flows
     List {
@@ -24,16 +34,26 @@ pub enum FlowCommand {
     },
     /// Show a flow with its tasks and edges
     Show {
+        #[arg(value_parser = super::flow_name)]
         name: String,
         #[arg(long)]
         json: bool,
     },
     /// Delete a flow (and its DAG file)
-    Rm { name: String },
+    Rm {
+        #[arg(value_parser = super::flow_name)]
+        name: String,
+    },
     /// List a flow's saved versions
-    Revisions { name: String },
+    Revisions {
+        #[arg(value_parser = super::flow_name)]
+        name: String,
+    },
     /// Print the Airflow DAG file a flow renders to
-    Render { name: String },
+    Render {
+        #[arg(value_parser = super::flow_name)]
+        name: String,
+    },
     /// Compare the dags folder with the saved flows: missing, stale and orphaned DAG files
     Reconcile {
         /// Write missing and stale files, remove orphaned flowdeck files and old temp files
@@ -42,12 +62,13 @@ pub enum FlowCommand {
     },
     /// Write the flow's DAG file into the dags folder (and wait for Airflow with --wait)
     Deploy {
+        #[arg(value_parser = super::flow_name)]
         name: String,
         /// Wait until Airflow has loaded this version (or reports an import error)
         #[arg(long)]
         wait: bool,
         /// Seconds to wait [default: deploy_timeout_secs of the config, 120]
-        #[arg(long)]
+        #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = super::seconds)]
         timeout: Option<u64>,
     },
 }
@@ -67,27 +88,34 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                 (false, true) => "updated",
                 (false, false) => "unchanged",
             };
-            println!(
+            outln!(
                 "{what} flow `{}` ({}, version {})",
                 crate::model::text::one_line(&f.name),
                 f.id,
                 f.version
             );
         }
-        FlowCommand::Export { name, output } => {
+        FlowCommand::Export {
+            name,
+            output,
+            force,
+        } => {
+            // Checked before anything is read, so a refused path costs nothing.
+            if let Some(path) = &output {
+                super::guard::check_output(&core.settings, path, force)?;
+            }
             let spec = store.find_flow(&name)?;
             let text = ops::export_flow(store, &spec)?;
             match output {
-                Some(path) => std::fs::write(&path, text)
-                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
-                None => print!("{text}"),
+                Some(path) => super::guard::write_atomically(&path, text.as_bytes())?,
+                None => out!("{text}"),
             }
         }
         FlowCommand::List { json: as_json } => {
             let flows = store.flows()?;
             let deploys = store.deploys()?;
             if as_json {
-                println!("{}", json(&flows)?);
+                outln!("{}", json(&flows)?);
             } else {
                 let rows: Vec<Vec<String>> = flows
                     .iter()
@@ -101,7 +129,7 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                         ]
                     })
                     .collect();
-                print!(
+                out!(
                     "{}",
                     table(&["NAME", "ID", "VERSION", "SCHEDULE", "STATE"], &rows)
                 );
@@ -113,14 +141,14 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
         } => {
             let spec = store.find_flow(&name)?;
             if as_json {
-                println!("{}", json(&spec)?);
+                outln!("{}", json(&spec)?);
             } else {
                 let f = &spec.flow;
-                println!("name:        {}", crate::model::text::one_line(&f.name));
-                println!("id:          {}", f.id);
-                println!("version:     {}", f.version);
-                println!("schedule:    {}", describe_schedule(&f.schedule));
-                println!(
+                outln!("name:        {}", crate::model::text::one_line(&f.name));
+                outln!("id:          {}", f.id);
+                outln!("version:     {}", f.version);
+                outln!("schedule:    {}", describe_schedule(&f.schedule));
+                outln!(
                     "description: {}",
                     crate::model::text::one_line(&f.description)
                 );
@@ -141,13 +169,13 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                         ]
                     })
                     .collect();
-                print!("{}", table(&["TASK", "MODE", "AFTER"], &rows));
+                out!("{}", table(&["TASK", "MODE", "AFTER"], &rows));
             }
         }
         FlowCommand::Rm { name } => {
             let spec = store.find_flow(&name)?;
             core.deployer.remove(&spec.flow.id)?;
-            println!(
+            outln!(
                 "removed flow `{}` ({}) and its DAG file",
                 crate::model::text::one_line(&spec.flow.name),
                 spec.flow.id
@@ -165,27 +193,27 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                     ]
                 })
                 .collect();
-            print!("{}", table(&["VERSION", "SAVED"], &rows));
+            out!("{}", table(&["VERSION", "SAVED"], &rows));
         }
         FlowCommand::Render { name } => {
             let spec = store.find_flow(&name)?;
-            print!("{}", core.deployer.render(&spec)?.source);
+            out!("{}", core.deployer.render(&spec)?.source);
         }
         FlowCommand::Reconcile { repair } => {
             let report = core.deployer.reconcile()?;
             for line in report.lines() {
-                println!("{line}");
+                outln!("{line}");
             }
             if report.is_clean() {
-                println!("the dags folder matches every saved flow");
+                outln!("the dags folder matches every saved flow");
                 return Ok(0);
             }
             if !repair {
-                println!("run `flowdeck flow reconcile --repair` to fix this");
+                outln!("run `flowdeck flow reconcile --repair` to fix this");
                 return Ok(1);
             }
             for line in core.deployer.repair(&report)? {
-                println!("{line}");
+                outln!("{line}");
             }
         }
         FlowCommand::Deploy {
@@ -213,7 +241,7 @@ async fn deploy(
             crate::render::WriteOutcome::Written => "wrote",
             crate::render::WriteOutcome::Unchanged => "unchanged",
         };
-        println!(
+        outln!(
             "{what} {}",
             core.settings
                 .dags_folder
@@ -224,20 +252,28 @@ async fn deploy(
     }
     let timeout = timeout.map_or_else(|| core.deploy_timeout(), std::time::Duration::from_secs);
     let started = std::time::Instant::now();
-    let record = core
-        .deployer
-        .deploy(flow_id, timeout, |r| {
-            eprintln!(
-                "[{:5.1} s] {}: {}",
-                started.elapsed().as_secs_f64(),
-                r.state.label(),
-                r.message.lines().next().unwrap_or("")
-            );
-        })
-        .await?;
+    let deploy = core.deployer.deploy(flow_id, timeout, |r| {
+        use std::io::Write;
+        // Progress is a courtesy: a closed stderr must not stop the deploy.
+        let _ = writeln!(
+            std::io::stderr(),
+            "[{:5.1} s] {}: {}",
+            started.elapsed().as_secs_f64(),
+            r.state.label(),
+            crate::model::text::one_line(r.message.lines().next().unwrap_or(""))
+        );
+    });
+    // The whole wait, requests that hang included, is bounded by the promised timeout.
+    let Ok(record) = tokio::time::timeout(timeout, deploy).await else {
+        anyhow::bail!(
+            "Airflow has not loaded the flow after {} s; the DAG file is written, `flowdeck status` shows when it is",
+            timeout.as_secs()
+        );
+    };
+    let record = record?;
     match record.state {
         DeployState::Ready => {
-            println!("ready: {}", record.message);
+            outln!("ready: {}", record.message);
             Ok(0)
         }
         DeployState::ImportError => {
@@ -246,11 +282,11 @@ async fn deploy(
                 .as_deref()
                 .map(|t| format!(" (in task `{t}`)"))
                 .unwrap_or_default();
-            println!("import error{task}:\n{}", record.message);
+            outln!("import error{task}:\n{}", record.message);
             Ok(1)
         }
         _ => {
-            println!("{}", record.message);
+            outln!("{}", record.message);
             Ok(1)
         }
     }
