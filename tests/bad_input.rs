@@ -197,7 +197,7 @@ fn cases() -> Vec<Case> {
         case(
             &["flow", "deploy", "daily sales", "--timeout", "soon"],
             2,
-            "not a whole number",
+            "not a whole number; use a whole number from 1 to 86400 seconds; see `flowdeck flow deploy --help`",
         ),
         case(
             &[

@@ -233,27 +233,32 @@ pub fn usage_error(e: &clap::Error) -> i32 {
         first.join(" ")
     };
     let first = first.strip_prefix("error: ").unwrap_or(&first);
-    // "Usage: flowdeck flow deploy [OPTIONS] <NAME>" names the subcommand whose help helps.
-    let command: Vec<&str> = rendered
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Usage: "))
-        .map(|u| {
-            u.split_whitespace()
-                .take_while(|w| !w.starts_with(['[', '<', '-']))
-                .collect()
-        })
-        .unwrap_or_default();
-    let command = if command.is_empty() {
-        "flowdeck".to_string()
-    } else {
-        command.join(" ")
-    };
+    let command = subcommand_path(std::env::args().skip(1));
     let _ = writeln!(
         std::io::stderr(),
         "flowdeck: {}; see `{command} --help`",
         tidy_message(first)
     );
     e.exit_code()
+}
+
+/// The subcommand the arguments name, e.g. `flowdeck flow deploy`: whose `--help` lists
+/// the arguments that were wrong.
+fn subcommand_path(args: impl Iterator<Item = String>) -> String {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let mut path = vec!["flowdeck".to_string()];
+    for arg in args {
+        let Some(sub) = command.find_subcommand(&arg).cloned() else {
+            continue;
+        };
+        path.push(arg);
+        command = sub;
+        if !command.has_subcommands() {
+            break;
+        }
+    }
+    path.join(" ")
 }
 
 /// For subcommands: a panic (a bug, or an I/O failure deep in a library) becomes one
@@ -329,5 +334,51 @@ pub(crate) fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
             print_error(&anyhow::anyhow!("cannot start the async runtime: {e}"));
             std::process::exit(1)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_help_hint_names_the_subcommand() {
+        let args = |a: &[&str]| a.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            subcommand_path(
+                args(&["--db", "x", "flow", "deploy", "a", "--timeout", "-5"]).into_iter()
+            ),
+            "flowdeck flow deploy"
+        );
+        assert_eq!(
+            subcommand_path(args(&["status"]).into_iter()),
+            "flowdeck status"
+        );
+        assert_eq!(subcommand_path(args(&["nope"]).into_iter()), "flowdeck");
+    }
+
+    #[test]
+    fn messages_become_one_visible_line_with_long_values_cut() {
+        let long = "n".repeat(5_000);
+        let m = tidy_message(&format!(
+            "there is no flow `{long}`\nsecond problem \u{1b}[31m"
+        ));
+        assert!(!m.contains('\n') && !m.contains('\u{1b}'), "{m}");
+        assert!(m.contains("…`; second problem \\u{1b}[31m"), "{m}");
+        assert!(m.chars().count() < 200, "{m}");
+    }
+
+    #[test]
+    fn numbers_are_checked_with_their_range_in_the_message() {
+        assert_eq!(seconds("5"), Ok(5));
+        assert!(seconds("-5")
+            .unwrap_err()
+            .contains("from 1 to 86400 seconds"));
+        assert!(seconds("0").is_err() && seconds("86401").is_err());
+        assert!(try_number("0").unwrap_err().contains("from 1 to 10000"));
+        assert!(run_limit("x")
+            .unwrap_err()
+            .starts_with("not a whole number"));
+        assert!(flow_name(" ").unwrap_err().contains("empty"));
     }
 }
