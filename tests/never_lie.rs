@@ -519,3 +519,104 @@ async fn unchanged_answers_are_reported_and_a_refresh_resends_the_snapshot() {
         "{refreshed:?}"
     );
 }
+
+// ----- the same truths against the real Airflow (scripts/test.sh) ---------------------
+
+/// The real Airflow's URL and dags folder, or `None` (skipped) when not run through
+/// scripts/test.sh.
+fn real_airflow() -> Option<(String, std::path::PathBuf)> {
+    let url = std::env::var("FLOWDECK_AIRFLOW_URL").ok();
+    let dags = std::env::var("FLOWDECK_DAGS_FOLDER").ok();
+    match (url, dags) {
+        (Some(url), Some(dags)) => Some((url, dags.into())),
+        _ => {
+            assert!(
+                std::env::var("FLOWDECK_REQUIRE_AIRFLOW").is_err(),
+                "FLOWDECK_REQUIRE_AIRFLOW is set but FLOWDECK_AIRFLOW_URL / FLOWDECK_DAGS_FOLDER are not"
+            );
+            eprintln!("skipped: no Airflow (run scripts/test.sh)");
+            None
+        }
+    }
+}
+
+#[test]
+fn real_airflow_status_is_healthy_only_with_the_right_password() {
+    let Some((url, _)) = real_airflow() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut fx = Fx::new(tmp.path());
+    fx.airflow_url = url;
+    let good = fx.run(&["status"]);
+    let text = String::from_utf8_lossy(&good.stdout);
+    assert_eq!(good.status.code(), Some(0), "{text}");
+    assert!(text.contains(": healthy"), "{text}");
+    for password in ["wrong-password", ""] {
+        fx.env = vec![("FLOWDECK_AIRFLOW_PASSWORD".into(), password.into())];
+        let bad = fx.run(&["status"]);
+        let text = String::from_utf8_lossy(&bad.stdout);
+        assert_eq!(bad.status.code(), Some(1), "{text}");
+        assert!(!text.contains("healthy"), "{text}");
+        assert!(text.contains("rejected the credentials"), "{text}");
+    }
+}
+
+#[test]
+fn real_airflow_ready_then_unreachable_is_not_ready() {
+    let Some((url, dags)) = real_airflow() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut fx = Fx::new(tmp.path());
+    fx.airflow_url = url;
+    fx.env = vec![("FLOWDECK_DAGS_FOLDER".into(), dags.display().to_string())];
+    // Unique names: the dags folder is shared with other tests.
+    let tag = format!("nl{}", std::process::id());
+    let udf = fx.file(
+        &format!("{tag}_udf.py"),
+        b"def hello(name='x'):\n    return name\n",
+    );
+    let flow = format!("never lie {tag}");
+    let doc = fx.file(
+        "f.toml",
+        format!("[flow]\nname = \"{flow}\"\n[[tasks]]\nid = \"hello\"\nfunction = \"hello\"\n")
+            .as_bytes(),
+    );
+    let library_file = dags.join(format!("flowdeck_functions/{tag}_udf.py"));
+    let cleanup = |fx: &Fx| {
+        let _ = fx.run(&["flow", "rm", &flow]);
+        let _ = std::fs::remove_file(&library_file);
+    };
+    fx.ok(&["function", "add", &udf, "--function", "hello"]);
+    fx.ok(&["flow", "import", &doc]);
+    let out = fx.run(&["flow", "deploy", &flow, "--wait", "--timeout", "120"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.status.code() != Some(0) || !text.starts_with("ready") {
+        cleanup(&fx);
+        panic!("deploy: {text} {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // Same file, record `ready`, Airflow gone: the command must not say ready.
+    let mut offline = Fx::new_offline(&fx);
+    offline.env = fx.env.clone();
+    let out = offline.run(&["flow", "deploy", &flow, "--wait", "--timeout", "10"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    cleanup(&fx);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(!text.contains("ready"), "{text}");
+}
+
+trait Offline {
+    fn new_offline(fx: &Fx) -> Fx;
+}
+
+impl Offline for Fx {
+    /// The same folder with Airflow pointed at a port where nothing listens.
+    fn new_offline(fx: &Fx) -> Fx {
+        Fx {
+            dir: fx.dir.clone(),
+            airflow_url: "http://127.0.0.1:9".into(),
+            env: Vec::new(),
+        }
+    }
+}

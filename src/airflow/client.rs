@@ -278,10 +278,14 @@ impl Client {
         let resp = self
             .send_raw(Method::POST, &url, Some((&body, None)), "sign in")
             .await?;
+        // Airflow 3 answers 400 "Username and password must be provided" to an empty
+        // password: the same mistake as a wrong one, with the same fix.
         if matches!(
             resp.status(),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
-        ) {
+        ) || (resp.status() == StatusCode::BAD_REQUEST
+            && (self.inner.config.password.is_empty() || self.inner.config.username.is_empty()))
+        {
             return Err(self.credentials_error());
         }
         let answer = self.finish(resp, "sign in").await?;
