@@ -192,25 +192,36 @@ pub async fn run(command: RunCommand, core: &Core) -> anyhow::Result<i32> {
                 .iter()
                 .find(|t| t.task_id == tasks[0])
                 .map_or(0, |t| t.try_number);
-            let start = Instant::now();
-            loop {
-                let ti = client
-                    .task_instance(&spec.flow.id, &run_id, &tasks[0])
-                    .await?;
-                if ti.try_number > before && ti.state.as_ref().is_some_and(|s| s.is_finished()) {
-                    break;
+            // One budget for both waits: the task's next try, then the run.
+            let deadline = Instant::now() + Duration::from_secs(timeout);
+            let next_try = async {
+                loop {
+                    let ti = client
+                        .task_instance(&spec.flow.id, &run_id, &tasks[0])
+                        .await?;
+                    if ti.try_number > before && ti.state.as_ref().is_some_and(|s| s.is_finished())
+                    {
+                        return Ok::<(), crate::airflow::Error>(());
+                    }
+                    tokio::time::sleep(Duration::from_millis(1000)).await;
                 }
-                if start.elapsed() > Duration::from_secs(timeout) {
-                    anyhow::bail!(
-                        "task {} has not finished its next try after {} s",
-                        tasks[0],
-                        timeout
-                    );
-                }
-                tokio::time::sleep(Duration::from_millis(1000)).await;
+            };
+            match tokio::time::timeout(Duration::from_secs(timeout), next_try).await {
+                Ok(result) => result?,
+                Err(_) => anyhow::bail!(
+                    "task {} has not finished its next try after {} s",
+                    one_line(&tasks[0]),
+                    timeout
+                ),
             }
-            let run = client.get_dag_run(&spec.flow.id, &run_id).await?;
-            let finished = wait_for(core, &run, Duration::from_secs(timeout)).await?;
+            let run = super::within(
+                core,
+                "read the run",
+                client.get_dag_run(&spec.flow.id, &run_id),
+            )
+            .await?;
+            let left = deadline.saturating_duration_since(Instant::now());
+            let finished = wait_for(core, &run, left.max(Duration::from_secs(1))).await?;
             let tis = client
                 .task_instances(&spec.flow.id, &finished.run_id)
                 .await?;
