@@ -94,7 +94,7 @@ pub async fn run(command: RunCommand, core: &Core) -> anyhow::Result<i32> {
                 }
             })?;
             if dag.is_paused {
-                eprintln!("note: the DAG is paused in Airflow, so the run waits in `queued` until it is unpaused");
+                note(format_args!("note: the DAG is paused in Airflow, so the run waits in `queued` until it is unpaused"));
             }
             let run = super::within(
                 core,
@@ -300,7 +300,11 @@ async fn follow(
             if let Ok(mut shared) = shared_state.lock() {
                 shared.clone_from(&last_state);
             }
-            eprintln!("[{:5.1} s] {}", start.elapsed().as_secs_f64(), last_state);
+            note(format_args!(
+                "[{:5.1} s] {}",
+                start.elapsed().as_secs_f64(),
+                one_line(&last_state)
+            ));
         }
         if current.state.is_finished() {
             return Ok(current);
@@ -315,6 +319,12 @@ async fn follow(
         }
         tokio::time::sleep(Duration::from_millis(1000)).await;
     }
+}
+
+/// A progress line on stderr; a closed stderr must not stop the command.
+fn note(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{args}");
 }
 
 fn task_table(tis: &[TaskInstance]) -> String {
