@@ -410,7 +410,11 @@ async fn a_health_answer_of_500_or_garbage_is_reported_not_left_unchecked() {
             .mount(&server)
             .await;
         let client = Client::new(poll_config(&server.uri())).unwrap();
-        let mut poller = Poller::new(client, Watch::default());
+        let watch = Watch {
+            health_every: Duration::ZERO,
+            ..Watch::default()
+        };
+        let mut poller = Poller::new(client, watch);
         let events = poller.poll_once().await;
         let reason = events.iter().find_map(|e| match e {
             PollEvent::Health {

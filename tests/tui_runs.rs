@@ -507,6 +507,24 @@ fn the_runs_header_age_is_of_the_last_answer() {
     );
     assert_eq!(s.runs.runs_at, Some(s.now));
     assert!(text(&draw(&mut s, &km, 100, 24)).contains("runs as of 0s ago"));
+    // The status bar's age too: health is asked every 10 s, any answer counts.
+    s.status.health = Some((
+        flowdeck::state::AirflowHealth::Online {
+            version: Some("3.3.2".into()),
+        },
+        s.now
+            .checked_sub(std::time::Duration::from_secs(9))
+            .unwrap_or(s.now),
+    ));
+    poll(
+        &mut s,
+        &km,
+        PollEvent::Answered {
+            at: Utc::now(),
+            kind: flowdeck::airflow::PollKind::Runs,
+        },
+    );
+    assert_eq!(s.status.health.as_ref().map(|h| h.1), Some(s.now));
 }
 
 /// Airflow answering 500 or garbage to the health check shows what it answered.

@@ -405,6 +405,13 @@ pub fn on_tick(state: &mut State, fx: &mut Vec<Effect>) {
 
 pub fn on_poll(state: &mut State, event: PollEvent, fx: &mut Vec<Effect>) {
     let now = state.now;
+    // Any answer shows Airflow is there: the status bar's age is of the last answer,
+    // not of the last health check (asked less often than the rest).
+    if !matches!(event, PollEvent::Error { .. }) {
+        if let Some((crate::state::AirflowHealth::Online { .. }, at)) = &mut state.status.health {
+            *at = now;
+        }
+    }
     match event {
         // Health comes as `Event::AirflowHealth` (see `app::health_event`).
         PollEvent::Health { .. } => {}
