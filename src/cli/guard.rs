@@ -126,3 +126,47 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(dir: &Path) -> Settings {
+        let mut s = crate::config::resolve(crate::config::Overrides {
+            db: Some(dir.join("db.redb")),
+            config: Some(dir.join("config.toml")),
+            dags_folder: Some(dir.join("dags")),
+            ..Default::default()
+        })
+        .expect("settings");
+        s.log_dir = dir.join("data");
+        s
+    }
+
+    #[test]
+    fn the_database_is_refused_under_any_name() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "").unwrap();
+        std::fs::write(dir.path().join("db.redb"), "db").unwrap();
+        let s = settings(dir.path());
+        std::fs::hard_link(dir.path().join("db.redb"), dir.path().join("hard")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("db.redb"), dir.path().join("soft")).unwrap();
+        for name in ["db.redb", "hard", "soft", "./db.redb"] {
+            let err = check_output(&s, &dir.path().join(name), true).unwrap_err();
+            assert!(matches!(err, Error::Owned { .. }), "{name}: {err}");
+        }
+        let err = check_output(&s, &dir.path().join("dags/sub/x.toml"), true).unwrap_err();
+        assert!(err.to_string().contains("inside the dags folder"), "{err}");
+        check_output(&s, &dir.path().join("new.toml"), false).unwrap();
+    }
+
+    #[test]
+    fn an_atomic_write_replaces_the_file_and_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("flow.toml");
+        std::fs::write(&path, "old").unwrap();
+        write_atomically(&path, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
