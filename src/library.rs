@@ -170,7 +170,17 @@ pub fn register(
         }));
     }
     let hash = sha256_hex(&bytes);
-    let module = choose_module(store, library, &stem, &source_path, &hash)?;
+    // The module as stored: the source byte for byte, then a trailer naming this
+    // database, so another database sharing the dags folder never takes it for its own.
+    let mut stored_bytes = bytes.clone();
+    stored_bytes.extend_from_slice(crate::render::library_trailer(store.database_id()).as_bytes());
+    let module = choose_module(
+        store,
+        library,
+        &stem,
+        &source_path,
+        &sha256_hex(&stored_bytes),
+    )?;
     let stored_name = format!("{module}.py");
     let stored = library.join(&stored_name);
     let dags = library.parent().map(Path::to_path_buf);
@@ -179,7 +189,7 @@ pub fn register(
         (Some(library.to_path_buf()), library.exists()),
         (Some(stored.clone()), stored.exists()),
     ];
-    write_module(library, &module, &bytes)?;
+    write_module(library, &module, &stored_bytes)?;
     let now = chrono::Utc::now();
     let function = Function {
         id: existing
@@ -203,7 +213,7 @@ pub fn register(
         source_path,
         module,
     };
-    match store.save_function(&function) {
+    match store.save_function(&function, None) {
         Ok(f) => Ok(f),
         Err(e) => {
             // The database refused after all: take back what this call created.

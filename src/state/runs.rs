@@ -1116,7 +1116,10 @@ pub fn on_yes(state: &mut State, on_yes: OnYes, fx: &mut Vec<Effect>) {
                 },
             ));
         }
-        OnYes::Quit | OnYes::DeleteFunction { .. } | OnYes::Flow(_) => {}
+        OnYes::Quit
+        | OnYes::DeleteFunction { .. }
+        | OnYes::Flow(_)
+        | OnYes::RepairDagsFolder { .. } => {}
     }
 }
 
