@@ -70,9 +70,11 @@ pub enum Error {
     Setting { setting: String, reason: String },
 }
 
-/// The accepted range of each number in the `[airflow]` section, in seconds.
+/// Accepted `timeout_secs` (seconds a command waits for Airflow's answers in all).
 pub const TIMEOUT_SECS: std::ops::RangeInclusive<u64> = 1..=600;
+/// Accepted `poll_interval_secs` (seconds between the TUI's polls).
 pub const POLL_INTERVAL_SECS: std::ops::RangeInclusive<u64> = 1..=3600;
+/// Accepted `deploy_timeout_secs` (seconds a deploy waits for Airflow to load a flow).
 pub const DEPLOY_TIMEOUT_SECS: std::ops::RangeInclusive<u64> = 1..=86_400;
 
 /// Checks a number of the config file against its range; the error names the key, the

@@ -23,6 +23,7 @@ pub enum Error {
     /// file yet.
     #[error("cannot check {}: {error}", path.display())]
     Python { path: PathBuf, error: python::Error },
+    /// Larger than [`MAX_FILE_BYTES`]: refused before python3 is asked.
     #[error("{} is {} MB; a library file may be at most {} MB (a file this large usually holds data: read data when the task runs instead)", path.display(), mb(*.bytes), MAX_FILE_BYTES / 1_000_000)]
     TooLarge { path: PathBuf, bytes: u64 },
     #[error("{} defines no top-level function `{function}`{}", path.display(), suggest(available))]
