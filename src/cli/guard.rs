@@ -59,6 +59,13 @@ pub fn check_output(settings: &Settings, path: &Path, force: bool) -> Result<(),
     if same_file(path, &settings.db) {
         return Err(owned("flowdeck's database".into()));
     }
+    // The database's companions: the copy kept before an upgrade, its temp file.
+    let backup = crate::store::backup_path(&settings.db);
+    let mut backup_tmp = backup.clone().into_os_string();
+    backup_tmp.push(".tmp");
+    if same_file(path, &backup) || same_file(path, Path::new(&backup_tmp)) {
+        return Err(owned("the backup of flowdeck's database".into()));
+    }
     if same_file(path, &settings.config_path) {
         return Err(owned("flowdeck's config file".into()));
     }
@@ -151,7 +158,18 @@ mod tests {
         let s = settings(dir.path());
         std::fs::hard_link(dir.path().join("db.redb"), dir.path().join("hard")).unwrap();
         std::os::unix::fs::symlink(dir.path().join("db.redb"), dir.path().join("soft")).unwrap();
-        for name in ["db.redb", "hard", "soft", "./db.redb"] {
+        std::fs::write(
+            crate::store::backup_path(&dir.path().join("db.redb")),
+            "old",
+        )
+        .unwrap();
+        for name in [
+            "db.redb",
+            "hard",
+            "soft",
+            "./db.redb",
+            "db.redb.redb2-backup",
+        ] {
             let err = check_output(&s, &dir.path().join(name), true).unwrap_err();
             assert!(matches!(err, Error::Owned { .. }), "{name}: {err}");
         }
