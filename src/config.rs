@@ -65,6 +65,64 @@ pub enum Error {
     Invalid { path: PathBuf, reason: String },
     #[error("cannot create the config file {}: {reason}", path.display())]
     Create { path: PathBuf, reason: String },
+    /// A value is out of its range or unusable; `setting` names where it was given.
+    #[error("{setting} {reason}")]
+    Setting { setting: String, reason: String },
+}
+
+/// Accepted `timeout_secs` (seconds a command waits for Airflow's answers in all).
+pub const TIMEOUT_SECS: std::ops::RangeInclusive<u64> = 1..=600;
+/// Accepted `poll_interval_secs` (seconds between the TUI's polls).
+pub const POLL_INTERVAL_SECS: std::ops::RangeInclusive<u64> = 1..=3600;
+/// Accepted `deploy_timeout_secs` (seconds a deploy waits for Airflow to load a flow).
+pub const DEPLOY_TIMEOUT_SECS: std::ops::RangeInclusive<u64> = 1..=86_400;
+
+/// Checks a number of the config file against its range; the error names the key, the
+/// file and the range.
+fn in_range(
+    value: Option<u64>,
+    key: &str,
+    range: std::ops::RangeInclusive<u64>,
+    default: u64,
+    path: &Path,
+) -> Result<u64, Error> {
+    match value {
+        None => Ok(default),
+        Some(v) if range.contains(&v) => Ok(v),
+        Some(v) => Err(Error::Setting {
+            setting: format!("`{key}` in [airflow] of {}", path.display()),
+            reason: format!(
+                "is {v}; it must be from {} to {} seconds",
+                range.start(),
+                range.end()
+            ),
+        }),
+    }
+}
+
+/// Checks an Airflow base URL: http or https, a host, and nothing that belongs
+/// elsewhere. Credentials in the URL would be printed in `status`, the status bar and
+/// the log, so they are refused (they come from the environment); a query or fragment
+/// would be silently dropped from every request. The error never repeats a password.
+pub fn check_airflow_url(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| format!("is not a URL ({e}); use one like http://127.0.0.1:8080",))?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("contains a user name or password; remove it from the URL and set FLOWDECK_AIRFLOW_USERNAME and FLOWDECK_AIRFLOW_PASSWORD instead".into());
+    }
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "must start with http:// or https://, not {}://",
+            crate::model::text::one_line(parsed.scheme())
+        ));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err("has no host; use one like http://127.0.0.1:8080".into());
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err("must not contain `?` or `#`: give only the base URL, like http://airflow.example.com:8080/airflow".into());
+    }
+    Ok(())
 }
 
 /// Values given on the command line or in the environment (clap reads both).
@@ -187,6 +245,45 @@ pub fn resolve(o: Overrides) -> Result<Settings, Error> {
     let config_path = o.config.unwrap_or_else(|| config_dir().join("config.toml"));
     let file = load_file(&config_path, !explicit)?;
     let data = data_dir();
+    let (url, url_setting) = match o.airflow_url {
+        Some(u) => (
+            u,
+            "the Airflow URL (--airflow-url / FLOWDECK_AIRFLOW_URL)".to_string(),
+        ),
+        None => match file.airflow.url.clone() {
+            Some(u) => (
+                u,
+                format!("`url` in [airflow] of {}", config_path.display()),
+            ),
+            None => ("http://127.0.0.1:8080".into(), String::new()),
+        },
+    };
+    let url = url.trim().trim_end_matches('/').to_string();
+    check_airflow_url(&url).map_err(|reason| Error::Setting {
+        setting: url_setting,
+        reason,
+    })?;
+    let timeout_secs = in_range(
+        file.airflow.timeout_secs,
+        "timeout_secs",
+        TIMEOUT_SECS,
+        10,
+        &config_path,
+    )?;
+    let poll_interval_secs = in_range(
+        file.airflow.poll_interval_secs,
+        "poll_interval_secs",
+        POLL_INTERVAL_SECS,
+        2,
+        &config_path,
+    )?;
+    let deploy_timeout_secs = in_range(
+        file.airflow.deploy_timeout_secs,
+        "deploy_timeout_secs",
+        DEPLOY_TIMEOUT_SECS,
+        120,
+        &config_path,
+    )?;
     Ok(Settings {
         db: o
             .db
@@ -199,21 +296,16 @@ pub fn resolve(o: Overrides) -> Result<Settings, Error> {
             .unwrap_or_else(default_dags_folder),
         library_package: "flowdeck_functions".into(),
         templates_dir: file.paths.templates_dir,
-        airflow_url: o
-            .airflow_url
-            .or(file.airflow.url)
-            .unwrap_or_else(|| "http://127.0.0.1:8080".into())
-            .trim_end_matches('/')
-            .to_string(),
+        airflow_url: url,
         airflow_username: o
             .airflow_username
             .or(file.airflow.username)
             .unwrap_or_else(|| "admin".into()),
         airflow_password: o.airflow_password.unwrap_or_default(),
         insecure_tls: file.airflow.insecure_tls.unwrap_or(false),
-        timeout_secs: file.airflow.timeout_secs.unwrap_or(10),
-        poll_interval_secs: file.airflow.poll_interval_secs.unwrap_or(2).max(1),
-        deploy_timeout_secs: file.airflow.deploy_timeout_secs.unwrap_or(120),
+        timeout_secs,
+        poll_interval_secs,
+        deploy_timeout_secs,
         python: file
             .python
             .program
@@ -238,6 +330,36 @@ mod tests {
     fn unknown_keys_name_the_line() {
         let err = parse("[airflow]\nurl = \"x\"\nuser = \"a\"\n").unwrap_err();
         assert!(err.starts_with("line 3:") && err.contains("user"), "{err}");
+    }
+
+    #[test]
+    fn urls_with_credentials_queries_or_odd_schemes_are_refused_without_echoing_secrets() {
+        check_airflow_url("http://127.0.0.1:8080").unwrap();
+        check_airflow_url("https://airflow.example.com/sub/path").unwrap();
+        for bad in [
+            "http://admin:hunter2@127.0.0.1:8080",
+            "http://admin@127.0.0.1:8080",
+            "http://127.0.0.1:8080/?token=hunter2",
+            "http://127.0.0.1:8080/#hunter2",
+            "ftp://127.0.0.1",
+            "127.0.0.1:8080",
+            "not a url",
+        ] {
+            let err = check_airflow_url(bad).unwrap_err();
+            assert!(!err.contains("hunter2"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn numbers_out_of_range_name_key_and_range() {
+        let p = Path::new("/c.toml");
+        let err = in_range(Some(0), "timeout_secs", TIMEOUT_SECS, 10, p).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`timeout_secs` in [airflow] of /c.toml is 0; it must be from 1 to 600 seconds"
+        );
+        assert_eq!(in_range(None, "x", TIMEOUT_SECS, 10, p).unwrap(), 10);
+        assert_eq!(in_range(Some(600), "x", TIMEOUT_SECS, 10, p).unwrap(), 600);
     }
 
     #[test]

@@ -17,11 +17,15 @@ pub enum Error {
     NotPython { path: PathBuf },
     #[error("{} is not UTF-8 text (byte {offset}); save it as UTF-8", path.display())]
     NotUtf8 { path: PathBuf, offset: usize },
-    #[error("{} is not valid Python: {source}", path.display())]
-    Syntax {
-        path: PathBuf,
-        source: python::Error,
-    },
+    #[error("{} is not valid Python: {error}", path.display())]
+    Syntax { path: PathBuf, error: python::Error },
+    /// python3 could not be asked (missing, hung, broken): nothing is known about the
+    /// file yet.
+    #[error("cannot check {}: {error}", path.display())]
+    Python { path: PathBuf, error: python::Error },
+    /// Larger than [`MAX_FILE_BYTES`]: refused before python3 is asked.
+    #[error("{} is {} MB; a library file may be at most {} MB (a file this large usually holds data: read data when the task runs instead)", path.display(), mb(*.bytes), MAX_FILE_BYTES / 1_000_000)]
+    TooLarge { path: PathBuf, bytes: u64 },
     #[error("{} defines no top-level function `{function}`{}", path.display(), suggest(available))]
     NoSuchFunction {
         path: PathBuf,
@@ -30,12 +34,24 @@ pub enum Error {
     },
     #[error("`{stem}` cannot be imported as a Python module; rename the file to a name made of letters, digits and _ that does not clash with a standard module (e.g. `{stem}_udf.py`)")]
     BadModuleName { stem: String },
-    #[error("the function name `{0}` is not valid: it must not be empty")]
+    #[error(
+        "the function name is empty; give a name, or leave --name out to use the function's own"
+    )]
     BadName(String),
     #[error("cannot write the library file {}: {reason}", path.display())]
     Write { path: PathBuf, reason: String },
     #[error(transparent)]
     Store(#[from] store::Error),
+    #[error(transparent)]
+    Render(#[from] crate::render::Error),
+}
+
+/// The largest library file accepted: Python source of real functions is far smaller,
+/// and python3 must parse the file within its time limit.
+pub const MAX_FILE_BYTES: u64 = 5_000_000;
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1}", bytes as f64 / 1_000_000.0)
 }
 
 fn suggest(available: &[String]) -> String {
@@ -74,6 +90,14 @@ pub fn inspect_file(python: &Python, path: &Path) -> Result<Inspected, Error> {
             path: path.to_path_buf(),
         });
     }
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(Error::TooLarge {
+                path: path.to_path_buf(),
+                bytes: meta.len(),
+            });
+        }
+    }
     let bytes = std::fs::read(path).map_err(|e| Error::Read {
         path: path.to_path_buf(),
         reason: e.to_string(),
@@ -96,9 +120,15 @@ pub fn inspect_file(python: &Python, path: &Path) -> Result<Inspected, Error> {
         .unwrap_or_default();
     let info = python
         .inspect(source, filename)
-        .map_err(|source| Error::Syntax {
-            path: path.to_path_buf(),
-            source,
+        .map_err(|error| match error {
+            python::Error::Syntax { .. } => Error::Syntax {
+                path: path.to_path_buf(),
+                error,
+            },
+            error => Error::Python {
+                path: path.to_path_buf(),
+                error,
+            },
         })?;
     Ok(Inspected { bytes, stem, info })
 }
@@ -129,6 +159,17 @@ pub fn register(
         .display()
         .to_string();
     let existing = store.function_by_name(&name)?;
+    // Every refusal comes before the first write: a refused registration leaves the
+    // disk as it was.
+    if existing
+        .as_ref()
+        .is_some_and(|e| e.source_path != source_path)
+    {
+        return Err(Error::Store(store::Error::NameTaken {
+            kind: "function",
+            name,
+        }));
+    }
     let hash = sha256_hex(&bytes);
     // The module as stored: the source byte for byte, then a trailer naming this
     // database, so another database sharing the dags folder never takes it for its own.
@@ -143,6 +184,12 @@ pub fn register(
     )?;
     let stored_name = format!("{module}.py");
     let stored = library.join(&stored_name);
+    let dags = library.parent().map(Path::to_path_buf);
+    let created = [
+        (dags.clone(), dags.as_ref().is_some_and(|d| d.exists())),
+        (Some(library.to_path_buf()), library.exists()),
+        (Some(stored.clone()), stored.exists()),
+    ];
     write_module(library, &module, &stored_bytes)?;
     let now = chrono::Utc::now();
     let function = Function {
@@ -167,7 +214,30 @@ pub fn register(
         source_path,
         module,
     };
-    Ok(store.save_function(&function, None)?)
+    match store.save_function(&function, None) {
+        Ok(f) => Ok(f),
+        Err(e) => {
+            // The database refused after all: take back what this call created.
+            undo_created(&created);
+            Err(e.into())
+        }
+    }
+}
+
+/// Removes the paths (file, library folder, dags folder; innermost first) that did not
+/// exist before a registration wrote them.
+fn undo_created(created: &[(Option<PathBuf>, bool)]) {
+    for (path, existed) in created.iter().rev() {
+        let Some(path) = path else { continue };
+        if *existed {
+            continue;
+        }
+        let _ = if path.is_dir() {
+            std::fs::remove_dir_all(path)
+        } else {
+            std::fs::remove_file(path)
+        };
+    }
 }
 
 /// The module name for a file: its stem, unless a different file already owns that
@@ -219,7 +289,7 @@ fn write_module(library: &Path, module: &str, bytes: &[u8]) -> Result<(), Error>
             "the library folder must be inside the dags folder".into(),
         ));
     };
-    std::fs::create_dir_all(dags).map_err(|e| fail(e.to_string()))?;
+    crate::render::create_dags_folder(dags)?;
     crate::render::write_library_module(dags, package, module, bytes)
         .map_err(|e| fail(e.to_string()))?;
     Ok(())

@@ -4,19 +4,23 @@ use clap::Parser;
 use flowdeck::cli::{self, Cli};
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => std::process::exit(cli::usage_error(&e)),
+    };
+    if cli.command.is_some() {
+        // The TUI installs its own hook (it must restore the terminal first).
+        cli::install_panic_hook();
+    }
     let code = match run(cli) {
         Ok(code) => code,
-        Err(e) => {
-            // One line a user can act on; the chain is joined, never a debug dump.
-            let msg = e
-                .chain()
-                .map(|c| c.to_string())
-                .collect::<Vec<_>>()
-                .join(": ");
-            eprintln!("flowdeck: {}", msg.replace('\n', "\n  "));
-            1
-        }
+        Err(e) => match cli::error_exit(&e) {
+            Some(code) => code,
+            None => {
+                cli::print_error(&e);
+                1
+            }
+        },
     };
     std::process::exit(code);
 }

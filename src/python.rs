@@ -91,14 +91,14 @@ pub enum Error {
         message: String,
         text: String,
     },
-    #[error("{} was not found; install Python 3 or set `python = \"/path/to/python3\"` in the config", .program.display())]
+    #[error("{} was not found; install Python 3, or set `program = \"/path/to/python3\"` under [python] in the config", .program.display())]
     NotFound { program: PathBuf },
-    #[error("could not run {}: {source}; set `python = \"/path/to/python3\"` in the config", .program.display())]
+    #[error("could not run {}: {source}; set `program = \"/path/to/python3\"` under [python] in the config", .program.display())]
     Spawn {
         program: PathBuf,
         source: std::io::Error,
     },
-    #[error("{} did not answer within {} s and was stopped; check that it is Python 3.9 or newer", .program.display(), .after.as_secs_f32())]
+    #[error("{} did not answer within {} s and was stopped; check that it is Python 3.9 or newer (`program` under [python] in the config)", .program.display(), .after.as_secs_f32())]
     Timeout { program: PathBuf, after: Duration },
     /// The interpreter exited non-zero: too old, broken, or not Python at all.
     #[error("{} failed ({status}): {}", .program.display(), last_line(.stderr))]
@@ -107,7 +107,7 @@ pub enum Error {
         status: ExitStatus,
         stderr: String,
     },
-    #[error("the Python interpreter gave an answer flowdeck cannot read ({0}); check that `python` in the config is Python 3.9 or newer")]
+    #[error("the Python interpreter gave an answer flowdeck cannot read ({0}); check that `program` under [python] in the config is Python 3.9 or newer")]
     Garbled(String),
 }
 

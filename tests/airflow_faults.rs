@@ -383,7 +383,7 @@ async fn wrong_password_is_a_credentials_error() {
     let err = client.list_dags("dag_").await.unwrap_err();
     assert_eq!(
         err.to_string(),
-        "Airflow rejected the credentials for user admin"
+        "Airflow rejected the credentials for user admin; check FLOWDECK_AIRFLOW_USERNAME and FLOWDECK_AIRFLOW_PASSWORD"
     );
     assert!(err.is_auth());
 

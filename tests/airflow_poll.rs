@@ -113,26 +113,36 @@ async fn fake_airflow(flows: usize) -> MockServer {
 }
 
 struct Cost {
+    /// Requests of the first poll (baselines and the full DAG listing).
     cold: u64,
-    steady: u64,
-    with_listing: u64,
+    /// Requests of the cheapest poll after it (nothing else due, nothing changed).
+    quiet: u64,
+    /// Requests per poll over five minutes of 2 s polls after the first.
+    average: f64,
 }
 
-async fn measure(flows: usize) -> Cost {
+/// What polling costs with `flows` flows watched (the Flows pane), plus one run whose
+/// task instances are on screen when `with_run` (the Runs pane). Five minutes of 2 s
+/// polls are counted on the poller's own schedule (health every 10 s, import errors
+/// every 30 s, the DAG listing every 5 min), without waiting for them.
+async fn measure(flows: usize, with_run: bool) -> Cost {
     let server = fake_airflow(flows).await;
     let client = Client::new(AirflowConfig::new(server.uri(), "admin", "admin")).unwrap();
-    // The worst case: every flow is watched (e.g. a flow list showing last-run states),
-    // plus one run whose tasks are on screen.
     let watch = Watch {
         flows: (0..flows).map(dag_id).collect(),
-        runs: vec![RunKey::new(dag_id(0), "manual__1")],
+        runs: if with_run {
+            vec![RunKey::new(dag_id(0), "manual__1")]
+        } else {
+            Vec::new()
+        },
         ..Watch::default()
     };
     let mut poller = Poller::new(client.clone(), watch);
-
     let count = || client.request_count();
+    let t0 = tokio::time::Instant::now();
+
     let before = count();
-    let events = poller.poll_once().await;
+    let events = poller.poll_once_at(Some(t0)).await;
     let cold = count() - before;
     let listed = events
         .iter()
@@ -145,59 +155,69 @@ async fn measure(flows: usize) -> Cost {
     assert!(events
         .iter()
         .any(|e| matches!(e, PollEvent::Runs { runs, .. } if runs.len() == flows)));
-    assert!(events
-        .iter()
-        .any(|e| matches!(e, PollEvent::TaskInstances { tasks, .. } if tasks.len() == 1)));
+    if with_run {
+        assert!(events
+            .iter()
+            .any(|e| matches!(e, PollEvent::TaskInstances { tasks, .. } if tasks.len() == 1)));
+    }
 
-    let before = count();
-    let quiet = poller.poll_once().await;
-    let steady = count() - before;
-    // Nothing changed: only the health heartbeat is reported.
-    assert!(
-        quiet.iter().all(|e| matches!(e, PollEvent::Health { .. })),
-        "{quiet:?}"
-    );
-
-    // The poll on which the periodic full DAG listing falls due.
-    poller.mark_all_stale();
-    let before = count();
-    poller.poll_once().await;
-    let with_listing = count() - before;
-
+    let mut quiet = u64::MAX;
+    let polls = 150;
+    let before_all = count();
+    for k in 1..=polls {
+        let at = t0 + std::time::Duration::from_secs(2 * k);
+        let before = count();
+        let events = poller.poll_once_at(Some(at)).await;
+        quiet = quiet.min(count() - before);
+        // Nothing changed: no content is reported again, only "answered" and health.
+        assert!(
+            events
+                .iter()
+                .all(|e| matches!(e, PollEvent::Health { .. } | PollEvent::Answered { .. })),
+            "{events:?}"
+        );
+    }
+    let average = (count() - before_all) as f64 / polls as f64;
     Cost {
         cold,
-        steady,
-        with_listing,
+        quiet,
+        average,
     }
 }
 
 #[tokio::test]
 async fn requests_per_poll_do_not_grow_with_flows() {
     let mut rows = Vec::new();
-    for flows in [1usize, 100, 1_000] {
-        let cost = measure(flows).await;
-        // 2 s polls, full DAG listing every 30 s: 1 poll in 15 pays for the listing.
-        let amortised = (14.0 * cost.steady as f64 + cost.with_listing as f64) / 15.0;
-        rows.push((flows, cost.cold, cost.steady, cost.with_listing, amortised));
+    for flows in [1, 100, 1_000] {
+        let pane = measure(flows, false).await;
+        let runs = measure(flows, true).await;
+        rows.push((flows, pane, runs));
     }
-    println!("flows | first poll | quiet poll | poll with DAG listing | average (2 s polls, listing every 30 s)");
-    for (flows, cold, steady, listing, avg) in &rows {
-        println!("{flows:>5} | {cold:>10} | {steady:>10} | {listing:>21} | {avg:.2}");
+    println!(
+        "flows | first poll | quiet poll | average (Flows pane) | average (Runs pane, one run)"
+    );
+    for (flows, pane, runs) in &rows {
+        println!(
+            "{flows:>5} | {:>10} | {:>10} | {:>20.2} | {:>28.2}",
+            pane.cold, pane.quiet, pane.average, runs.average
+        );
     }
-    // A quiet poll costs the same whatever the number of flows.
-    assert!(
-        rows.iter().all(|r| r.2 == rows[0].2),
-        "{:?}",
-        rows.iter().map(|r| r.2).collect::<Vec<_>>()
-    );
-    assert_eq!(
-        rows[0].2, 4,
-        "health + import errors + run changes + task-instance changes"
-    );
-    // Only the DAG listing grows: one page per 100 DAGs.
-    for (flows, _, steady, listing, _) in &rows {
-        let pages = flows.div_ceil(100) as u64;
-        assert_eq!(*listing, steady + pages, "flows={flows}");
+    for (flows, pane, runs) in &rows {
+        // A quiet poll asks only for what changed on screen: run changes (and task
+        // instance changes with a run shown), whatever the number of flows.
+        assert_eq!(pane.quiet, 1, "flows={flows}");
+        assert_eq!(runs.quiet, 2, "flows={flows}");
+        // Health every 5th poll, import errors every 15th, the DAG listing (one page
+        // per 100 DAGs) once in 5 minutes.
+        let pages = flows.div_ceil(100) as f64;
+        let expected = 1.0 + 30.0 / 150.0 + 10.0 / 150.0 + pages / 150.0;
+        assert!(
+            (pane.average - expected).abs() < 1e-9,
+            "flows={flows}: {} vs {expected}",
+            pane.average
+        );
+        assert!(pane.average <= 1.5, "flows={flows}: {}", pane.average);
+        assert!((runs.average - pane.average - 1.0).abs() < 1e-9);
     }
 }
 
@@ -221,6 +241,9 @@ async fn a_slow_request_is_not_issued_twice() {
     let client = Client::new(config).unwrap();
     let watch = Watch {
         interval: Duration::from_millis(50),
+        // Asked every poll, so that the hung request would be asked again if it could.
+        health_every: Duration::ZERO,
+        import_errors_every: Duration::ZERO,
         ..Watch::default()
     };
     let (handle, mut rx) = flowdeck::airflow::poller::spawn(client, watch);
@@ -274,7 +297,11 @@ async fn a_new_import_error_relists_dags_at_once() {
         .mount(&server)
         .await;
     let client = Client::new(AirflowConfig::new(server.uri(), "admin", "admin")).unwrap();
-    let mut poller = Poller::new(client, Watch::default());
+    let watch = Watch {
+        import_errors_every: std::time::Duration::ZERO,
+        ..Watch::default()
+    };
+    let mut poller = Poller::new(client, watch);
     let dag_listings = || async {
         server
             .received_requests()

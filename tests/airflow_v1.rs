@@ -996,7 +996,7 @@ async fn wrong_password_is_the_credentials_sentence() {
         assert!(err.is_auth(), "{err:?}");
         assert_eq!(
             err.to_string(),
-            "Airflow rejected the credentials for user admin"
+            "Airflow rejected the credentials for user admin; check FLOWDECK_AIRFLOW_USERNAME and FLOWDECK_AIRFLOW_PASSWORD"
         );
     }
     // Each 403 cost one extra request: listing one DAG, which also failed.
@@ -1043,7 +1043,7 @@ async fn a_401_is_the_credentials_sentence_too() {
     assert!(err.is_auth(), "{err:?}");
     assert_eq!(
         err.to_string(),
-        "Airflow rejected the credentials for user ops"
+        "Airflow rejected the credentials for user ops; check FLOWDECK_AIRFLOW_USERNAME and FLOWDECK_AIRFLOW_PASSWORD"
     );
 }
 

@@ -248,7 +248,7 @@ fn a_missing_interpreter_is_not_found() {
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     assert_eq!(
         err.to_string(),
-        "/nonexistent/bin/python3 was not found; install Python 3 or set `python = \"/path/to/python3\"` in the config"
+        "/nonexistent/bin/python3 was not found; install Python 3, or set `program = \"/path/to/python3\"` under [python] in the config"
     );
 }
 

@@ -470,3 +470,78 @@ fn the_flows_list_shows_each_flows_last_run() {
     assert_eq!(row.last_run.as_deref(), Some("failed"));
     assert_eq!(s.flows.latest_run.get(DAG), Some(&run.run_id));
 }
+
+/// Runs that finished before the pane opened, of a flow the Flows pane already watched:
+/// the poller has nothing new to say about them, so the pane must show its last report
+/// at once (not "Waiting for Airflow…" forever), and Ctrl-r must ask Airflow again.
+#[test]
+fn the_runs_pane_opens_on_the_last_report_and_ctrl_r_asks_airflow_again() {
+    let (mut s, km) = runs_state();
+    press(&mut s, &km, "2");
+    assert_eq!(s.focus, Pane::Flows);
+    poll(&mut s, &km, runs_event(recorded_runs()));
+    press(&mut s, &km, "3");
+    assert_eq!(s.focus, Pane::Runs);
+    assert_eq!(s.runs.runs.len(), 1);
+    assert!(s.runs.runs_at.is_some());
+    let t = draw(&mut s, &km, 100, 24);
+    assert!(!text(&t).contains("Waiting for Airflow"), "{}", text(&t));
+    let fx = press(&mut s, &km, "<C-r>");
+    assert!(fx.contains(&Effect::PollNow), "{fx:?}");
+}
+
+/// The header's age is of Airflow's last answer, also when the answer changed nothing.
+#[test]
+fn the_runs_header_age_is_of_the_last_answer() {
+    let (mut s, km) = opened();
+    let earlier = s.now.checked_sub(std::time::Duration::from_secs(600));
+    s.runs.runs_at = earlier;
+    assert!(text(&draw(&mut s, &km, 100, 24)).contains("runs as of 10m ago"));
+    poll(
+        &mut s,
+        &km,
+        PollEvent::Answered {
+            at: Utc::now(),
+            kind: flowdeck::airflow::PollKind::Runs,
+        },
+    );
+    assert_eq!(s.runs.runs_at, Some(s.now));
+    assert!(text(&draw(&mut s, &km, 100, 24)).contains("runs as of 0s ago"));
+    // The status bar's age too: health is asked every 10 s, any answer counts.
+    s.status.health = Some((
+        flowdeck::state::AirflowHealth::Online {
+            version: Some("3.3.2".into()),
+        },
+        s.now
+            .checked_sub(std::time::Duration::from_secs(9))
+            .unwrap_or(s.now),
+    ));
+    poll(
+        &mut s,
+        &km,
+        PollEvent::Answered {
+            at: Utc::now(),
+            kind: flowdeck::airflow::PollKind::Runs,
+        },
+    );
+    assert_eq!(s.status.health.as_ref().map(|h| h.1), Some(s.now));
+}
+
+/// Airflow answering 500 or garbage to the health check shows what it answered.
+#[test]
+fn the_status_bar_says_what_a_failing_airflow_answered() {
+    let (mut s, km) = runs_state();
+    state::on_event(
+        &mut s,
+        &km,
+        Event::AirflowHealth(flowdeck::state::AirflowHealth::Failing {
+            reason: "Airflow answered 500 while trying to read Airflow's health: no details given — check the api-server log".into(),
+        }),
+    );
+    let t = text(&draw(&mut s, &km, 200, 24));
+    assert!(!t.contains("not checked yet"), "{t}");
+    assert!(
+        t.contains("answers with errors: Airflow answered 500"),
+        "{t}"
+    );
+}

@@ -638,3 +638,24 @@ fn random_keys_never_break_the_state() {
         }
     }
 }
+
+/// The one rule for untrusted text holds in the TUI too: a name with a right-to-left
+/// override, a zero-width space or a C1 control shows them as escapes, so it neither
+/// displays reversed nor shifts the columns after it.
+#[test]
+fn bidi_zero_width_and_c1_characters_in_names_are_shown_as_escapes() {
+    let km = keymap();
+    let mut s = state_with(3);
+    let mut data = flows();
+    data.flows[1].name = "stock\u{202e}kcots \u{200b}x\u{9b}1m".into();
+    s.flows.apply(data);
+    press(&mut s, &km, "2");
+    let t = text(&draw(&mut s, &km, 160, 24));
+    assert!(t.contains("stock\\u{202e}kcots \\u{200b}"), "{t}");
+    assert!(
+        !t.chars().any(
+            |c| flowdeck::model::text::needs_unicode_escape(c) || (c.is_control() && c != '\n')
+        ),
+        "{t}"
+    );
+}

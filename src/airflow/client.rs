@@ -47,6 +47,8 @@ struct Inner {
     /// Airflow 3 JWT. Behind an async mutex so that concurrent 401s fetch one new token.
     token: tokio::sync::Mutex<Option<String>>,
     requests: AtomicU64,
+    /// Microseconds from sending each request to its response headers, summed.
+    waited_us: AtomicU64,
 }
 
 impl std::fmt::Debug for Client {
@@ -144,6 +146,7 @@ impl Client {
                 probe_lock: tokio::sync::Mutex::new(()),
                 token: tokio::sync::Mutex::new(None),
                 requests: AtomicU64::new(0),
+                waited_us: AtomicU64::new(0),
             }),
         })
     }
@@ -164,6 +167,14 @@ impl Client {
     #[must_use]
     pub fn request_count(&self) -> u64 {
         self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// Time spent waiting for Airflow's answers (from sending a request to its response
+    /// headers), summed over every request of this client and its clones: close to the
+    /// api-server time flowdeck costs.
+    #[must_use]
+    pub fn waited(&self) -> std::time::Duration {
+        std::time::Duration::from_micros(self.inner.waited_us.load(Ordering::Relaxed))
     }
 
     /// Forgets the probed API version and token, so the next call probes again. Call it
@@ -278,10 +289,14 @@ impl Client {
         let resp = self
             .send_raw(Method::POST, &url, Some((&body, None)), "sign in")
             .await?;
+        // Airflow 3 answers 400 "Username and password must be provided" to an empty
+        // password: the same mistake as a wrong one, with the same fix.
         if matches!(
             resp.status(),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
-        ) {
+        ) || (resp.status() == StatusCode::BAD_REQUEST
+            && (self.inner.config.password.is_empty() || self.inner.config.username.is_empty()))
+        {
             return Err(self.credentials_error());
         }
         let answer = self.finish(resp, "sign in").await?;
@@ -363,7 +378,11 @@ impl Client {
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
         // Only method, URL (no credentials in it) and timing are logged.
-        match req.send().await {
+        let result = req.send().await;
+        self.inner
+            .waited_us
+            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        match result {
             Ok(resp) => {
                 debug!(%method, url, status = resp.status().as_u16(), ms = started.elapsed().as_millis() as u64, "airflow request");
                 Ok(resp)

@@ -20,7 +20,7 @@ pub enum Error {
     },
 
     /// The username/password pair was refused (token endpoint or basic auth).
-    #[error("Airflow rejected the credentials for user {user}")]
+    #[error("Airflow rejected the credentials for user {user}; check FLOWDECK_AIRFLOW_USERNAME and FLOWDECK_AIRFLOW_PASSWORD")]
     Credentials { user: String },
 
     /// Authenticated, but this user may not do that.
@@ -222,7 +222,7 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "Airflow rejected the credentials for user admin"
+            "Airflow rejected the credentials for user admin; check FLOWDECK_AIRFLOW_USERNAME and FLOWDECK_AIRFLOW_PASSWORD"
         );
     }
 }

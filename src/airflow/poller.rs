@@ -1,17 +1,19 @@
 //! The poller: a tokio task that keeps flowdeck's picture of Airflow fresh and sends it
 //! to the UI as [`PollEvent`]s over a channel, so the UI never waits on the network.
 //!
-//! Cost per poll is independent of the number of flows: health (1 request), import
-//! errors (1 page), runs and task instances as *changes since the last poll*
-//! (`updated_at_gte`, 1 request each while fewer than 100 rows changed). Only the DAG
-//! listing grows with the number of DAGs (1 page per 100, Airflow's page cap; the API
-//! has no "changed since" filter for DAGs), so it runs every `dags_every` (30 s, the
-//! same as Airflow's own re-parse interval) and right away when something suggests a
-//! DAG changed: an import error appeared or vanished, a watch changed, or the caller
-//! asked for a refresh. Each kind of request has at most one request in flight, so a
-//! slow Airflow is never asked the same thing twice at once. While Airflow is
-//! unreachable only a health probe runs, with exponential backoff and jitter.
-
+//! A quiet poll costs what is on screen, whatever the number of flows: runs and task
+//! instances as *changes since the last poll* (`updated_at_gte`, 1 request each while
+//! fewer than 100 rows changed). The rest is asked less often: health every
+//! `health_every` (10 s; any answer already shows Airflow is there), import errors every
+//! `import_errors_every` (30 s; a deploy that waits asks for them itself), and the DAG
+//! listing, which grows with the number of DAGs (1 page per 100, Airflow's page cap; the
+//! API has no "changed since" filter for DAGs), only when something can have changed: an
+//! import error appeared or vanished, a run of a DAG the listing did not have, a watch
+//! changed, the caller asked for a refresh (after a deploy, Ctrl-r), and otherwise every
+//! `dags_every` (5 min, Airflow's own `refresh_interval` for new files; it catches a DAG
+//! paused elsewhere). Each kind of request has at most one request in flight, so a slow
+//! Airflow is never asked the same thing twice at once. While Airflow is unreachable
+//! only a health probe runs, with exponential backoff and jitter.
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,6 +43,13 @@ pub struct Watch {
     pub interval: Duration,
     /// Time between full DAG listings (see the module comment).
     pub dags_every: Duration,
+    /// Time between import-error listings. A deploy that waits asks Airflow for import
+    /// errors itself, so the poller needs them only for what the panes show.
+    pub import_errors_every: Duration,
+    /// Time between health checks while other requests answer (each answer is proof
+    /// that Airflow is there; while it does not answer, only health is asked, with
+    /// backoff). `Duration::ZERO`: every poll.
+    pub health_every: Duration,
 }
 
 impl Default for Watch {
@@ -51,7 +60,9 @@ impl Default for Watch {
             runs: Vec::new(),
             runs_per_flow: 25,
             interval: Duration::from_secs(2),
-            dags_every: Duration::from_secs(30),
+            dags_every: Duration::from_secs(300),
+            import_errors_every: Duration::from_secs(30),
+            health_every: Duration::from_secs(10),
         }
     }
 }
@@ -70,6 +81,11 @@ pub enum Connection {
     },
     /// Reachable, but the credentials were refused.
     AuthFailed {
+        reason: String,
+    },
+    /// Something answered, but not with a usable health report: a 5xx, malformed
+    /// JSON, a page that is not Airflow's. `reason` says what came back.
+    Failing {
         reason: String,
     },
 }
@@ -110,6 +126,10 @@ pub enum PollEvent {
         run: RunKey,
         tasks: Vec<TaskInstance>,
     },
+    /// A request of `kind` was answered and nothing changed since the last event of
+    /// its kind: what is shown is still current, as of `at` (a UI shows the age of the
+    /// last answer, not of the last change).
+    Answered { at: DateTime<Utc>, kind: PollKind },
     /// A request failed for another reason than Airflow being unreachable (those show
     /// as `Health`). Sent once per distinct error.
     Error {
@@ -220,6 +240,8 @@ pub struct Poller {
     failures: u32,
     last_version: Option<Version>,
     dags_due: Option<Instant>,
+    import_errors_due: Option<Instant>,
+    health_due: Option<Instant>,
     /// Bumped on every watch change; results of older requests are discarded.
     runs_generation: u64,
     tis_generation: u64,
@@ -252,6 +274,8 @@ impl Poller {
             failures: 0,
             last_version: None,
             dags_due: None,
+            import_errors_due: None,
+            health_due: None,
             runs_generation: 0,
             tis_generation: 0,
             runs_cursor: None,
@@ -297,9 +321,16 @@ impl Poller {
         self.watch = watch;
     }
 
-    /// Forces a full re-read on the next poll.
+    /// Forces a full re-read on the next poll, and a report of everything read even if
+    /// it did not change (a UI that asks for a refresh gets the current picture).
     pub fn mark_all_stale(&mut self) {
+        self.sent_dags = None;
+        self.sent_import_errors = None;
+        self.sent_runs = None;
+        self.sent_tis.clear();
         self.dags_due = None;
+        self.import_errors_due = None;
+        self.health_due = None;
         self.runs_cursor = None;
         self.tis_cursor = None;
         self.runs_generation += 1;
@@ -341,7 +372,13 @@ impl Poller {
             }
         };
         let client = self.client.clone();
-        if !self.busy(PollKind::Health) {
+        // Health is the heartbeat only while nothing else answers: offline, or nothing
+        // else is watched and due.
+        let health_due = !self.online
+            || self.auth_failed.is_some()
+            || self.health_due.is_none_or(|due| due <= now);
+        if health_due && !self.busy(PollKind::Health) {
+            self.health_due = Some(now + self.watch.health_every);
             start(
                 self,
                 PollKind::Health,
@@ -370,7 +407,9 @@ impl Poller {
                 Box::pin(async move { JobOutput::Dags(client.list_dags(&prefix).await) }),
             );
         }
-        if !self.busy(PollKind::ImportErrors) {
+        if self.import_errors_due.is_none_or(|due| due <= now) && !self.busy(PollKind::ImportErrors)
+        {
+            self.import_errors_due = Some(now + self.watch.import_errors_every);
             let client = self.client.clone();
             start(
                 self,
@@ -481,6 +520,11 @@ impl Poller {
                         if self.sent_dags.as_ref() != Some(&dags) {
                             self.sent_dags = Some(dags.clone());
                             events.push(PollEvent::Dags { at, dags });
+                        } else {
+                            events.push(PollEvent::Answered {
+                                at,
+                                kind: PollKind::Dags,
+                            });
                         }
                         (PollKind::Dags, None)
                     }
@@ -502,6 +546,11 @@ impl Poller {
                             }
                             self.sent_import_errors = Some(errors.clone());
                             events.push(PollEvent::ImportErrors { at, errors });
+                        } else {
+                            events.push(PollEvent::Answered {
+                                at,
+                                kind: PollKind::ImportErrors,
+                            });
                         }
                         (PollKind::ImportErrors, None)
                     }
@@ -517,12 +566,28 @@ impl Poller {
                 match result {
                     Ok(_) if generation != self.runs_generation => (PollKind::Runs, None),
                     Ok(changes) => {
+                        // A run of a watched DAG the last listing did not have: the DAG
+                        // is new (or came back), so list DAGs now.
+                        if let Some(sent) = &self.sent_dags {
+                            if changes
+                                .items
+                                .iter()
+                                .any(|r| !sent.iter().any(|d| d.dag_id == r.dag_id))
+                            {
+                                self.dags_due = None;
+                            }
+                        }
                         self.merge_runs(changes.items, baseline);
                         self.runs_cursor = Some(Self::next_cursor(changes.server_time, started));
                         let snapshot = self.runs_snapshot();
                         if self.sent_runs.as_ref() != Some(&snapshot) {
                             self.sent_runs = Some(snapshot.clone());
                             events.push(PollEvent::Runs { at, runs: snapshot });
+                        } else {
+                            events.push(PollEvent::Answered {
+                                at,
+                                kind: PollKind::Runs,
+                            });
                         }
                         (PollKind::Runs, None)
                     }
@@ -576,6 +641,7 @@ impl Poller {
                     self.client.forget_api();
                 }
                 self.online = false;
+                self.health_due = None;
                 self.failures = self.failures.saturating_add(1);
                 let retry_in = self.backoff();
                 events.push(PollEvent::Health {
@@ -598,6 +664,17 @@ impl Poller {
                     });
                 }
                 self.auth_failed = Some(reason);
+            }
+            // The heartbeat itself failed: the status bar shows what Airflow answered
+            // (every time, so its age stays the age of the last answer).
+            Some(e) if kind == PollKind::Health => {
+                self.sent_errors.insert(kind, e.clone());
+                events.push(PollEvent::Health {
+                    at,
+                    connection: Connection::Failing {
+                        reason: e.to_string(),
+                    },
+                });
             }
             Some(e) => {
                 if self.sent_errors.get(&kind) != Some(&e) {
@@ -666,23 +743,32 @@ impl Poller {
     /// One complete poll: starts everything due, waits for all of it, returns the
     /// events. For tests and the benchmark; the task uses the same steps without waiting.
     pub async fn poll_once(&mut self) -> Vec<PollEvent> {
+        self.poll_once_at(None).await
+    }
+
+    /// [`Poller::poll_once`] as if it were `now` (for counting what polls cost over
+    /// minutes without waiting for them); `None` is the real clock.
+    pub async fn poll_once_at(&mut self, now: Option<Instant>) -> Vec<PollEvent> {
         let was_online = self.online;
-        let mut events = self.poll_round().await;
+        let mut events = self.poll_round(now).await;
         if !was_online && self.online {
             // Airflow answered again: catch up in the same poll, as the task does.
-            events.extend(self.poll_round().await);
+            events.extend(self.poll_round(now).await);
         }
         events
     }
 
-    async fn poll_round(&mut self) -> Vec<PollEvent> {
+    async fn poll_round(&mut self, at: Option<Instant>) -> Vec<PollEvent> {
         let mut jobs = JoinSet::new();
         let started = Utc::now();
-        self.start_due(&mut jobs, Instant::now());
+        self.start_due(&mut jobs, at.unwrap_or_else(Instant::now));
         let mut events = Vec::new();
         while let Some(done) = jobs.join_next().await {
             match done {
-                Ok(output) => events.extend(self.handle(output, started, Instant::now()).await),
+                Ok(output) => {
+                    let now = at.unwrap_or_else(Instant::now);
+                    events.extend(self.handle(output, started, now).await);
+                }
                 Err(_) => self.in_flight.clear(),
             }
         }

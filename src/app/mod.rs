@@ -420,5 +420,8 @@ pub fn health_event(connection: &crate::airflow::poller::Connection) -> Event {
         Connection::AuthFailed { reason } => AirflowHealth::AuthError {
             reason: reason.clone(),
         },
+        Connection::Failing { reason } => AirflowHealth::Failing {
+            reason: reason.clone(),
+        },
     })
 }

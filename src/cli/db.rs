@@ -2,6 +2,7 @@
 //! giving back space (REDB-MULTIPROCESS.md: a long read transaction elsewhere can grow
 //! the file; compaction shrinks it again).
 
+use super::output::outln;
 use crate::core::Core;
 use clap::Subcommand;
 
@@ -20,12 +21,12 @@ pub fn run(command: DbCommand, core: Core) -> anyhow::Result<i32> {
     let size = |p: &std::path::Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     match command {
         DbCommand::Info => {
-            println!("database   {}", path.display());
-            println!("id         {}", core.store.database_id());
-            println!("schema     {}", crate::store::SCHEMA_VERSION);
-            println!("changes    {}", core.store.generation()?);
-            println!("size       {} KiB", size(&path) / 1024);
-            println!(
+            outln!("database   {}", path.display());
+            outln!("id         {}", core.store.database_id());
+            outln!("schema     {}", crate::store::SCHEMA_VERSION);
+            outln!("changes    {}", core.store.generation()?);
+            outln!("size       {} KiB", size(&path) / 1024);
+            outln!(
                 "you        {}",
                 crate::model::text::one_line(&core.store.actor().label())
             );
@@ -35,24 +36,24 @@ pub fn run(command: DbCommand, core: Core) -> anyhow::Result<i32> {
             let mut store = exclusive(core)?;
             if matches!(command, DbCommand::Check) {
                 if store.check_integrity()? {
-                    println!("{}: intact", path.display());
+                    outln!("{}: intact", path.display());
                     return Ok(0);
                 }
-                println!("{}: damaged; restore it from a backup", path.display());
+                outln!("{}: damaged; restore it from a backup", path.display());
                 return Ok(1);
             }
             let before = size(&path);
             let compacted = store.compact()?;
             let after = size(&path);
             if compacted {
-                println!(
+                outln!(
                     "{}: {} KiB → {} KiB",
                     path.display(),
                     before / 1024,
                     after / 1024
                 );
             } else {
-                println!(
+                outln!(
                     "{}: nothing to compact ({} KiB)",
                     path.display(),
                     after / 1024

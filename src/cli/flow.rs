@@ -1,6 +1,7 @@
 //! `flowdeck flow …`
 
 use super::output::{json, table};
+use super::output::{out, outln};
 use crate::core::Core;
 use crate::model::schedule::describe_schedule;
 use crate::ops;
@@ -10,12 +11,21 @@ use std::path::PathBuf;
 #[derive(Subcommand, Debug)]
 pub enum FlowCommand {
     /// Create or update a flow from a TOML flow document
-    Import { file: PathBuf },
+    Import {
+        #[arg(value_parser = super::file_arg)]
+        file: PathBuf,
+    },
     /// Print a flow's TOML document (or write it to --output)
     Export {
+        #[arg(value_parser = super::flow_name)]
         name: String,
-        #[arg(long, short)]
+        /// Write the document to this file (never the database, the config, or a file in
+        /// the dags folder)
+        #[arg(long, short, value_parser = super::file_arg)]
         output: Option<PathBuf>,
+        /// Replace --output when it already exists
+        #[arg(long)]
+        force: bool,
     },
     /// List flows
     List {
@@ -24,20 +34,28 @@ pub enum FlowCommand {
     },
     /// Show a flow with its tasks and edges
     Show {
+        #[arg(value_parser = super::flow_name)]
         name: String,
         #[arg(long)]
         json: bool,
     },
     /// Delete a flow (and its DAG file)
-    Rm { name: String },
+    Rm {
+        #[arg(value_parser = super::flow_name)]
+        name: String,
+    },
     /// List a flow's saved versions: when, who saved each, who deployed it
     Revisions {
+        #[arg(value_parser = super::flow_name)]
         name: String,
         #[arg(long)]
         json: bool,
     },
     /// Print the Airflow DAG file a flow renders to
-    Render { name: String },
+    Render {
+        #[arg(value_parser = super::flow_name)]
+        name: String,
+    },
     /// Compare the dags folder with the saved flows: missing, stale and orphaned DAG files
     Reconcile {
         /// Write missing and stale files, remove orphaned files of this database and old
@@ -51,12 +69,13 @@ pub enum FlowCommand {
     },
     /// Write the flow's DAG file into the dags folder (and wait for Airflow with --wait)
     Deploy {
+        #[arg(value_parser = super::flow_name)]
         name: String,
         /// Wait until Airflow has loaded this version (or reports an import error)
         #[arg(long)]
         wait: bool,
         /// Seconds to wait [default: deploy_timeout_secs of the config, 120]
-        #[arg(long)]
+        #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = super::seconds)]
         timeout: Option<u64>,
     },
 }
@@ -68,7 +87,7 @@ fn ask_yes(n: usize) -> anyhow::Result<bool> {
     if !std::io::stdin().is_terminal() {
         anyhow::bail!("not repairing without confirmation: stdin is not a terminal; review the changes above and pass --yes to make them");
     }
-    print!(
+    out!(
         "Make these {n} change{}? [y/N] ",
         if n == 1 { "" } else { "s" }
     );
@@ -93,27 +112,34 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                 (false, true) => "updated",
                 (false, false) => "unchanged",
             };
-            println!(
+            outln!(
                 "{what} flow `{}` ({}, version {})",
                 crate::model::text::one_line(&f.name),
                 f.id,
                 f.version
             );
         }
-        FlowCommand::Export { name, output } => {
+        FlowCommand::Export {
+            name,
+            output,
+            force,
+        } => {
+            // Checked before anything is read, so a refused path costs nothing.
+            if let Some(path) = &output {
+                super::guard::check_output(&core.settings, path, force)?;
+            }
             let spec = store.find_flow(&name)?;
             let text = ops::export_flow(store, &spec)?;
             match output {
-                Some(path) => std::fs::write(&path, text)
-                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?,
-                None => print!("{text}"),
+                Some(path) => super::guard::write_atomically(&path, text.as_bytes())?,
+                None => out!("{text}"),
             }
         }
         FlowCommand::List { json: as_json } => {
             let flows = store.flows()?;
             let deploys = store.deploys()?;
             if as_json {
-                println!("{}", json(&flows)?);
+                outln!("{}", json(&flows)?);
             } else {
                 let rows: Vec<Vec<String>> = flows
                     .iter()
@@ -127,7 +153,7 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                         ]
                     })
                     .collect();
-                print!(
+                out!(
                     "{}",
                     table(&["NAME", "ID", "VERSION", "SCHEDULE", "STATE"], &rows)
                 );
@@ -139,14 +165,14 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
         } => {
             let spec = store.find_flow(&name)?;
             if as_json {
-                println!("{}", json(&spec)?);
+                outln!("{}", json(&spec)?);
             } else {
                 let f = &spec.flow;
-                println!("name:        {}", crate::model::text::one_line(&f.name));
-                println!("id:          {}", f.id);
-                println!("version:     {}", f.version);
-                println!("schedule:    {}", describe_schedule(&f.schedule));
-                println!(
+                outln!("name:        {}", crate::model::text::one_line(&f.name));
+                outln!("id:          {}", f.id);
+                outln!("version:     {}", f.version);
+                outln!("schedule:    {}", describe_schedule(&f.schedule));
+                outln!(
                     "description: {}",
                     crate::model::text::one_line(&f.description)
                 );
@@ -167,7 +193,7 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                         ]
                     })
                     .collect();
-                print!("{}", table(&["TASK", "MODE", "AFTER"], &rows));
+                out!("{}", table(&["TASK", "MODE", "AFTER"], &rows));
             }
         }
         FlowCommand::Rm { name } => {
@@ -176,7 +202,7 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                 &spec.flow.id,
                 crate::store::Base::Version(spec.flow.version),
             )?;
-            println!(
+            outln!(
                 "removed flow `{}` ({}) and its DAG file",
                 crate::model::text::one_line(&spec.flow.name),
                 spec.flow.id
@@ -206,7 +232,7 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                         })
                     })
                     .collect();
-                println!("{}", json(&out)?);
+                outln!("{}", json(&out)?);
                 return Ok(0);
             }
             let rows: Vec<Vec<String>> = revisions
@@ -228,39 +254,39 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                     ]
                 })
                 .collect();
-            print!(
+            out!(
                 "{}",
                 table(&["VERSION", "SAVED", "SAVED BY", "DEPLOYED"], &rows)
             );
         }
         FlowCommand::Render { name } => {
             let spec = store.find_flow(&name)?;
-            print!("{}", core.deployer.render(&spec)?.source);
+            out!("{}", core.deployer.render(&spec)?.source);
         }
         FlowCommand::Reconcile { repair, yes } => {
             let report = core.deployer.reconcile()?;
             for line in report.lines() {
-                println!("{line}");
+                outln!("{line}");
             }
             let planned = report.planned();
             if planned.is_empty() {
-                println!("nothing to repair: the dags folder matches every saved flow");
+                outln!("nothing to repair: the dags folder matches every saved flow");
                 return Ok(if report.problems.is_empty() { 0 } else { 1 });
             }
             if !repair {
-                println!("run `flowdeck flow reconcile --repair` to fix this");
+                outln!("run `flowdeck flow reconcile --repair` to fix this");
                 return Ok(1);
             }
-            println!("flowdeck will make these changes:");
+            outln!("flowdeck will make these changes:");
             for line in &planned {
-                println!("  {line}");
+                outln!("  {line}");
             }
             if !yes && !ask_yes(planned.len())? {
-                println!("nothing changed");
+                outln!("nothing changed");
                 return Ok(1);
             }
             for line in core.deployer.repair_confirmed(&report, &planned)? {
-                println!("{line}");
+                outln!("{line}");
             }
         }
         FlowCommand::Deploy {
@@ -288,7 +314,7 @@ async fn deploy(
             crate::render::WriteOutcome::Written => "wrote",
             crate::render::WriteOutcome::Unchanged => "unchanged",
         };
-        println!(
+        outln!(
             "{what} {}",
             core.settings
                 .dags_folder
@@ -299,20 +325,28 @@ async fn deploy(
     }
     let timeout = timeout.map_or_else(|| core.deploy_timeout(), std::time::Duration::from_secs);
     let started = std::time::Instant::now();
-    let record = core
-        .deployer
-        .deploy(flow_id, timeout, |r| {
-            eprintln!(
-                "[{:5.1} s] {}: {}",
-                started.elapsed().as_secs_f64(),
-                r.state.label(),
-                r.message.lines().next().unwrap_or("")
-            );
-        })
-        .await?;
+    let deploy = core.deployer.deploy(flow_id, timeout, |r| {
+        use std::io::Write;
+        // Progress is a courtesy: a closed stderr must not stop the deploy.
+        let _ = writeln!(
+            std::io::stderr(),
+            "[{:5.1} s] {}: {}",
+            started.elapsed().as_secs_f64(),
+            r.state.label(),
+            crate::model::text::one_line(r.message.lines().next().unwrap_or(""))
+        );
+    });
+    // The whole wait, requests that hang included, is bounded by the promised timeout.
+    let Ok(record) = tokio::time::timeout(timeout, deploy).await else {
+        anyhow::bail!(
+            "Airflow has not loaded the flow after {} s; the DAG file is written, `flowdeck status` shows when it is",
+            timeout.as_secs()
+        );
+    };
+    let record = record?;
     match record.state {
         DeployState::Ready => {
-            println!("ready: {}", record.message);
+            outln!("ready: {}", record.message);
             Ok(0)
         }
         DeployState::ImportError => {
@@ -321,11 +355,11 @@ async fn deploy(
                 .as_deref()
                 .map(|t| format!(" (in task `{t}`)"))
                 .unwrap_or_default();
-            println!("import error{task}:\n{}", record.message);
+            outln!("import error{task}:\n{}", record.message);
             Ok(1)
         }
         _ => {
-            println!("{}", record.message);
+            outln!("{}", record.message);
             Ok(1)
         }
     }

@@ -1,6 +1,7 @@
 //! `flowdeck function …`
 
 use super::output::{json, table};
+use super::output::{out, outln};
 use crate::core::Core;
 use crate::library::{register, source_changed, Registration};
 use clap::Subcommand;
@@ -10,9 +11,10 @@ use std::path::PathBuf;
 pub enum FunctionCommand {
     /// Register a Python function from FILE (copied into the library folder)
     Add {
+        #[arg(value_parser = super::file_arg)]
         file: PathBuf,
         /// The function's name in the file
-        #[arg(long)]
+        #[arg(long, value_parser = super::function_name)]
         function: String,
         /// Library name [default: the function name]
         #[arg(long)]
@@ -27,12 +29,16 @@ pub enum FunctionCommand {
     },
     /// Show one function
     Show {
+        #[arg(value_parser = super::function_name)]
         name: String,
         #[arg(long)]
         json: bool,
     },
     /// Remove a function no task uses
-    Rm { name: String },
+    Rm {
+        #[arg(value_parser = super::function_name)]
+        name: String,
+    },
 }
 
 pub fn run(command: FunctionCommand, core: &Core) -> anyhow::Result<i32> {
@@ -55,12 +61,12 @@ pub fn run(command: FunctionCommand, core: &Core) -> anyhow::Result<i32> {
                     description: description.as_deref(),
                 },
             )?;
-            println!("registered {} as `{}` ({})", f.signature(), f.name, f.path);
+            outln!("registered {} as `{}` ({})", f.signature(), f.name, f.path);
         }
         FunctionCommand::List { json: as_json } => {
             let functions = store.functions()?;
             if as_json {
-                println!("{}", json(&functions)?);
+                outln!("{}", json(&functions)?);
             } else {
                 let usage = store.function_usage()?;
                 let rows: Vec<Vec<String>> = functions
@@ -75,7 +81,7 @@ pub fn run(command: FunctionCommand, core: &Core) -> anyhow::Result<i32> {
                         ]
                     })
                     .collect();
-                print!(
+                out!(
                     "{}",
                     table(&["NAME", "SIGNATURE", "FILE", "TASKS", "UPDATED"], &rows)
                 );
@@ -91,31 +97,32 @@ pub fn run(command: FunctionCommand, core: &Core) -> anyhow::Result<i32> {
                 );
             };
             if as_json {
-                println!("{}", json(&f)?);
+                outln!("{}", json(&f)?);
             } else {
                 let changed = if source_changed(&f) {
                     " (changed since registration: run `function add` again to re-import)"
                 } else {
                     ""
                 };
-                println!("name:        {}", crate::model::text::one_line(&f.name));
-                println!("signature:   {}", f.signature());
-                println!("file:        {}", f.path);
-                println!("source:      {}{changed}", f.source_path);
-                println!(
+                outln!("name:        {}", crate::model::text::one_line(&f.name));
+                outln!("signature:   {}", f.signature());
+                outln!("file:        {}", f.path);
+                outln!("source:      {}{changed}", f.source_path);
+                outln!(
                     "description: {}",
                     crate::model::text::one_line(&f.description)
                 );
-                println!("id:          {}", f.id);
-                println!("created:     {}", f.created_at.to_rfc3339());
-                println!("updated:     {}", f.updated_at.to_rfc3339());
+                outln!("id:          {}", f.id);
+                outln!("created:     {}", f.created_at.to_rfc3339());
+                outln!("updated:     {}", f.updated_at.to_rfc3339());
             }
         }
         FunctionCommand::Rm { name } => {
             let f = store.delete_function(&name)?;
-            println!(
+            outln!(
                 "removed function `{}` (its library file {} is kept for flows already deployed)",
-                f.name, f.path
+                f.name,
+                f.path
             );
         }
     }

@@ -1,6 +1,7 @@
 //! `flowdeck run …`: trigger a flow, list its runs, read a task's log.
 
 use super::output::{json, table};
+use super::output::{out, outln};
 use crate::airflow::{DagRun, DagRunState, TaskInstance};
 use crate::core::Core;
 use crate::model::text::one_line;
@@ -11,6 +12,7 @@ use std::time::{Duration, Instant};
 pub enum RunCommand {
     /// Start a run now (exit status 0 with --wait only when the run succeeded)
     Trigger {
+        #[arg(value_parser = super::flow_name)]
         name: String,
         /// Run parameters as a JSON object, e.g. '{"region": "eu"}'
         #[arg(long)]
@@ -19,37 +21,44 @@ pub enum RunCommand {
         #[arg(long)]
         wait: bool,
         /// Seconds to wait with --wait
-        #[arg(long, default_value_t = 600)]
+        #[arg(long, value_name = "SECONDS", default_value_t = 600, allow_negative_numbers = true, value_parser = super::seconds)]
         timeout: u64,
     },
     /// Recent runs of a flow, newest first
     List {
+        #[arg(value_parser = super::flow_name)]
         name: String,
-        #[arg(long, default_value_t = 25)]
+        #[arg(long, default_value_t = 25, allow_negative_numbers = true, value_parser = super::run_limit)]
         limit: usize,
         #[arg(long)]
         json: bool,
     },
     /// Clear a task instance (and with --downstream the tasks after it) so it runs again
     Clear {
+        #[arg(value_parser = super::flow_name)]
         name: String,
+        #[arg(value_parser = super::run_id)]
         run_id: String,
+        #[arg(value_parser = super::task_id)]
         task: String,
         #[arg(long)]
         downstream: bool,
         /// Wait until the run finishes again
         #[arg(long)]
         wait: bool,
-        #[arg(long, default_value_t = 600)]
+        #[arg(long, value_name = "SECONDS", default_value_t = 600, allow_negative_numbers = true, value_parser = super::seconds)]
         timeout: u64,
     },
     /// Print a task's log
     Logs {
+        #[arg(value_parser = super::flow_name)]
         name: String,
+        #[arg(value_parser = super::run_id)]
         run_id: String,
+        #[arg(value_parser = super::task_id)]
         task: String,
         /// Try number [default: the latest]
-        #[arg(long = "try")]
+        #[arg(long = "try", allow_negative_numbers = true, value_parser = super::try_number)]
         try_number: Option<u32>,
     },
 }
@@ -77,7 +86,7 @@ pub async fn run(command: RunCommand, core: &Core) -> anyhow::Result<i32> {
                 }
                 None => None,
             };
-            let dag = client.get_dag(&spec.flow.id).await.map_err(|e| {
+            let dag = super::within(core, "read the flow's DAG", client.get_dag(&spec.flow.id)).await.map_err(|e| {
                 if e.is_not_found() {
                     anyhow::anyhow!("Airflow does not know flow `{}` yet: run `flowdeck flow deploy {} --wait` first", one_line(&spec.flow.name), one_line(&name))
                 } else {
@@ -85,12 +94,15 @@ pub async fn run(command: RunCommand, core: &Core) -> anyhow::Result<i32> {
                 }
             })?;
             if dag.is_paused {
-                eprintln!("note: the DAG is paused in Airflow, so the run waits in `queued` until it is unpaused");
+                note(format_args!("note: the DAG is paused in Airflow, so the run waits in `queued` until it is unpaused"));
             }
-            let run = client
-                .trigger_run(&spec.flow.id, conf, Some(chrono::Utc::now()))
-                .await?;
-            println!("triggered {}", run.run_id);
+            let run = super::within(
+                core,
+                "trigger a run",
+                client.trigger_run(&spec.flow.id, conf, Some(chrono::Utc::now())),
+            )
+            .await?;
+            outln!("triggered {}", run.run_id);
             if !wait {
                 return Ok(0);
             }
@@ -98,8 +110,8 @@ pub async fn run(command: RunCommand, core: &Core) -> anyhow::Result<i32> {
             let tis = client
                 .task_instances(&spec.flow.id, &finished.run_id)
                 .await?;
-            print!("{}", task_table(&tis));
-            println!("run {}: {}", finished.run_id, finished.state.as_str());
+            out!("{}", task_table(&tis));
+            outln!("run {}: {}", finished.run_id, finished.state.as_str());
             Ok(if finished.state == DagRunState::Success {
                 0
             } else {
@@ -112,9 +124,10 @@ pub async fn run(command: RunCommand, core: &Core) -> anyhow::Result<i32> {
             json: as_json,
         } => {
             let spec = core.store.find_flow(&name)?;
-            let runs = client.dag_runs(&spec.flow.id, limit).await?;
+            let runs =
+                super::within(core, "list runs", client.dag_runs(&spec.flow.id, limit)).await?;
             if as_json {
-                println!("{}", json(&runs)?);
+                outln!("{}", json(&runs)?);
             } else {
                 let rows: Vec<Vec<String>> = runs
                     .iter()
@@ -130,7 +143,7 @@ pub async fn run(command: RunCommand, core: &Core) -> anyhow::Result<i32> {
                         ]
                     })
                     .collect();
-                print!(
+                out!(
                     "{}",
                     table(&["RUN ID", "TYPE", "STATE", "STARTED", "DURATION"], &rows)
                 );
@@ -148,17 +161,23 @@ pub async fn run(command: RunCommand, core: &Core) -> anyhow::Result<i32> {
             let spec = core.store.find_flow(&name)?;
             let tasks = vec![task];
             // Airflow's dry run says exactly what a clear would touch.
-            let planned = client
-                .clear_task_instances(&spec.flow.id, &run_id, &tasks, downstream, true)
-                .await?;
+            let planned = super::within(
+                core,
+                "list what a clear would touch",
+                client.clear_task_instances(&spec.flow.id, &run_id, &tasks, downstream, true),
+            )
+            .await?;
             if planned.is_empty() {
                 anyhow::bail!("Airflow would clear nothing: check the run id and task id (`flowdeck run list {}`)", one_line(&name));
             }
-            client
-                .clear_task_instances(&spec.flow.id, &run_id, &tasks, downstream, false)
-                .await?;
+            super::within(
+                core,
+                "clear the task",
+                client.clear_task_instances(&spec.flow.id, &run_id, &tasks, downstream, false),
+            )
+            .await?;
             for ti in &planned {
-                println!(
+                outln!(
                     "cleared {} (was {})",
                     ti.task_id,
                     ti.state.as_ref().map_or("none", |s| s.as_str())
@@ -173,30 +192,41 @@ pub async fn run(command: RunCommand, core: &Core) -> anyhow::Result<i32> {
                 .iter()
                 .find(|t| t.task_id == tasks[0])
                 .map_or(0, |t| t.try_number);
-            let start = Instant::now();
-            loop {
-                let ti = client
-                    .task_instance(&spec.flow.id, &run_id, &tasks[0])
-                    .await?;
-                if ti.try_number > before && ti.state.as_ref().is_some_and(|s| s.is_finished()) {
-                    break;
+            // One budget for both waits: the task's next try, then the run.
+            let deadline = Instant::now() + Duration::from_secs(timeout);
+            let next_try = async {
+                loop {
+                    let ti = client
+                        .task_instance(&spec.flow.id, &run_id, &tasks[0])
+                        .await?;
+                    if ti.try_number > before && ti.state.as_ref().is_some_and(|s| s.is_finished())
+                    {
+                        return Ok::<(), crate::airflow::Error>(());
+                    }
+                    tokio::time::sleep(Duration::from_millis(1000)).await;
                 }
-                if start.elapsed() > Duration::from_secs(timeout) {
-                    anyhow::bail!(
-                        "task {} has not finished its next try after {} s",
-                        tasks[0],
-                        timeout
-                    );
-                }
-                tokio::time::sleep(Duration::from_millis(1000)).await;
+            };
+            match tokio::time::timeout(Duration::from_secs(timeout), next_try).await {
+                Ok(result) => result?,
+                Err(_) => anyhow::bail!(
+                    "task {} has not finished its next try after {} s",
+                    one_line(&tasks[0]),
+                    timeout
+                ),
             }
-            let run = client.get_dag_run(&spec.flow.id, &run_id).await?;
-            let finished = wait_for(core, &run, Duration::from_secs(timeout)).await?;
+            let run = super::within(
+                core,
+                "read the run",
+                client.get_dag_run(&spec.flow.id, &run_id),
+            )
+            .await?;
+            let left = deadline.saturating_duration_since(Instant::now());
+            let finished = wait_for(core, &run, left.max(Duration::from_secs(1))).await?;
             let tis = client
                 .task_instances(&spec.flow.id, &finished.run_id)
                 .await?;
-            print!("{}", task_table(&tis));
-            println!("run {}: {}", finished.run_id, finished.state.as_str());
+            out!("{}", task_table(&tis));
+            outln!("run {}: {}", finished.run_id, finished.state.as_str());
             Ok(if finished.state == DagRunState::Success {
                 0
             } else {
@@ -225,7 +255,7 @@ pub async fn run(command: RunCommand, core: &Core) -> anyhow::Result<i32> {
                     .logs(&spec.flow.id, &run_id, &task, try_number, token.as_deref())
                     .await?;
                 for line in &chunk.lines {
-                    println!("{line}");
+                    outln!("{line}");
                 }
                 if chunk.lines.is_empty()
                     || chunk.continuation_token.is_none()
@@ -240,14 +270,41 @@ pub async fn run(command: RunCommand, core: &Core) -> anyhow::Result<i32> {
     }
 }
 
+/// Waits until the run finishes, at most `timeout` in all (a request that hangs counts
+/// against it too).
 async fn wait_for(core: &Core, run: &DagRun, timeout: Duration) -> anyhow::Result<DagRun> {
+    let last_state = std::sync::Mutex::new(String::from("queued"));
+    match tokio::time::timeout(timeout, follow(core, run, timeout, &last_state)).await {
+        Ok(result) => result,
+        Err(_) => anyhow::bail!(
+            "run {} is still {} after {} s; `flowdeck run list` shows it later",
+            one_line(&run.run_id),
+            last_state.lock().map(|s| s.clone()).unwrap_or_default(),
+            timeout.as_secs()
+        ),
+    }
+}
+
+async fn follow(
+    core: &Core,
+    run: &DagRun,
+    timeout: Duration,
+    shared_state: &std::sync::Mutex<String>,
+) -> anyhow::Result<DagRun> {
     let start = Instant::now();
     let mut last_state = String::new();
     loop {
         let current = core.client.get_dag_run(&run.dag_id, &run.run_id).await?;
         if current.state.as_str() != last_state {
             last_state = current.state.as_str().to_string();
-            eprintln!("[{:5.1} s] {}", start.elapsed().as_secs_f64(), last_state);
+            if let Ok(mut shared) = shared_state.lock() {
+                shared.clone_from(&last_state);
+            }
+            note(format_args!(
+                "[{:5.1} s] {}",
+                start.elapsed().as_secs_f64(),
+                one_line(&last_state)
+            ));
         }
         if current.state.is_finished() {
             return Ok(current);
@@ -262,6 +319,12 @@ async fn wait_for(core: &Core, run: &DagRun, timeout: Duration) -> anyhow::Resul
         }
         tokio::time::sleep(Duration::from_millis(1000)).await;
     }
+}
+
+/// A progress line on stderr; a closed stderr must not stop the command.
+fn note(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{args}");
 }
 
 fn task_table(tis: &[TaskInstance]) -> String {

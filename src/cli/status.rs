@@ -1,29 +1,52 @@
 //! `flowdeck status`: is Airflow there, and where is each flow in its deploy lifecycle.
+//!
+//! Only what was observed is reported: "healthy" needs an authenticated answer (Airflow
+//! answers `/version` and `/monitor/health` to anyone, so they alone would call a wrong
+//! password healthy), and the whole command ends within the configured `timeout_secs`
+//! however many requests it takes.
 
 use super::output::table;
+use super::output::{out, outln};
+use crate::airflow::{Dag, Health, ImportError, Version};
 use crate::core::Core;
 use crate::deploy::judge::error_is_for;
 use crate::model::schedule::describe_schedule;
 
+/// What Airflow said, all of it or nothing.
+struct Observed {
+    version: Version,
+    health: Health,
+    dags: Vec<Dag>,
+    errors: Vec<ImportError>,
+}
+
+async fn observe(core: &Core) -> Result<Observed, crate::airflow::Error> {
+    let client = &core.client;
+    let version = client.version().await?;
+    let health = client.health().await?;
+    // The DAG listing is the authenticated request: it proves the credentials.
+    let dags = client.list_dags("dag_").await?;
+    let errors = client.import_errors().await?;
+    Ok(Observed {
+        version,
+        health,
+        dags,
+        errors,
+    })
+}
+
 pub async fn run(core: &Core, as_json: bool) -> anyhow::Result<i32> {
     let client = &core.client;
-    let version = client.version().await;
-    let health = client.health().await;
+    let observed = super::within(core, "report its status", observe(core)).await;
     let flows = core.store.flows()?;
     let deploys = core.store.deploys()?;
-    let (dags, errors) = match &version {
-        Ok(_) => (
-            client.list_dags("dag_").await.unwrap_or_default(),
-            client.import_errors().await.unwrap_or_default(),
-        ),
-        Err(_) => (Vec::new(), Vec::new()),
-    };
     let rows: Vec<serde_json::Value> = flows
         .iter()
         .map(|f| {
             let record = deploys.get(&f.id);
-            let dag = dags.iter().find(|d| d.dag_id == f.id);
             let file = crate::render::dag_file_name(&f.id);
+            let seen = observed.as_ref().ok();
+            let dag = seen.and_then(|o| o.dags.iter().find(|d| d.dag_id == f.id));
             serde_json::json!({
                 "name": f.name,
                 "id": f.id,
@@ -31,45 +54,47 @@ pub async fn run(core: &Core, as_json: bool) -> anyhow::Result<i32> {
                 "schedule": describe_schedule(&f.schedule),
                 "state": crate::model::deploy::state_label(record, f.version),
                 "deployed_version": record.and_then(|r| r.deployed_version),
-                "in_airflow": dag.is_some(),
+                // null: Airflow was not heard from, so nothing is claimed.
+                "in_airflow": seen.map(|_| dag.is_some()),
                 "paused": dag.map(|d| d.is_paused),
-                "import_error": errors.iter().any(|e| error_is_for(e, &file)),
+                "import_error": seen.map(|o| o.errors.iter().any(|e| error_is_for(e, &file))),
             })
         })
         .collect();
-    let (airflow, ok) = match (&version, &health) {
-        (Ok(v), Ok(h)) if h.is_healthy() => (
-            format!("Airflow {} at {}: healthy", v.version, client.url()),
+    let (airflow, ok) = match &observed {
+        Ok(o) if o.health.is_healthy() => (
+            format!("Airflow {} at {}: healthy", o.version.version, client.url()),
             true,
         ),
-        (Ok(v), Ok(h)) => (
+        Ok(o) => (
             format!(
                 "Airflow {} at {}: unhealthy ({})",
-                v.version,
+                o.version.version,
                 client.url(),
-                h.unhealthy_components().join(", ")
+                o.health.unhealthy_components().join(", ")
             ),
             false,
         ),
-        (Err(e), _) | (_, Err(e)) => (e.to_string(), false),
+        Err(e) => (e.to_string(), false),
     };
     if as_json {
-        println!(
+        outln!(
             "{}",
             super::output::json(
                 &serde_json::json!({ "airflow": airflow, "healthy": ok, "flows": rows })
             )?
         );
     } else {
-        println!("{airflow}");
+        outln!("{}", crate::model::text::one_line(&airflow));
         let table_rows: Vec<Vec<String>> = rows
             .iter()
             .map(|r| {
                 let s = |k: &str| r[k].as_str().unwrap_or_default().to_string();
-                let paused = match r["paused"].as_bool() {
-                    Some(true) => "paused",
-                    Some(false) => "active",
-                    None => "-",
+                let paused = match (r["in_airflow"].as_bool(), r["paused"].as_bool()) {
+                    (None, _) => "unknown",
+                    (Some(false), _) => "not loaded",
+                    (_, Some(true)) => "paused",
+                    (_, _) => "active",
                 };
                 let state = if r["import_error"].as_bool() == Some(true) {
                     "import error".to_string()
@@ -85,7 +110,7 @@ pub async fn run(core: &Core, as_json: bool) -> anyhow::Result<i32> {
                 ]
             })
             .collect();
-        print!(
+        out!(
             "{}",
             table(&["FLOW", "ID", "VERSION", "STATE", "AIRFLOW"], &table_rows)
         );

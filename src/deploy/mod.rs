@@ -85,8 +85,7 @@ impl Deployer {
                 name: flow_id.to_string(),
             })?;
         let rendered = self.render(&spec)?;
-        std::fs::create_dir_all(&self.dags_folder)
-            .map_err(|e| render::Error::io("create", self.dags_folder.clone(), e))?;
+        render::create_dags_folder(&self.dags_folder)?;
         render::ensure_library_package(&self.dags_folder, &self.library_package)?;
         // Taken before the write, so no parse of the new file can look older than it.
         let now = Utc::now();
@@ -130,8 +129,7 @@ impl Deployer {
 
     /// Compares the dags folder with every saved flow (changes nothing).
     pub fn reconcile(&self) -> Result<render::ReconcileReport, Error> {
-        std::fs::create_dir_all(&self.dags_folder)
-            .map_err(|e| render::Error::io("create", self.dags_folder.clone(), e))?;
+        render::create_dags_folder(&self.dags_folder)?;
         let flows = self.store.flow_specs()?;
         let functions = self.store.functions()?;
         Ok(render::reconcile(
@@ -241,12 +239,11 @@ impl Deployer {
     ) -> Result<DeployRecord, Error> {
         let written = self.write(flow_id)?;
         progress(&written.record);
-        if written.record.state == DeployState::Ready {
-            return Ok(written.record);
-        }
         let Some(client) = self.client.clone() else {
             return Ok(written.record);
         };
+        // Even an unchanged file whose record says `ready` is confirmed again: "ready"
+        // is only ever reported after Airflow was seen serving this render.
         self.confirm(&client, written, timeout, progress).await
     }
 

@@ -11,7 +11,7 @@ use super::task::{Input, Mode, Task};
 use super::template::{has_strings, StrKind};
 use super::text::one_line;
 use super::validate::Problem;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -291,11 +291,8 @@ pub fn apply_document(
         message: m,
     };
     let start_date = match &doc.flow.start_date {
-        Some(s) => NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|_| {
-            problems.push(flow_problem(format!(
-                "start_date `{}` is not a date like 2024-01-01",
-                one_line(s)
-            )));
+        Some(s) => super::flow::parse_start_date(s).unwrap_or_else(|e| {
+            problems.push(flow_problem(e));
             now.date_naive()
         }),
         None => existing.map_or(now.date_naive(), |e| e.flow.start_date),

@@ -27,6 +27,43 @@ pub struct Flow {
     pub unpause_on_deploy: bool,
 }
 
+/// The earliest `start_date` accepted: Airflow's scheduler and its timetables work on
+/// Unix timestamps.
+pub const START_DATE_MIN: NaiveDate = match NaiveDate::from_ymd_opt(1970, 1, 1) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+
+/// The latest `start_date` accepted: a flow starting later would, in practice, never run.
+pub const START_DATE_MAX: NaiveDate = match NaiveDate::from_ymd_opt(2099, 12, 31) {
+    Some(d) => d,
+    None => panic!("a valid date"),
+};
+
+/// Checks that a start date lies in `START_DATE_MIN..=START_DATE_MAX`; the error names
+/// the range.
+pub fn check_start_date(date: NaiveDate) -> Result<NaiveDate, String> {
+    if (START_DATE_MIN..=START_DATE_MAX).contains(&date) {
+        Ok(date)
+    } else {
+        Err(format!(
+            "start_date {date} is out of range: use a date from {START_DATE_MIN} to {START_DATE_MAX}"
+        ))
+    }
+}
+
+/// Parses a start date as entered (`YYYY-MM-DD`) and checks its range.
+pub fn parse_start_date(text: &str) -> Result<NaiveDate, String> {
+    let t = text.trim();
+    let date = NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
+        format!(
+            "start_date `{}` is not a date like 2024-01-01",
+            super::text::one_line(t)
+        )
+    })?;
+    check_start_date(date)
+}
+
 /// A whole flow as it is saved: the flow row with its tasks and edges.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FlowSpec {

@@ -10,9 +10,11 @@ use std::collections::BTreeMap;
 /// The type an option's value must have; it also decides its Python spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptionType {
-    /// Integer at least `min`.
+    /// Integer from `min` to `max` (Airflow keeps these in 32-bit database columns, so
+    /// `max` is at most `i32::MAX`).
     Int {
         min: i64,
+        max: i64,
     },
     Float,
     Bool,
@@ -32,11 +34,11 @@ pub enum OptionType {
 impl OptionType {
     pub fn describe(self) -> String {
         match self {
-            OptionType::Int { min } => format!("an integer ≥ {min}"),
+            OptionType::Int { min, max } => format!("an integer from {min} to {max}"),
             OptionType::Float => "a number".into(),
             OptionType::Bool => "true or false".into(),
             OptionType::Str => "a string".into(),
-            OptionType::Duration => "a duration like \"30s\", \"5m\", \"1h30m\" or seconds".into(),
+            OptionType::Duration => format!("a duration like \"30s\", \"5m\", \"1h30m\" or seconds, at most {MAX_DURATION_SECS} s"),
             OptionType::Choice(c) => format!("one of {}", c.join(", ")),
             OptionType::StrOrList => "a string or an array of strings".into(),
             OptionType::StrTable => "a table of strings, e.g. { KEY = \"value\" }".into(),
@@ -92,6 +94,13 @@ const fn spec(
 }
 
 use Applies::{All, Docker, Python};
+
+/// The largest integer Airflow's database (32-bit `INTEGER` columns) can hold.
+const I32: i64 = i32::MAX as i64;
+
+/// The longest duration accepted: 68 years in seconds, so that every duration fits the
+/// same 32-bit range as the integers.
+pub const MAX_DURATION_SECS: i64 = I32;
 use OptionType::*;
 
 /// Every supported option. Names are Airflow's own operator arguments.
@@ -99,7 +108,7 @@ pub const OPTION_SPECS: &[OptionSpec] = &[
     spec("owner", Str, All, "who owns the task"),
     spec(
         "retries",
-        Int { min: 0 },
+        Int { min: 0, max: I32 },
         All,
         "how many times a failed try is retried",
     ),
@@ -141,11 +150,19 @@ pub const OPTION_SPECS: &[OptionSpec] = &[
         "wait for the previous run's downstream tasks",
     ),
     spec("pool", Str, All, "Airflow pool to run in"),
-    spec("pool_slots", Int { min: 1 }, All, "slots taken in the pool"),
+    spec(
+        "pool_slots",
+        Int { min: 1, max: I32 },
+        All,
+        "slots taken in the pool",
+    ),
     spec("queue", Str, All, "executor queue"),
     spec(
         "priority_weight",
-        Int { min: i64::MIN },
+        Int {
+            min: -I32 - 1,
+            max: I32,
+        },
         All,
         "scheduling priority",
     ),
@@ -157,7 +174,7 @@ pub const OPTION_SPECS: &[OptionSpec] = &[
     ),
     spec(
         "max_active_tis_per_dag",
-        Int { min: 1 },
+        Int { min: 1, max: I32 },
         All,
         "concurrent tries of this task",
     ),
@@ -219,7 +236,7 @@ pub const OPTION_SPECS: &[OptionSpec] = &[
     spec("mem_limit", Str, Docker, "memory limit, e.g. \"512m\""),
     spec(
         "shm_size",
-        Int { min: 0 },
+        Int { min: 0, max: I32 },
         Docker,
         "size of /dev/shm in bytes",
     ),
@@ -420,16 +437,22 @@ fn line_of(text: &str, offset: usize) -> usize {
 fn check_value(ty: OptionType, value: &toml::Value) -> Result<Literal, String> {
     let got = |v: &toml::Value| format!(", not {}", v.type_str());
     match (ty, value) {
-        (Int { min }, toml::Value::Integer(i)) if *i >= min => Ok(Literal::Int(*i)),
+        (Int { min, max }, toml::Value::Integer(i)) if (min..=max).contains(i) => {
+            Ok(Literal::Int(*i))
+        }
         (Int { .. }, toml::Value::Integer(i)) => Err(format!(", not {i}")),
         (Float, toml::Value::Float(f)) if f.is_finite() => Ok(Literal::Float(*f)),
         (Float, toml::Value::Integer(i)) => Ok(Literal::Float(*i as f64)),
         (Bool, toml::Value::Boolean(b)) => Ok(Literal::Bool(*b)),
         (Str, toml::Value::String(s)) => Ok(Literal::Str(s.clone())),
-        (Duration, toml::Value::String(s)) => parse_duration(s)
-            .map(|secs| Literal::Int(secs as i64))
-            .map_err(|e| format!(" ({e})")),
-        (Duration, toml::Value::Integer(i)) if *i >= 0 => Ok(Literal::Int(*i)),
+        (Duration, toml::Value::String(s)) => match parse_duration(s) {
+            Ok(secs) if secs <= MAX_DURATION_SECS as u64 => Ok(Literal::Int(secs as i64)),
+            Ok(secs) => Err(format!(", not {secs} s")),
+            Err(e) => Err(format!(" ({e})")),
+        },
+        (Duration, toml::Value::Integer(i)) if (0..=MAX_DURATION_SECS).contains(i) => {
+            Ok(Literal::Int(*i))
+        }
         (Choice(choices), toml::Value::String(s)) if choices.contains(&s.as_str()) => {
             Ok(Literal::Str(s.clone()))
         }
@@ -705,7 +728,9 @@ mod tests {
         let text: Vec<String> = err.iter().map(|p| p.to_string()).collect();
         assert_eq!(text.len(), 3, "{text:?}");
         assert!(
-            text[0].starts_with("line 1: `retries` must be an integer ≥ 0, not string"),
+            text[0].starts_with(
+                "line 1: `retries` must be an integer from 0 to 2147483647, not string"
+            ),
             "{text:?}"
         );
         assert!(

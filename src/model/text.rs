@@ -1,17 +1,52 @@
 //! Small helpers for showing untrusted text inside one-line messages.
 
-/// Shows `s` on one line: control characters (newlines, escapes) become visible escapes,
-/// so a name can never break a message or reach the terminal as a control sequence.
+/// Shows `s` on one line: control characters (newlines, escapes, C1 controls) become
+/// visible escapes (`\n`, `\u{1b}`), and so do the invisible characters that change how
+/// a terminal shows the rest of a line (bidi overrides and isolates, zero-width
+/// characters; see [`needs_unicode_escape`]). A name can never break a message, reach
+/// the terminal as a control sequence, display reversed or shift a column. This is the
+/// one rule for untrusted text in the TUI, CLI tables and error messages.
 pub fn one_line(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_control() {
             out.extend(c.escape_default());
+        } else if needs_unicode_escape(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// The widest an untrusted value is shown in a CLI table cell or a message, in columns.
+pub const MAX_SHOWN: usize = 64;
+
+/// `s` cut to at most `max` display columns, ending with `…` when something was cut.
+pub fn cut(s: &str, max: usize) -> String {
+    use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+    if s.width() <= max {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = c.width().unwrap_or(0);
+        if used + w + 1 > max {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// An untrusted value as it appears in a table cell or a message: [`one_line`], then
+/// [`cut`] to [`MAX_SHOWN`] columns.
+pub fn shown(s: &str) -> String {
+    cut(&one_line(s), MAX_SHOWN)
 }
 
 /// Appends `ch` so that a terminal shows it and never obeys it. C0 controls and DEL in
@@ -33,7 +68,9 @@ pub fn push_visible(out: &mut String, ch: char) {
     }
 }
 
-/// Characters that are invisible yet change how a terminal shows the rest of a line.
+/// Characters that are invisible yet change how a terminal shows the rest of a line
+/// (bidi controls), or take no column at all so that names look alike or columns shift
+/// (zero-width characters), and C1 controls.
 pub fn needs_unicode_escape(c: char) -> bool {
     matches!(
         c,
@@ -46,6 +83,15 @@ pub fn needs_unicode_escape(c: char) -> bool {
             | '\u{2028}'
             | '\u{2029}'
             | '\u{feff}'
+            // Invisible, zero-width: soft hyphen, Mongolian vowel separator, zero-width
+            // space / non-joiner / joiner, word joiner and invisible operators,
+            // deprecated format characters, interlinear annotation marks.
+            | '\u{ad}'
+            | '\u{180e}'
+            | '\u{200b}'..='\u{200d}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{206a}'..='\u{206f}'
+            | '\u{fff9}'..='\u{fffb}'
     )
 }
 
@@ -82,6 +128,25 @@ mod tests {
     #[test]
     fn control_characters_are_made_visible() {
         assert_eq!(one_line("a\nb\u{1b}[31m"), "a\\nb\\u{1b}[31m");
+    }
+
+    #[test]
+    fn bidi_and_zero_width_characters_are_made_visible() {
+        assert_eq!(one_line("ab\u{202e}cd"), "ab\\u{202e}cd");
+        assert_eq!(one_line("a\u{200b}b\u{2066}c"), "a\\u{200b}b\\u{2066}c");
+        assert_eq!(one_line("x\u{9b}31m"), "x\\u{9b}31m");
+        assert_eq!(one_line("x\u{7}"), "x\\u{7}");
+    }
+
+    #[test]
+    fn long_values_are_cut_with_an_ellipsis() {
+        let long = "n".repeat(10_000);
+        let s = shown(&long);
+        assert_eq!(s.chars().count(), MAX_SHOWN);
+        assert!(s.ends_with('…'));
+        assert_eq!(cut("short", 10), "short");
+        // Wide characters count two columns.
+        assert_eq!(cut("한국어한국어", 5), "한국…");
     }
 
     #[test]

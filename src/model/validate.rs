@@ -89,6 +89,9 @@ pub fn validate(spec: &FlowSpec, functions: &[Function]) -> Result<(), Vec<Probl
             "the flow has no name: give it one, e.g. `daily sales`".into(),
         ));
     }
+    if let Err(e) = super::flow::check_start_date(flow.start_date) {
+        problems.push(flow_problem(e));
+    }
     if let Err(e) = check_schedule(&flow.schedule) {
         problems.push(flow_problem(format!("schedule: {e}")));
     }

@@ -152,6 +152,10 @@ pub enum Error {
     )]
     NoDagsFolder { path: PathBuf },
     #[error(
+        "the dags folder {} is a file, not a folder; point --dags-folder / FLOWDECK_DAGS_FOLDER (or `dags_folder` under [paths] in the config) at Airflow's dags folder", path.display()
+    )]
+    DagsFolderIsFile { path: PathBuf },
+    #[error(
         "{} was not written by flowdeck (it does not start with flowdeck's header), so flowdeck will not replace or delete it; move it away if flow `{flow_id}` should own that file", path.display()
     )]
     NotOurs { path: PathBuf, flow_id: String },
@@ -188,6 +192,31 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Creates the dags folder (and its parents) when it is missing; a file in its place is
+/// refused with one sentence naming the settings that point there.
+pub fn create_dags_folder(path: &std::path::Path) -> Result<()> {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(Error::DagsFolderIsFile {
+            path: path.to_path_buf(),
+        }),
+        Err(_) => {
+            std::fs::create_dir_all(path).map_err(|e| {
+                // A file somewhere along the path: the same mistake one level up.
+                if e.kind() == std::io::ErrorKind::AlreadyExists
+                    || e.kind() == std::io::ErrorKind::NotADirectory
+                {
+                    Error::DagsFolderIsFile {
+                        path: path.to_path_buf(),
+                    }
+                } else {
+                    Error::io("create the dags folder", path.to_path_buf(), e)
+                }
+            })
+        }
+    }
+}
 
 /// Renders flows with compiled templates; build one and reuse it (compiling the
 /// templates costs more than rendering a flow).

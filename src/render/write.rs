@@ -233,6 +233,9 @@ pub fn write_library_module(
 fn check_folder(dags_folder: &Path) -> Result<()> {
     match fs::metadata(dags_folder) {
         Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(Error::DagsFolderIsFile {
+            path: dags_folder.to_path_buf(),
+        }),
         _ => Err(Error::NoDagsFolder {
             path: dags_folder.to_path_buf(),
         }),

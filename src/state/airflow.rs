@@ -20,6 +20,10 @@ pub struct AirflowView {
     pub import_errors: Vec<ImportError>,
     pub dags_at: Option<Instant>,
     pub import_errors_at: Option<Instant>,
+    /// The poller's last runs snapshot, by DAG id, newest first: every flow watched at
+    /// the time (a flow without runs maps to `[]`). A pane that opens on a flow shows
+    /// these at once instead of waiting for a change.
+    pub runs: BTreeMap<String, Vec<DagRun>>,
 }
 
 impl AirflowView {

@@ -582,8 +582,7 @@ pub fn check_schedule_text(text: &str) -> Result<String, String> {
 }
 
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("`{}` is not a date like 2024-01-01", text.trim()))
+    crate::model::flow::parse_start_date(text)
 }
 
 /// Tags typed as `a, b, c`.

@@ -1588,6 +1588,9 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
                 Err(e) => state.error(format!("deploying flow `{name}`: {e}")),
             }
             reload(state, fx);
+            // The DAG (or its import error) changed in Airflow: the poller lists both
+            // now instead of at its next periodic listing.
+            fx.push(Effect::PollNow);
         }
         JobResult::DeployedPending(Ok(ids)) => {
             if !ids.is_empty() {

@@ -744,6 +744,8 @@ fn refresh(state: &mut State, fx: &mut Vec<Effect>) {
     }
     let (_, e) = state.start_job("checking source files", true, Job::CheckSources);
     fx.push(e);
+    // And Airflow: everything on screen is read again and reported even if unchanged.
+    fx.push(Effect::PollNow);
 }
 
 fn pane_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {

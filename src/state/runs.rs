@@ -265,6 +265,15 @@ pub fn after_change(state: &mut State, fx: &mut Vec<Effect>) {
         let selected = state.flows.selected().map(|r| r.flow.id.clone());
         if selected != state.runs.dag_id {
             state.runs.reset(selected.clone());
+            // The poller reports runs only when they change: show what it last said
+            // now rather than "waiting" for a change that may never come.
+            let known = selected
+                .as_ref()
+                .is_some_and(|d| state.airflow.runs.contains_key(d));
+            if known {
+                let snapshot = state.airflow.runs.clone();
+                on_runs(state, snapshot, fx);
+            }
             if let Some(dag_id) = selected {
                 fx.push(airflow_job(
                     state,
@@ -396,6 +405,13 @@ pub fn on_tick(state: &mut State, fx: &mut Vec<Effect>) {
 
 pub fn on_poll(state: &mut State, event: PollEvent, fx: &mut Vec<Effect>) {
     let now = state.now;
+    // Any answer shows Airflow is there: the status bar's age is of the last answer,
+    // not of the last health check (asked less often than the rest).
+    if !matches!(event, PollEvent::Error { .. }) {
+        if let Some((crate::state::AirflowHealth::Online { .. }, at)) = &mut state.status.health {
+            *at = now;
+        }
+    }
     match event {
         // Health comes as `Event::AirflowHealth` (see `app::health_event`).
         PollEvent::Health { .. } => {}
@@ -409,6 +425,20 @@ pub fn on_poll(state: &mut State, event: PollEvent, fx: &mut Vec<Effect>) {
         }
         PollEvent::Runs { runs, .. } => on_runs(state, runs, fx),
         PollEvent::TaskInstances { run, tasks, .. } => on_task_instances(state, run, tasks),
+        // Airflow answered and nothing changed: what is shown is current as of now.
+        PollEvent::Answered { kind, .. } => match kind {
+            crate::airflow::PollKind::Runs => {
+                let shown = state.runs.dag_id.as_ref();
+                if state.runs.runs_at.is_some()
+                    && shown.is_some_and(|d| state.airflow.runs.contains_key(d))
+                {
+                    state.runs.runs_at = Some(now);
+                }
+            }
+            crate::airflow::PollKind::Dags => state.airflow.dags_at = Some(now),
+            crate::airflow::PollKind::ImportErrors => state.airflow.import_errors_at = Some(now),
+            _ => {}
+        },
         PollEvent::Error { kind, error, .. } => {
             state.warn(format!("Airflow ({}): {error}", kind_name(kind)));
         }
@@ -427,6 +457,7 @@ fn kind_name(kind: crate::airflow::PollKind) -> &'static str {
 }
 
 fn on_runs(state: &mut State, runs: BTreeMap<String, Vec<DagRun>>, fx: &mut Vec<Effect>) {
+    state.airflow.runs.clone_from(&runs);
     // Runs triggered from here: announce when they end, wherever the operator is.
     let mut done: Vec<(RunKey, String)> = Vec::new();
     for key in &state.runs.pinned {

@@ -16,6 +16,9 @@ pub enum AirflowHealth {
     },
     /// Airflow answered but refused the credentials.
     AuthError { reason: String },
+    /// Something answered, but not a usable health report (a 5xx, malformed JSON);
+    /// `reason` says what came back.
+    Failing { reason: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

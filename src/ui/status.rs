@@ -186,6 +186,14 @@ fn health(state: &State, theme: &Theme) -> (&'static str, String, ratatui::style
                 theme.error,
             )
         }
+        AirflowHealth::Failing { reason } => (
+            "!",
+            format!(
+                "answers with errors: {} · {ago} ago",
+                crate::state::text::one_line(reason)
+            ),
+            theme.error,
+        ),
         AirflowHealth::AuthError { reason } => (
             "!",
             format!(

@@ -1,0 +1,60 @@
+//! What the open Flows pane costs a real Airflow: requests and the time Airflow spent
+//! answering them over 30 s of 2 s polls, watching every flowdeck DAG the Airflow serves
+//! (as the Flows pane does). Not run in CI. Needs an Airflow named by the FLOWDECK_*
+//! variables; serve 1,000 DAGs there for the figure the README asks for.
+//! Run: eval "$(scripts/dev-airflow.sh env)"; cargo bench --bench poll_cost
+
+use flowdeck::airflow::{AirflowConfig, Client, Poller, Watch};
+use std::time::{Duration, Instant};
+
+fn main() {
+    let Ok(url) = std::env::var("FLOWDECK_AIRFLOW_URL") else {
+        eprintln!("poll_cost: set FLOWDECK_AIRFLOW_URL (eval \"$(scripts/dev-airflow.sh env)\")");
+        return;
+    };
+    let user = std::env::var("FLOWDECK_AIRFLOW_USERNAME").unwrap_or_else(|_| "admin".into());
+    let password = std::env::var("FLOWDECK_AIRFLOW_PASSWORD").unwrap_or_default();
+    let seconds: u64 = std::env::var("POLL_COST_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let mut config = AirflowConfig::new(&url, &user, &password);
+        config.timeout = Duration::from_secs(30);
+        let client = Client::new(config).expect("client");
+        let dags = client.list_dags("dag_").await.expect("list DAGs");
+        let all = client.list_dags("").await.expect("list DAGs");
+        let watch = Watch {
+            flows: dags.iter().map(|d| d.dag_id.clone()).collect(),
+            ..Watch::default()
+        };
+        let interval = watch.interval;
+        let mut poller = Poller::new(client.clone(), watch);
+        let (requests, waited) = (client.request_count(), client.waited());
+        let started = Instant::now();
+        let mut polls = 0u64;
+        while started.elapsed() < Duration::from_secs(seconds) {
+            let tick = Instant::now();
+            poller.poll_once().await;
+            polls += 1;
+            tokio::time::sleep(interval.saturating_sub(tick.elapsed())).await;
+        }
+        let requests = client.request_count() - requests;
+        let waited = client.waited() - waited;
+        println!(
+            "Airflow at {url}: {} DAGs ({} of flowdeck), {seconds} s of polls every {} s",
+            all.len(),
+            dags.len(),
+            interval.as_secs()
+        );
+        println!(
+            "{polls} polls, {requests} requests ({:.2} a poll), Airflow busy answering {:.2} s",
+            requests as f64 / polls.max(1) as f64,
+            waited.as_secs_f64()
+        );
+    });
+}
