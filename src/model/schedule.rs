@@ -69,7 +69,7 @@ pub enum Schedule {
     /// `@continuous`: one run after another.
     Continuous,
     /// A cron expression (a preset like `@daily` is stored as the preset).
-    Cron(Cron),
+    Cron(Box<Cron>),
 }
 
 /// Which occurrence of a weekday in its month (`#k`, `Ln`).
@@ -278,7 +278,7 @@ pub fn parse_schedule(schedule: &str) -> Result<Schedule, String> {
             PRESETS.join(", ")
         ));
     }
-    parse_cron(resolve_preset(s)).map(Schedule::Cron)
+    parse_cron(resolve_preset(s)).map(|c| Schedule::Cron(Box::new(c)))
 }
 
 fn parse_cron(expr: &str) -> Result<Cron, String> {
