@@ -779,13 +779,49 @@ pub fn next_runs(
 /// A human reading of a schedule with its timezone, e.g. "every day at 02:00 UTC" or
 /// "the first Monday of each month at 09:00 UTC".
 pub fn describe_schedule(schedule: &str) -> String {
+    describe(schedule, true)
+}
+
+/// [`describe_schedule`] without the timezone, for tables whose header names it once
+/// ("SCHEDULE (UTC)"): "every day at 02:00".
+pub fn describe_schedule_short(schedule: &str) -> String {
+    describe(schedule, false)
+}
+
+fn describe(schedule: &str, zone: bool) -> String {
     match parse_schedule(schedule) {
         Ok(Schedule::Manual) => "manual runs only".into(),
         Ok(Schedule::Once) => "once, at the start date".into(),
         Ok(Schedule::Continuous) => "continuously, one run after another".into(),
-        Ok(Schedule::Cron(c)) => c.describe(),
+        Ok(Schedule::Cron(c)) if zone => c.describe(),
+        Ok(Schedule::Cron(c)) => c
+            .describe()
+            .replace(&format!(" ({TIMEZONE})"), "")
+            .replace(&format!(" {TIMEZONE}"), ""),
         Err(_) => format!("invalid: {}", one_line(schedule.trim())),
     }
+}
+
+/// The next three runs after `now` as one line, "next runs 2026-01-05 09:00,
+/// 2026-02-02 09:00, 2026-03-02 09:00 UTC", or `None` when there are none to show.
+pub fn next_runs_line(schedule: &str, start_date: NaiveDate, now: DateTime<Utc>) -> Option<String> {
+    let runs = next_runs(schedule, start_date, now, 3);
+    if runs.is_empty() {
+        return None;
+    }
+    let seconds = runs.iter().any(|t| t.timestamp() % 60 != 0);
+    let format = if seconds {
+        "%Y-%m-%d %H:%M:%S"
+    } else {
+        "%Y-%m-%d %H:%M"
+    };
+    let shown: Vec<String> = runs.iter().map(|t| t.format(format).to_string()).collect();
+    let word = if runs.len() == 1 {
+        "next run"
+    } else {
+        "next runs"
+    };
+    Some(format!("{word} {} {TIMEZONE}", shown.join(", ")))
 }
 
 /// `1, 2 and 3`.
@@ -1004,14 +1040,12 @@ impl Cron {
     pub fn describe(&self) -> String {
         let (time, clock) = self.describe_time();
         let days = self.describe_days();
-        let mut out = if days.is_empty() {
-            if clock {
-                format!("every day {time}")
-            } else {
-                time
-            }
-        } else {
-            format!("{days}, {time}")
+        let mut out = match (days.is_empty(), clock) {
+            (true, true) => format!("every day {time}"),
+            (true, false) => time,
+            // "the first Monday of each month at 09:00 UTC"
+            (false, true) => format!("{days} {time}"),
+            (false, false) => format!("{days}, {time}"),
         };
         if let Some(years) = &self.years {
             if !Self::all(years, Field::Year) {
@@ -1092,29 +1126,26 @@ mod tests {
             ("15 * * * *", "every hour at minute 15 (UTC)"),
             (
                 "30 8 * * 1-5",
-                "every weekday (Monday to Friday), at 08:30 UTC",
+                "every weekday (Monday to Friday) at 08:30 UTC",
             ),
-            ("0 6 * * mon", "every Monday, at 06:00 UTC"),
-            (
-                "0 9 * * 1#1",
-                "the first Monday of each month, at 09:00 UTC",
-            ),
-            ("0 0 L * *", "on the last day of each month, at 00:00 UTC"),
+            ("0 6 * * mon", "every Monday at 06:00 UTC"),
+            ("0 9 * * 1#1", "the first Monday of each month at 09:00 UTC"),
+            ("0 0 L * *", "on the last day of each month at 00:00 UTC"),
             (
                 "0 0 15W * *",
-                "the weekday nearest day 15 of each month, at 00:00 UTC",
+                "the weekday nearest day 15 of each month at 00:00 UTC",
             ),
             (
                 "0 0 1 1,4,7,10 *",
-                "on day 1 of January, April, July and October, at 00:00 UTC",
+                "on day 1 of January, April, July and October at 00:00 UTC",
             ),
-            ("0 0 * * L5", "the last Friday of each month, at 00:00 UTC"),
-            ("0 0 1 * * 30", "on day 1 of each month, at 00:00:30 UTC"),
+            ("0 0 * * L5", "the last Friday of each month at 00:00 UTC"),
+            ("0 0 1 * * 30", "on day 1 of each month at 00:00:30 UTC"),
             ("", "manual runs only"),
             ("@daily", "every day at 00:00 UTC"),
             (
                 "0 0 1-7 * 1",
-                "on days 1–7 of each month, and also every Monday, at 00:00 UTC",
+                "on days 1–7 of each month, and also every Monday at 00:00 UTC",
             ),
         ];
         for (s, want) in cases {

@@ -94,9 +94,19 @@ pub fn draw(
         Constraint::Length(deploy_w),
         Constraint::Length(run_w),
     ];
-    let head =
-        Row::new(["", "NAME", "ID", "VER", "SCHEDULE", "DEPLOY", "LAST RUN"].map(Cell::from))
-            .style(theme.header);
+    let head = Row::new(
+        [
+            "",
+            "NAME",
+            "ID",
+            "VER",
+            "SCHEDULE (UTC)",
+            "DEPLOY",
+            "LAST RUN",
+        ]
+        .map(Cell::from),
+    )
+    .style(theme.header);
     let offline = matches!(
         state.status.health,
         Some((crate::state::AirflowHealth::Offline { .. }, _))
