@@ -1118,6 +1118,29 @@ mod tests {
         }
     }
 
+    /// What a refusal suggests is accepted once applied.
+    #[test]
+    fn suggestions_are_accepted() {
+        let now = at("2026-01-01T00:00:00Z");
+        let err = check_schedule_at("@dayly", now).unwrap_err();
+        let listed = err.split("use one of ").nth(1).unwrap();
+        for preset in listed.split(", ") {
+            assert!(check_schedule_at(preset, now).is_ok(), "{preset}");
+        }
+        // "put `*` there": in the other day field.
+        for (refused, fixed) in [
+            ("0 0 1 * 1#1", "0 0 * * 1#1"),
+            ("0 0 15W * 1", "0 0 15W * *"),
+        ] {
+            let err = check_schedule_at(refused, now).unwrap_err();
+            assert!(err.contains("put `*` there"), "{err}");
+            assert!(check_schedule_at(fixed, now).is_ok(), "{fixed}");
+        }
+        let err = check_schedule_at("0 2 * *", now).unwrap_err();
+        assert!(err.contains("e.g. `0 2 * * *`"), "{err}");
+        assert!(check_schedule_at("0 2 * * *", now).is_ok());
+    }
+
     #[test]
     fn readings_carry_the_timezone() {
         let cases = [
