@@ -91,6 +91,8 @@ fn returned_values_and_tasks_that_never_ran() {
     let doc = format!(
         r#"[flow]
 name = "{name}"
+schedule = "0 9 * * 1#1"
+start_date = 2024-11-11
 
 [[tasks]]
 id = "mixed"
@@ -116,8 +118,14 @@ rows = {{ task = "extract" }}
     let file = env.dir.path().join("flow.toml");
     std::fs::write(&file, doc).unwrap();
     env.ok(&["flow", "import", &file.display().to_string()]);
+    // Airflow serves the flow with a schedule flowdeck used to refuse (first Monday).
     let deployed = env.ok(&["flow", "deploy", &name, "--wait", "--timeout", "120"]);
     assert!(deployed.contains("ready"), "{deployed}");
+    let shown = env.ok(&["flow", "show", &name]);
+    assert!(
+        shown.contains("the first Monday of each month at 09:00 UTC"),
+        "{shown}"
+    );
     let out = env.flowdeck(&["run", "trigger", &name, "--wait", "--timeout", "300"]);
     assert!(!out.status.success(), "extract fails, so the run fails");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
