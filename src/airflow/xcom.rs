@@ -17,7 +17,7 @@
 //! deltalake and iceberg tables (dicts). Airflow 2's older `{"__type", "__var"}`
 //! wrapper is read too.
 
-use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, Offset, TimeZone, Utc};
 use serde_json::Value;
 
 const CLASSNAME: &str = "__classname__";
@@ -264,9 +264,9 @@ fn plain(v: &Value) -> String {
     }
 }
 
-/// `{timestamp, tz}` → ISO 8601. A named zone (`Europe/Paris`) is shown with the UTC
-/// time and the zone's name (flowdeck carries no zone database); a fixed offset is
-/// applied; no zone (a naive datetime) is shown without one.
+/// `{timestamp, tz}` → ISO 8601 as Python's `isoformat()` writes it. A named zone
+/// (`Europe/Paris`) gives the local time with that zone's offset then, and the name; a
+/// fixed offset is applied; no zone (a naive datetime) is shown without one.
 fn datetime(data: &Value) -> Node {
     let Some(ts) = data.get("timestamp").and_then(Value::as_f64) else {
         return Node::from(data);
@@ -294,11 +294,16 @@ fn datetime(data: &Value) -> Node {
         Value::String(name) if name == "UTC" || name == "Etc/UTC" || name == "Z" => {
             Node::Leaf(instant(ts, FixedOffset::east_opt(0), ""))
         }
-        Value::String(name) => Node::Leaf(instant(
-            ts,
-            FixedOffset::east_opt(0),
-            &format!(" ({})", crate::model::text::one_line(name)),
-        )),
+        Value::String(name) => {
+            let suffix = format!(" ({})", crate::model::text::one_line(name));
+            // The zone's offset at that instant, from the IANA database (chrono-tz).
+            let offset = name.parse::<chrono_tz::Tz>().ok().and_then(|tz| {
+                let micros = (ts * 1_000_000.0).round() as i64;
+                let utc = Utc.timestamp_micros(micros).single()?;
+                Some(utc.with_timezone(&tz).offset().fix())
+            });
+            Node::Leaf(instant(ts, offset.or(FixedOffset::east_opt(0)), &suffix))
+        }
         _ => Node::Leaf(instant(ts, FixedOffset::east_opt(0), "")),
     }
 }
@@ -425,7 +430,7 @@ mod tests {
                     2,
                     json!({"timestamp": 1731303000.0, "tz": wrap("builtins.tuple", 1, json!(["Europe/Paris", "zoneinfo.ZoneInfo", 1, true]))}),
                 ),
-                "2024-11-11T05:30:00+00:00 (Europe/Paris)",
+                "2024-11-11T06:30:00+01:00 (Europe/Paris)",
             ),
             // pendulum.datetime(2024, 11, 11, 6, 30, tz="+09:00") (a fixed offset)
             (
