@@ -181,3 +181,21 @@ fn the_table_is_what_croniter_says_today() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Every accepted expression reads in words and names its timezone.
+#[test]
+fn every_accepted_expression_reads_in_words_with_its_timezone() {
+    for row in table() {
+        if row.flowdeck != "accepts" {
+            continue;
+        }
+        let reading = flowdeck::model::schedule::describe_schedule(&row.expression);
+        assert!(
+            reading.contains("UTC")
+                && !reading.contains(&row.expression)
+                && !reading.contains("invalid"),
+            "{}: {reading}",
+            row.expression
+        );
+    }
+}

@@ -15,7 +15,8 @@ pub struct Flow {
     pub version: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// `""` (manual runs only), a preset like `@daily`, or a 5-field cron expression.
+    /// `""` (manual runs only), a preset like `@daily`, or a cron expression as Airflow's
+    /// croniter reads it (5 to 7 fields; see `model::schedule`), in UTC.
     pub schedule: String,
     /// First logical date, UTC.
     pub start_date: NaiveDate,

@@ -999,6 +999,9 @@ impl Cron {
             MonthDays::NearestWeekday(d) => {
                 Some(format!("the weekday nearest day {d} {of_months}"))
             }
+            // Every day of the month: with a weekday beside it (croniter's OR) it is still
+            // every day.
+            MonthDays::Days { days, .. } if days.len() == 31 => None,
             MonthDays::Days { days, last } => {
                 let mut parts = Vec::new();
                 if !days.is_empty() {
@@ -1028,6 +1031,9 @@ impl Cron {
                 Some(format!("{} {of_months}", and_list(&items)))
             }
         };
+        let every_month_day =
+            matches!(&self.month_days, MonthDays::Days { days, .. } if days.len() == 31);
+        let dow = if every_month_day { None } else { dow };
         match (dom, dow) {
             (None, None) if all_months => String::new(),
             (None, None) => format!("every day{in_months}"),
@@ -1041,6 +1047,7 @@ impl Cron {
         let (time, clock) = self.describe_time();
         let days = self.describe_days();
         let mut out = match (days.is_empty(), clock) {
+            (true, true) if time.starts_with("every ") => time,
             (true, true) => format!("every day {time}"),
             (true, false) => time,
             // "the first Monday of each month at 09:00 UTC"
