@@ -313,14 +313,15 @@ fn parse_cron(expr: &str) -> Result<Cron, String> {
 
 /// Expands one field as croniter's `_expand` does.
 fn expand_field(text: &str, field: Field, other_day_has_star: bool) -> Result<Expanded, String> {
-    if text.contains('h') && hash_like(text) {
-        return Err(
-            "`H` (hashed) values need a hash id that Airflow does not give; write the value itself"
-                .into(),
-        );
-    }
-    if hash_like(text) && text.contains('r') {
-        return Err("`R` picks a new random value each time Airflow evaluates the schedule, so runs would come at unpredictable times; write the value itself".into());
+    match hash_kind(text) {
+        Some('h') => {
+            return Err(
+                "`H` (hashed) values need a hash id that Airflow does not give; write the value itself"
+                    .into(),
+            )
+        }
+        Some(_) => return Err("`R` picks a new random value each time Airflow evaluates the schedule, so runs would come at unpredictable times; write the value itself".into()),
+        None => {}
     }
     let mut text = text;
     if text.contains('?') {
@@ -387,14 +388,11 @@ fn expand_field(text: &str, field: Field, other_day_has_star: bool) -> Result<Ex
                     if v < min || v > max {
                         return Err(format!("{v} is out of range {min}–{max}"));
                     }
-                    match nth {
-                        Some(n) => out.nth.push((v, n)),
-                        None => {
-                            out.values.insert(v);
-                        }
-                    }
-                    if nth.is_some() {
-                        out.values.insert(v);
+                    // `values` holds every weekday named, `#`/`L` ones too (croniter
+                    // checks that no plain weekday stands beside them).
+                    out.values.insert(v);
+                    if let Some(n) = nth {
+                        out.nth.push((v, n));
                     }
                 }
             }
@@ -422,18 +420,18 @@ fn expand_field(text: &str, field: Field, other_day_has_star: bool) -> Result<Ex
     Ok(out)
 }
 
-/// croniter's `hash_expression_re`: `H`, `R`, `H(0-29)`, `H/15`, `R(0-29)/5`.
-fn hash_like(text: &str) -> bool {
-    text.split(',').any(|item| {
-        let rest = match item.strip_prefix('h').or_else(|| item.strip_prefix('r')) {
-            Some(r) => r,
-            None => return false,
-        };
-        rest.is_empty()
+/// `h` or `r` when an item is croniter's hashed or random form (`hash_expression_re`:
+/// `H`, `R`, `H(0-29)`, `H/15`, `R(0-29)/5`).
+fn hash_kind(text: &str) -> Option<char> {
+    text.split(',').find_map(|item| {
+        let kind = item.chars().next().filter(|c| matches!(c, 'h' | 'r'))?;
+        let rest = &item[1..];
+        let hashed = rest.is_empty()
             || rest.starts_with('(')
             || rest
                 .strip_prefix('/')
-                .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()))
+                .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()));
+        hashed.then_some(kind)
     })
 }
 
