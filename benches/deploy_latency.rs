@@ -80,7 +80,7 @@ fn main() -> anyhow::Result<()> {
         edit.push(start.elapsed().as_secs_f64());
     }
     for id in &ids {
-        core.deployer.remove(id)?;
+        core.deployer.remove(id, flowdeck::store::Base::Any)?;
     }
     println!(
         "save-to-ready, new flow: median {:.2} s of {:?}",

@@ -9,7 +9,7 @@ use flowdeck::store::Store;
 fn fresh_store(dir: &tempfile::TempDir, name: &str) -> Store {
     let store = Store::open(&dir.path().join(name)).expect("open");
     for f in etl_functions() {
-        store.save_function(&f).expect("function");
+        store.save_function(&f, None).expect("function");
     }
     store
 }
@@ -25,12 +25,16 @@ fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = fresh_store(&dir, "big.redb");
     let versions = alternating(&large_flow("big", 1000));
-    store.save_flow(&versions[0]).expect("first save");
+    store
+        .save_flow(&versions[0], flowdeck::store::Base::Any)
+        .expect("first save");
     let mut i = 0;
     c.bench_function("save 1000-task flow (changed)", |b| {
         b.iter(|| {
             i += 1;
-            store.save_flow(&versions[i % 2]).expect("save")
+            store
+                .save_flow(&versions[i % 2], flowdeck::store::Base::Any)
+                .expect("save")
         })
     });
     // The parts of a save, to see where its time goes.
@@ -54,6 +58,7 @@ fn bench(c: &mut Criterion) {
         message: String::new(),
         error_task: None,
         deployed_version: None,
+        by: None,
     };
     // The floor of any save: one small durable commit.
     c.bench_function("part: smallest durable commit", |b| {
@@ -75,7 +80,8 @@ fn bench(c: &mut Criterion) {
         for e in &mut template.edges {
             e.flow_id = template.flow.id.clone();
         }
-        many.save_flow(&template).expect("save");
+        many.save_flow(&template, flowdeck::store::Base::Any)
+            .expect("save");
     }
     c.bench_function("list 10000 flows", |b| {
         b.iter(|| many.flows().expect("list"))

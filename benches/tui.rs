@@ -74,7 +74,7 @@ fn populate(path: &Path) {
     let store = Store::open(path).expect("open");
     let fns = functions(FUNCTIONS);
     for f in &fns {
-        store.save_function(f).expect("function");
+        store.save_function(f, None).expect("function");
     }
     for n in 0..FLOWS {
         let (a, b, c) = (
@@ -91,7 +91,9 @@ fn populate(path: &Path) {
         );
         let parsed = parse_document(&doc).expect("document");
         let spec = apply_document(&parsed, None, &fns, epoch()).expect("flow");
-        store.save_flow(&spec).expect("save flow");
+        store
+            .save_flow(&spec, flowdeck::store::Base::Any)
+            .expect("save flow");
     }
 }
 

@@ -27,6 +27,8 @@ pub struct ConfigFile {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PathsSection {
+    /// The database; a team shares one (README, "A team on one host").
+    pub db: Option<PathBuf>,
     pub dags_folder: Option<PathBuf>,
     pub templates_dir: Option<PathBuf>,
 }
@@ -186,7 +188,10 @@ pub fn resolve(o: Overrides) -> Result<Settings, Error> {
     let file = load_file(&config_path, !explicit)?;
     let data = data_dir();
     Ok(Settings {
-        db: o.db.unwrap_or_else(|| data.join("flowdeck.redb")),
+        db: o
+            .db
+            .or(file.paths.db)
+            .unwrap_or_else(|| data.join("flowdeck.redb")),
         config_path,
         dags_folder: o
             .dags_folder
@@ -233,6 +238,26 @@ mod tests {
     fn unknown_keys_name_the_line() {
         let err = parse("[airflow]\nurl = \"x\"\nuser = \"a\"\n").unwrap_err();
         assert!(err.starts_with("line 3:") && err.contains("user"), "{err}");
+    }
+
+    #[test]
+    fn the_database_comes_from_the_option_then_the_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "[paths]\ndb = \"/srv/flowdeck/team.redb\"\n").unwrap();
+        let from_file = resolve(Overrides {
+            config: Some(path.clone()),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(from_file.db, PathBuf::from("/srv/flowdeck/team.redb"));
+        let from_option = resolve(Overrides {
+            config: Some(path),
+            db: Some(PathBuf::from("/tmp/mine.redb")),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(from_option.db, PathBuf::from("/tmp/mine.redb"));
     }
 
     #[test]

@@ -26,7 +26,8 @@ impl Core {
         let renderer = Renderer::new(&RenderConfig {
             templates_dir: settings.templates_dir.clone(),
             library_package: settings.library_package.clone(),
-        })?;
+        })?
+        .owned_by(store.database_id());
         let deployer = Arc::new(Deployer::new(
             store.clone(),
             renderer,

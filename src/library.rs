@@ -157,10 +157,20 @@ pub fn register(
         .to_string();
     let existing = store.function_by_name(&name)?;
     let hash = sha256_hex(&bytes);
-    let module = choose_module(store, library, &stem, &source_path, &hash)?;
+    // The module as stored: the source byte for byte, then a trailer naming this
+    // database, so another database sharing the dags folder never takes it for its own.
+    let mut stored_bytes = bytes.clone();
+    stored_bytes.extend_from_slice(crate::render::library_trailer(store.database_id()).as_bytes());
+    let module = choose_module(
+        store,
+        library,
+        &stem,
+        &source_path,
+        &sha256_hex(&stored_bytes),
+    )?;
     let stored_name = format!("{module}.py");
     let stored = library.join(&stored_name);
-    write_module(library, &module, &bytes)?;
+    write_module(library, &module, &stored_bytes)?;
     let now = chrono::Utc::now();
     let function = Function {
         id: existing
@@ -184,7 +194,7 @@ pub fn register(
         source_path,
         module,
     };
-    Ok(store.save_function(&function)?)
+    Ok(store.save_function(&function, None)?)
 }
 
 /// `def f_sync(a, b=1, *, c=None): return asyncio.run(f(a, b, c=c))`: a plain function

@@ -18,12 +18,20 @@ pub enum Error {
 
 /// Saves a flow after the checks that need python3 (override code must parse and
 /// define a function); the store adds the model checks in the same transaction.
-pub fn save_flow(store: &Store, python: &Python, spec: &FlowSpec) -> Result<SaveOutcome, Error> {
+///
+/// `base` is what the caller started from (see [`store::Base`]): a save over someone
+/// else's newer version fails with `Error::Store(store::Error::Conflict(_))`.
+pub fn save_flow(
+    store: &Store,
+    python: &Python,
+    spec: &FlowSpec,
+    base: store::Base,
+) -> Result<SaveOutcome, Error> {
     let problems = check_overrides(python, spec);
     if !problems.is_empty() {
         return Err(Error::Invalid(problems));
     }
-    store.save_flow(spec).map_err(|e| match e {
+    store.save_flow(spec, base).map_err(|e| match e {
         store::Error::Invalid(p) => Error::Invalid(p),
         other => Error::Store(other),
     })
@@ -63,7 +71,9 @@ pub fn import_flow(store: &Store, python: &Python, text: &str) -> Result<SaveOut
     let existing = store.flow_by_name(&doc.flow.name)?;
     let spec = apply_document(&doc, existing.as_ref(), &functions, chrono::Utc::now())
         .map_err(Error::Invalid)?;
-    save_flow(store, python, &spec)
+    // A document replaces the flow of that name, whatever version it is at: the
+    // operator chose the file. (The TUI's editor, which starts from a version, checks.)
+    save_flow(store, python, &spec, store::Base::Any)
 }
 
 pub fn export_flow(store: &Store, spec: &FlowSpec) -> Result<String, Error> {

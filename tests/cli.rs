@@ -93,11 +93,13 @@ fn two_files_with_the_same_name_never_overwrite_each_other() {
     cli.ok(&["function", "add", &a, "--function", "load"]);
     cli.ok(&["function", "add", &b, "--function", "other"]);
     let lib = cli.dir.path().join("dags/flowdeck_functions");
-    assert_eq!(std::fs::read_to_string(lib.join("etl.py")).unwrap(), ETL);
-    assert_eq!(
-        std::fs::read_to_string(lib.join("etl_2.py")).unwrap(),
-        "def other(x):\n    return x\n"
-    );
+    // Each module is the source byte for byte, then the trailer naming its database.
+    let stored = std::fs::read_to_string(lib.join("etl.py")).unwrap();
+    assert!(stored.starts_with(ETL), "{stored}");
+    assert!(stored.contains("# flowdeck-library-module; flowdeck-database: "));
+    assert!(std::fs::read_to_string(lib.join("etl_2.py"))
+        .unwrap()
+        .starts_with("def other(x):\n    return x\n"));
     let listed: serde_json::Value =
         serde_json::from_str(&cli.ok(&["function", "list", "--json"])).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 2);
@@ -145,15 +147,14 @@ fn awkward_names_import_and_export_exactly() {
 }
 
 #[test]
-fn a_second_process_is_told_who_holds_the_database() {
+fn a_second_process_shares_the_database() {
     let cli = Cli::new();
-    let _held = flowdeck::store::Store::open(&cli.dir.path().join("db.redb")).unwrap();
-    let err = cli.fails(&["flow", "list"]);
-    assert!(err.contains("already in use by another flowdeck"), "{err}");
-    assert!(
-        err.contains(&format!("pid {}", std::process::id())),
-        "{err}"
-    );
+    let held = flowdeck::store::Store::open(&cli.dir.path().join("db.redb")).unwrap();
+    let etl = cli.file("etl.py", ETL.as_bytes());
+    cli.ok(&["function", "add", &etl, "--function", "load"]);
+    // The other process's commit is visible to the handle held here at once.
+    assert!(held.function_by_name("load").unwrap().is_some());
+    assert!(cli.ok(&["function", "list"]).contains("load"));
 }
 
 #[test]
@@ -204,7 +205,15 @@ fn reconcile_reports_and_repairs_the_dags_folder() {
         text.contains("missing") && text.contains("orphan"),
         "{text}"
     );
-    let fixed = cli.ok(&["flow", "reconcile", "--repair"]);
+    // Without a terminal to ask on, a repair needs --yes, and changes nothing without.
+    let refused = cli.fails(&["flow", "reconcile", "--repair"]);
+    assert!(refused.contains("pass --yes"), "{refused}");
+    assert!(dags.join("dag_0123456789abcdef.py").exists());
+    let fixed = cli.ok(&["flow", "reconcile", "--repair", "--yes"]);
+    assert!(
+        fixed.contains("flowdeck will make these changes:"),
+        "{fixed}"
+    );
     assert!(
         fixed.contains("wrote") && fixed.contains("removed"),
         "{fixed}"

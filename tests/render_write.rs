@@ -125,7 +125,7 @@ fn files_flowdeck_did_not_write_are_never_replaced_or_removed() {
     let err = write_if_changed(dir.path(), &r).unwrap_err();
     assert!(matches!(err, Error::NotOurs { .. }), "{err}");
     assert!(err.to_string().contains(&r.file_name), "{err}");
-    let err = remove_dag_file(dir.path(), &r.flow_id).unwrap_err();
+    let err = remove_dag_file(dir.path(), &r.flow_id, None).unwrap_err();
     assert!(matches!(err, Error::NotOurs { .. }), "{err}");
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
@@ -138,14 +138,14 @@ fn removing_a_flow_removes_its_file() {
     let dir = tempfile::tempdir().unwrap();
     let r = rendered(&support::flow(support::PYTHON_ONLY));
     write_if_changed(dir.path(), &r).unwrap();
-    assert!(remove_dag_file(dir.path(), &r.flow_id).unwrap());
+    assert!(remove_dag_file(dir.path(), &r.flow_id, None).unwrap());
     assert!(!dir.path().join(&r.file_name).exists());
     assert!(
-        !remove_dag_file(dir.path(), &r.flow_id).unwrap(),
+        !remove_dag_file(dir.path(), &r.flow_id, None).unwrap(),
         "already gone"
     );
     assert!(matches!(
-        remove_dag_file(dir.path(), "../etc/passwd"),
+        remove_dag_file(dir.path(), "../etc/passwd", None),
         Err(Error::BadFlowId(_))
     ));
 }

@@ -351,6 +351,7 @@ fn edit_saves_name_and_description() {
             id: got,
             name,
             description,
+            ..
         } => {
             assert_eq!(got, id);
             assert_eq!(name, "pull");

@@ -8,7 +8,7 @@ use crate::model::document::{apply_document, render_document, to_document};
 use crate::model::options::OptionProblem;
 use crate::model::FlowSpec;
 use crate::ops;
-use crate::state::event::Prepared;
+use crate::state::event::{ConflictDetails, Prepared, SaveFailure};
 use crate::state::{Event, Job, JobId, JobResult};
 use crate::store::Store;
 use std::sync::Arc;
@@ -30,14 +30,21 @@ pub fn execute(ctx: &Context, job: &Job) -> Option<JobResult> {
             },
         },
         Job::PrepareSave { spec } => JobResult::SavePrepared(prepare(ctx, spec).map(Box::new)),
-        Job::SaveFlow { spec } => JobResult::FlowSaved(
-            ops::save_flow(store, &ctx.python, spec)
+        Job::SaveFlow { spec, base } => JobResult::FlowSaved(
+            ops::save_flow(store, &ctx.python, spec, *base)
                 .map(Box::new)
-                .map_err(|e| e.to_string()),
+                .map_err(|e| save_failure(store, spec, e)),
         ),
-        Job::DeleteFlow { flow_id, name } => JobResult::FlowDeleted {
+        Job::DeleteFlow {
+            flow_id,
+            name,
+            base,
+        } => JobResult::FlowDeleted {
             name: name.clone(),
-            result: ctx.deployer.remove(flow_id).map_err(|e| e.to_string()),
+            result: ctx
+                .deployer
+                .remove(flow_id, *base)
+                .map_err(|e| e.to_string()),
         },
         Job::RenameFlow { flow_id, name } => JobResult::FlowStored {
             duplicate: false,
@@ -67,7 +74,7 @@ pub fn failed(job: &Job, e: String) -> Option<JobResult> {
             result: Err(e),
         },
         Job::PrepareSave { .. } => JobResult::SavePrepared(Err(e)),
-        Job::SaveFlow { .. } => JobResult::FlowSaved(Err(e)),
+        Job::SaveFlow { .. } => JobResult::FlowSaved(Err(SaveFailure::Other(e))),
         Job::Deploy { flow_id } => JobResult::Deployed {
             flow_id: flow_id.clone(),
             result: Err(e),
@@ -133,10 +140,31 @@ fn prepare(ctx: &Context, spec: &FlowSpec) -> Result<Prepared, String> {
     })
 }
 
+/// A refused save as the editor needs it: a conflict comes with the version the editor
+/// started from and the one stored now, for the diff and the merge.
+fn save_failure(store: &Store, mine: &FlowSpec, e: ops::Error) -> SaveFailure {
+    let ops::Error::Store(crate::store::Error::Conflict(conflict)) = e else {
+        return SaveFailure::Other(e.to_string());
+    };
+    let base = conflict
+        .base
+        .and_then(|v| store.revision(&conflict.id, v).ok().flatten())
+        .map(|r| r.spec);
+    let theirs = store.flow(&conflict.id).ok().flatten();
+    SaveFailure::Conflict(Box::new(ConflictDetails {
+        conflict: *conflict,
+        base,
+        theirs,
+        mine: mine.clone(),
+    }))
+}
+
+/// Renames the flow as stored now (a rename from the list has no older draft to lose).
 fn rename(ctx: &Context, flow_id: &str, name: &str) -> Result<crate::store::SaveOutcome, String> {
     let mut spec = load(&ctx.store, flow_id)?;
+    let base = crate::store::Base::Version(spec.flow.version);
     spec.flow.name = name.to_string();
-    ops::save_flow(&ctx.store, &ctx.python, &spec).map_err(|e| e.to_string())
+    ops::save_flow(&ctx.store, &ctx.python, &spec, base).map_err(|e| e.to_string())
 }
 
 /// A copy under a new name: through the flow document, so every record gets a fresh id
@@ -152,7 +180,8 @@ fn duplicate(
     doc.flow.name = name.to_string();
     let copy = apply_document(&doc, None, &functions, chrono::Utc::now())
         .map_err(|p| crate::model::validate::describe(&p))?;
-    ops::save_flow(&ctx.store, &ctx.python, &copy).map_err(|e| e.to_string())
+    ops::save_flow(&ctx.store, &ctx.python, &copy, crate::store::Base::New)
+        .map_err(|e| e.to_string())
 }
 
 fn load(store: &Store, flow_id: &str) -> Result<FlowSpec, String> {

@@ -13,6 +13,7 @@
 pub mod airflow_jobs;
 pub mod flow_jobs;
 pub mod logging;
+pub mod store_watch;
 pub mod terminal;
 pub mod worker;
 
@@ -40,6 +41,9 @@ pub struct Session {
     pub core: Core,
     /// The event channel, for jobs run on the async runtime (deploys).
     events: Option<UnboundedSender<Event>>,
+    /// The database generation the first frame's data was read at: the watcher
+    /// reports every change after it.
+    generation: u64,
 }
 
 impl Session {
@@ -60,6 +64,13 @@ impl Session {
         };
         let core = Core::open(settings)?;
         let mut state = State::new(init);
+        // Read before the data, so a change committed while loading is reported again
+        // rather than missed.
+        let generation = core.store.generation()?;
+        state.team = state::team::TeamState::new(
+            core.store.actor().clone(),
+            core.store.latest_changes().unwrap_or_default(),
+        );
         let (library, flows) = load_all(&core.store);
         match library {
             Ok(data) => state.functions.apply(data),
@@ -70,11 +81,13 @@ impl Session {
             Err(e) => state.flows.loading = state::functions::Loading::Failed(e),
         }
         state::startup_warnings(&mut state, &warnings);
+        state::offer_drafts(&mut state, offered_drafts(&core.store));
         Ok(Session {
             state,
             keymap,
             core,
             events: None,
+            generation,
         })
     }
 
@@ -108,6 +121,7 @@ impl Session {
         let (tx, mut rx) = mpsc::unbounded_channel();
         self.events = Some(tx.clone());
         let worker = Worker::spawn(self.worker_context(), tx.clone())?;
+        store_watch::spawn(self.core.store.clone(), self.generation, tx.clone())?;
         let input = tokio::spawn(input_task(tx.clone(), FPS));
         let signals = tokio::spawn(signal_task(tx.clone()));
         let (poller, poll_events) = crate::airflow::poller::spawn(
@@ -126,6 +140,7 @@ impl Session {
         let effects = state::start(&mut self.state);
         self.run_effects(effects, &links);
         let result = self.main_loop(terminal, &mut rx, &links).await;
+        self.settle_draft();
         input.abort();
         signals.abort();
         forward.abort();
@@ -156,6 +171,19 @@ impl Session {
             if self.state.quit {
                 return Ok(());
             }
+        }
+    }
+
+    /// Written here, synchronously, because the worker may not run another job before
+    /// the process ends: the newest edits on SIGHUP, nothing after a chosen quit.
+    fn settle_draft(&self) {
+        let result = match state::live::draft_at_exit(&self.state) {
+            Some(Ok(draft)) => self.core.store.put_draft(&draft),
+            Some(Err(flow_id)) => self.core.store.remove_draft(&flow_id),
+            None => return,
+        };
+        if let Err(e) = result {
+            tracing::warn!("settling the draft at exit: {e}");
         }
     }
 
@@ -246,6 +274,29 @@ fn load_all(
             .and_then(|functions| usage.map(|usage| state::LibraryData { functions, usage }));
         (library, flows)
     })
+}
+
+/// Drafts this user's ended flowdeck processes left (killed, connection dropped), with
+/// the version each started from, newest first. A draft that cannot be read is skipped
+/// (it stays in the database) rather than holding up the start.
+fn offered_drafts(store: &crate::store::Store) -> Vec<state::flow_editor::OfferedDraft> {
+    let drafts = match store.my_drafts() {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!("reading drafts: {e}");
+            return Vec::new();
+        }
+    };
+    drafts
+        .into_iter()
+        .map(|draft| {
+            let base = draft
+                .base_version
+                .and_then(|v| store.revision(&draft.flow_id, v).ok().flatten())
+                .map(|r| r.spec);
+            state::flow_editor::OfferedDraft { draft, base }
+        })
+        .collect()
 }
 
 /// What effects are sent to: the worker thread, the Airflow poller, and the event

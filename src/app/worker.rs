@@ -107,13 +107,16 @@ fn failed(job: &Job, e: String) -> JobResult {
             reimport: *reimport,
         },
         Job::UpdateFunction { .. } => JobResult::Updated(Err(e)),
+        Job::SaveDraft { .. } | Job::DropDraft { .. } | Job::DiscardDraft { .. } => {
+            JobResult::DraftKept(Err(e))
+        }
         Job::DeleteFunction { name } => JobResult::Deleted {
             name: name.clone(),
             result: Err(e),
         },
         Job::Airflow(job) => JobResult::Airflow(AirflowAnswer::failed(job, e)),
-        Job::Reconcile { repair } => JobResult::Reconciled {
-            repair: *repair,
+        Job::Reconcile(job) => JobResult::Reconciled {
+            job: job.clone(),
             result: Err(e),
         },
         _ => JobResult::Superseded,
@@ -128,9 +131,9 @@ pub fn execute(ctx: &Context, job: &Job) -> JobResult {
     match job {
         Job::LoadLibrary => JobResult::Library(load_library(store).map_err(|e| e.to_string())),
         Job::LoadFlows => JobResult::Flows(load_flows(store).map_err(|e| e.to_string())),
-        Job::Reconcile { repair } => JobResult::Reconciled {
-            repair: *repair,
-            result: reconcile(&ctx.deployer, *repair).map_err(|e| e.to_string()),
+        Job::Reconcile(job) => JobResult::Reconciled {
+            job: job.clone(),
+            result: reconcile(&ctx.deployer, job).map_err(|e| e.to_string()),
         },
         Job::CheckSources => JobResult::SourcesChanged(
             store
@@ -194,11 +197,21 @@ pub fn execute(ctx: &Context, job: &Job) -> JobResult {
             id,
             name,
             description,
-        } => JobResult::Updated(update_function(store, id, name, description)),
+            updated_at,
+        } => JobResult::Updated(update_function(store, id, name, description, *updated_at)),
         Job::DeleteFunction { name } => JobResult::Deleted {
             name: name.clone(),
             result: store.delete_function(name).map_err(|e| e.to_string()),
         },
+        Job::SaveDraft { draft } => {
+            JobResult::DraftKept(store.put_draft(draft).map_err(|e| e.to_string()))
+        }
+        Job::DropDraft { flow_id } => {
+            JobResult::DraftKept(store.remove_draft(flow_id).map_err(|e| e.to_string()))
+        }
+        Job::DiscardDraft { draft } => {
+            JobResult::DraftKept(store.discard_draft(draft).map_err(|e| e.to_string()))
+        }
         // The app runs Airflow requests as async tasks; one that reaches the worker is a
         // wiring mistake, answered rather than left hanging.
         Job::Airflow(job) => JobResult::Airflow(AirflowAnswer::failed(
@@ -229,17 +242,25 @@ fn update_function(
     id: &str,
     name: &str,
     description: &str,
+    updated_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<crate::model::Function, String> {
     let functions = store.functions().map_err(|e| e.to_string())?;
     let Some(mut f) = functions.into_iter().find(|f| f.id == id) else {
         return Err(
-            "the function is no longer in the library (deleted meanwhile?); reload with Ctrl-r"
+            "the function is no longer in the library: someone deleted it while you edited it"
                 .into(),
         );
     };
     f.name = name.to_string();
     f.description = description.to_string();
-    store.save_function(&f).map_err(|e| e.to_string())
+    store
+        .save_function(&f, Some(updated_at))
+        .map_err(|e| match e {
+            crate::store::Error::Conflict(c) => format!(
+            "{c}; Esc, then open it again to see their change (your text is still here to copy)"
+        ),
+            other => other.to_string(),
+        })
 }
 
 fn read_preview(path: &Path) -> Result<String, String> {
@@ -320,20 +341,23 @@ pub fn complete_path(input: &str) -> Vec<String> {
     out
 }
 
-/// The lines reconcile has to report: nothing when the dags folder matches the flows.
+/// Compares the dags folder with the flows; a repair makes only the confirmed changes.
 fn reconcile(
     deployer: &crate::deploy::Deployer,
-    repair: bool,
-) -> Result<Vec<String>, crate::deploy::Error> {
+    job: &crate::state::event::ReconcileJob,
+) -> Result<crate::state::event::Reconciled, crate::deploy::Error> {
+    use crate::state::event::{ReconcileJob, Reconciled};
     let report = deployer.reconcile()?;
-    if report.is_clean() {
-        return Ok(Vec::new());
-    }
-    if repair {
-        deployer.repair(&report)
-    } else {
-        Ok(report.lines())
-    }
+    let done = match job {
+        ReconcileJob::Repair { confirmed } => deployer.repair_confirmed(&report, confirmed)?,
+        _ => Vec::new(),
+    };
+    Ok(Reconciled {
+        findings: report.lines(),
+        planned: report.planned(),
+        foreign: report.foreign.len(),
+        done,
+    })
 }
 
 #[cfg(test)]

@@ -30,15 +30,24 @@ pub enum FlowCommand {
     },
     /// Delete a flow (and its DAG file)
     Rm { name: String },
-    /// List a flow's saved versions
-    Revisions { name: String },
+    /// List a flow's saved versions: when, who saved each, who deployed it
+    Revisions {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the Airflow DAG file a flow renders to
     Render { name: String },
     /// Compare the dags folder with the saved flows: missing, stale and orphaned DAG files
     Reconcile {
-        /// Write missing and stale files, remove orphaned flowdeck files and old temp files
+        /// Write missing and stale files, remove orphaned files of this database and old
+        /// temp files (lists the changes and asks first). Other databases' files are
+        /// never touched.
         #[arg(long)]
         repair: bool,
+        /// With --repair: do not ask (for scripts)
+        #[arg(long, requires = "repair")]
+        yes: bool,
     },
     /// Write the flow's DAG file into the dags folder (and wait for Airflow with --wait)
     Deploy {
@@ -50,6 +59,23 @@ pub enum FlowCommand {
         #[arg(long)]
         timeout: Option<u64>,
     },
+}
+
+/// Asks on the terminal whether to make `n` changes; without a terminal, refuses with
+/// the flag that skips the question.
+fn ask_yes(n: usize) -> anyhow::Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("not repairing without confirmation: stdin is not a terminal; review the changes above and pass --yes to make them");
+    }
+    print!(
+        "Make these {n} change{}? [y/N] ",
+        if n == 1 { "" } else { "s" }
+    );
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
 pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
@@ -149,45 +175,94 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
         }
         FlowCommand::Rm { name } => {
             let spec = store.find_flow(&name)?;
-            core.deployer.remove(&spec.flow.id)?;
+            core.deployer.remove(
+                &spec.flow.id,
+                crate::store::Base::Version(spec.flow.version),
+            )?;
             println!(
                 "removed flow `{}` ({}) and its DAG file",
                 crate::model::text::one_line(&spec.flow.name),
                 spec.flow.id
             );
         }
-        FlowCommand::Revisions { name } => {
+        FlowCommand::Revisions {
+            name,
+            json: as_json,
+        } => {
             let spec = store.find_flow(&name)?;
-            let rows: Vec<Vec<String>> = store
-                .revisions(&spec.flow.id)?
+            let revisions = store.revisions(&spec.flow.id)?;
+            let deploys = store.deploy_history(&spec.flow.id)?;
+            if as_json {
+                let out: Vec<serde_json::Value> = revisions
+                    .iter()
+                    .map(|r| {
+                        let d = deploys.get(&r.version);
+                        serde_json::json!({
+                            "version": r.version,
+                            "saved_at": r.saved_at,
+                            "saved_by": { "user": r.saved_by.user, "host": r.saved_by.host },
+                            "deployed": d.map(|d| serde_json::json!({
+                                "state": d.state.label(),
+                                "at": d.at,
+                                "by": { "user": d.by.user, "host": d.by.host },
+                            })),
+                        })
+                    })
+                    .collect();
+                println!("{}", json(&out)?);
+                return Ok(0);
+            }
+            let rows: Vec<Vec<String>> = revisions
                 .iter()
                 .map(|r| {
+                    let deployed = deploys.get(&r.version).map_or(String::new(), |d| {
+                        format!(
+                            "{} {} by {}",
+                            d.state.label(),
+                            d.at.format("%Y-%m-%d %H:%M:%S"),
+                            d.by.label()
+                        )
+                    });
                     vec![
                         r.version.to_string(),
                         r.saved_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                        r.saved_by.label(),
+                        deployed,
                     ]
                 })
                 .collect();
-            print!("{}", table(&["VERSION", "SAVED"], &rows));
+            print!(
+                "{}",
+                table(&["VERSION", "SAVED", "SAVED BY", "DEPLOYED"], &rows)
+            );
         }
         FlowCommand::Render { name } => {
             let spec = store.find_flow(&name)?;
             print!("{}", core.deployer.render(&spec)?.source);
         }
-        FlowCommand::Reconcile { repair } => {
+        FlowCommand::Reconcile { repair, yes } => {
             let report = core.deployer.reconcile()?;
             for line in report.lines() {
                 println!("{line}");
             }
-            if report.is_clean() {
-                println!("the dags folder matches every saved flow");
-                return Ok(0);
+            let planned = report.planned();
+            if planned.is_empty() {
+                println!("nothing to repair: the dags folder matches every saved flow");
+                return Ok(if report.problems.is_empty() { 0 } else { 1 });
             }
             if !repair {
                 println!("run `flowdeck flow reconcile --repair` to fix this");
                 return Ok(1);
             }
-            for line in core.deployer.repair(&report)? {
+            println!("flowdeck will make these changes:");
+            for line in &planned {
+                println!("  {line}");
+            }
+            if !yes && !ask_yes(planned.len())? {
+                println!("nothing changed");
+                return Ok(1);
+            }
+            for line in core.deployer.repair_confirmed(&report, &planned)? {
                 println!("{line}");
             }
         }

@@ -2,6 +2,7 @@
 //! store / render / deploy / airflow code as the TUI; errors end as one line on stderr
 //! and a non-zero exit status.
 
+mod db;
 mod flow;
 mod function;
 mod output;
@@ -47,6 +48,9 @@ pub enum Command {
     /// Runs: trigger, list, logs
     #[command(subcommand)]
     Run(run::RunCommand),
+    /// The database: info, integrity check, compaction
+    #[command(subcommand)]
+    Db(db::DbCommand),
     /// Airflow's health and each flow's deploy state
     Status {
         #[arg(long)]
@@ -77,6 +81,7 @@ pub fn run(command: Command, settings: Settings) -> anyhow::Result<i32> {
         Command::Flow(c) => flow::run(c, &core),
         Command::Run(c) => block_on(run::run(c, &core)),
         Command::Status { json } => block_on(status::run(&core, json)),
+        Command::Db(c) => db::run(c, core),
     }
 }
 

@@ -117,6 +117,7 @@ impl Deployer {
                 message: "DAG file written".into(),
                 error_task: None,
                 deployed_version: p.and_then(|p| p.deployed_version),
+                by: None,
             },
         };
         self.store.set_deploy(&record)?;
@@ -143,8 +144,21 @@ impl Deployer {
 
     /// Fixes what `reconcile` found: missing and stale files are written through the
     /// normal write step (so deploy records follow), orphans and old temp files removed.
-    /// Returns one line per action.
+    /// Foreign files are never touched. Returns one line per action.
     pub fn repair(&self, report: &render::ReconcileReport) -> Result<Vec<String>, Error> {
+        let planned = report.planned();
+        self.repair_confirmed(report, &planned)
+    }
+
+    /// [`Deployer::repair`] limited to the changes an operator confirmed: the lines of
+    /// [`render::ReconcileReport::planned`] they were shown. A finding that appeared
+    /// after they looked is left for the next reconcile.
+    pub fn repair_confirmed(
+        &self,
+        report: &render::ReconcileReport,
+        confirmed: &[String],
+    ) -> Result<Vec<String>, Error> {
+        let report = &report.only(confirmed);
         let mut lines = Vec::new();
         for rendered in report.missing.iter().chain(&report.stale) {
             let written = self.write(&rendered.flow_id)?;
@@ -196,10 +210,24 @@ impl Deployer {
             .collect())
     }
 
-    /// Removes a flow: its DAG file first (so Airflow stops scheduling it), then the records.
-    pub fn remove(&self, flow_id: &str) -> Result<(), Error> {
-        render::remove_dag_file(&self.dags_folder, flow_id)?;
-        self.store.delete_flow(flow_id)?;
+    /// Removes a flow: its DAG file first (so Airflow stops scheduling it), then the
+    /// records. With `Base::Version(v)` nothing is removed when someone saved a newer
+    /// version meanwhile (checked before the file goes, and again in the transaction).
+    pub fn remove(&self, flow_id: &str, base: crate::store::Base) -> Result<(), Error> {
+        if let crate::store::Base::Version(v) = base {
+            if let Some(spec) = self.store.flow(flow_id)? {
+                if spec.flow.version != v {
+                    // The store names who saved it and when.
+                    self.store.delete_flow(flow_id, base)?;
+                }
+            }
+        }
+        match render::remove_dag_file(&self.dags_folder, flow_id, self.renderer.owner()) {
+            // The file of that name is another database's flow: it stays.
+            Ok(_) | Err(render::Error::Foreign { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.store.delete_flow(flow_id, base)?;
         Ok(())
     }
 

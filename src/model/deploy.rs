@@ -48,6 +48,9 @@ pub struct DeployRecord {
     pub error_task: Option<String>,
     /// Last version that reached `ready` (the diff before deploying compares with it).
     pub deployed_version: Option<u32>,
+    /// Who ran the deploy this record is about (set by the store when it is written).
+    #[serde(default)]
+    pub by: Option<super::Actor>,
 }
 
 /// The deploy state of a flow at `version`, for lists: a record about an older version

@@ -140,7 +140,7 @@ impl FlowSpec {
 
 /// Options texts mean the same: equal text, or equal once parsed (comments, spacing and
 /// key order do not count).
-fn same_options(a: &str, b: &str) -> bool {
+pub fn same_options(a: &str, b: &str) -> bool {
     a == b
         || matches!((toml::from_str::<toml::Table>(a), toml::from_str::<toml::Table>(b)), (Ok(x), Ok(y)) if x == y)
 }

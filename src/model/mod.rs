@@ -1,6 +1,7 @@
 //! Plain types of the seed's four tables (Function, Flow, Task, Edge) plus what PRODUCT.md
 //! adds, and their validation. No I/O here.
 
+pub mod actor;
 pub mod deploy;
 pub mod document;
 pub mod edge;
@@ -10,6 +11,7 @@ pub mod graph;
 pub mod ident;
 pub mod ids;
 pub mod literal;
+pub mod merge;
 pub mod options;
 pub mod sample;
 pub mod schedule;
@@ -17,6 +19,7 @@ pub mod task;
 pub mod text;
 pub mod validate;
 
+pub use actor::Actor;
 pub use edge::Edge;
 pub use flow::{Flow, FlowSpec};
 pub use function::{Function, Param, ParamKind};

@@ -316,7 +316,13 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
     let body = body.replacen(REVISION_PLACEHOLDER, &revision, 1);
     let content_hash = sha256_hex(body.as_bytes());
     let line_map = line_map(&body, &context.tasks);
-    let source = make_header(&flow.id, &flow.name, flow.version, &content_hash) + &body;
+    let source = make_header(
+        &flow.id,
+        &flow.name,
+        flow.version,
+        &content_hash,
+        renderer.owner(),
+    ) + &body;
     Ok(Rendered {
         flow_id: flow.id.clone(),
         file_name: super::dag_file_name(&flow.id),
@@ -324,6 +330,7 @@ pub fn render(renderer: &Renderer, spec: &FlowSpec, functions: &[Function]) -> R
         content_hash,
         revision,
         line_map,
+        owner: renderer.owner().map(str::to_string),
     })
 }
 

@@ -2,6 +2,9 @@
 //! flowdeck's (only such files are ever replaced or removed) and records which flow and
 //! version it came from and a hash of the body, so hand edits can be noticed.
 //!
+//! It also names the database that wrote it (its random id), so several flowdeck
+//! databases can share one dags folder: each rewrites and removes only its own files.
+//!
 //! It is written by Rust, not by the (overridable) template: reconcile depends on it.
 
 use super::pyexpr::comment_safe;
@@ -14,14 +17,23 @@ const ID_KEY: &str = "# flowdeck-flow-id: ";
 const NAME_KEY: &str = "# flowdeck-flow-name: ";
 const VERSION_KEY: &str = "# flowdeck-flow-version: ";
 const HASH_KEY: &str = "# flowdeck-content-sha256: ";
+const DATABASE_KEY: &str = "# flowdeck-database: ";
+/// What the database line says when the render was made outside a database.
+const NO_DATABASE: &str = "none";
 
 /// Lines in the header (the body starts on the next line).
-pub const HEADER_LINES: u32 = 8;
+pub const HEADER_LINES: u32 = 9;
 
 /// The header for a body. The flow name appears in its escaped string form: ASCII, one
 /// line, so no name can end the comment. The words "airflow" and "dag" are here for
 /// Airflow's `dag_discovery_safe_mode`, which skips files that lack them.
-pub fn make_header(flow_id: &str, flow_name: &str, version: u32, body_hash: &str) -> String {
+pub fn make_header(
+    flow_id: &str,
+    flow_name: &str,
+    version: u32,
+    body_hash: &str,
+    database: Option<&str>,
+) -> String {
     format!(
         "{HEADER_MARK} Edit this flow in flowdeck, not here: the file is\n\
          # rewritten whenever the flow is deployed, and changes made here are lost.\n\
@@ -30,9 +42,43 @@ pub fn make_header(flow_id: &str, flow_name: &str, version: u32, body_hash: &str
          {NAME_KEY}{}\n\
          {VERSION_KEY}{version}\n\
          {HASH_KEY}{body_hash}\n\
+         {DATABASE_KEY}{}\n\
          \n",
-        comment_safe(flow_name)
+        comment_safe(flow_name),
+        database.map_or(NO_DATABASE.to_string(), comment_safe_id)
     )
+}
+
+/// A database id as written: only the characters an id has (hex digits), so nothing
+/// read from a database can end the comment line.
+fn comment_safe_id(id: &str) -> String {
+    id.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(64)
+        .collect()
+}
+
+/// The trailer flowdeck appends to a library module it writes: the module's source is
+/// kept byte for byte above it (tracebacks keep their line numbers).
+pub fn library_trailer(database: &str) -> String {
+    format!(
+        "\n# flowdeck-library-module; {DATABASE_KEY_TEXT}{}\n",
+        comment_safe_id(database)
+    )
+}
+
+const DATABASE_KEY_TEXT: &str = "flowdeck-database: ";
+
+/// The database named by a library module's trailer (`None`: no trailer, or a module
+/// written before flowdeck recorded owners).
+pub fn library_owner(text: &[u8]) -> Option<String> {
+    let tail = &text[text.len().saturating_sub(200)..];
+    let tail = String::from_utf8_lossy(tail);
+    let line = tail.lines().rev().find(|l| !l.trim().is_empty())?;
+    let id = line
+        .strip_prefix("# flowdeck-library-module; ")?
+        .strip_prefix(DATABASE_KEY_TEXT)?;
+    Some(id.trim().to_string())
 }
 
 /// What a flowdeck header says.
@@ -45,6 +91,9 @@ pub struct FileHeader {
     pub content_hash: String,
     /// True when the body's hash matches `content_hash` (false: edited by hand).
     pub body_intact: bool,
+    /// The id of the database that wrote the file; `None` for files written before
+    /// flowdeck recorded owners, or rendered outside a database.
+    pub database: Option<String>,
 }
 
 /// Reads flowdeck's header from the start of a file; `None` when the file does not start
@@ -57,13 +106,16 @@ pub fn parse_header(text: &str) -> Option<FileHeader> {
     let mut flow_name = String::new();
     let mut version = None;
     let mut content_hash = String::new();
+    let mut database = None;
     let mut offset = 0;
-    for (number, line) in (1..=HEADER_LINES).zip(text.split_inclusive('\n')) {
+    // The header ends with its blank line (line 8 in files written before the database
+    // line was added, line 9 since).
+    for line in text.split_inclusive('\n').take(HEADER_LINES as usize) {
         offset += line.len();
-        if number == HEADER_LINES {
+        let line = line.trim_end_matches(['\n', '\r']);
+        if line.is_empty() {
             break;
         }
-        let line = line.trim_end_matches(['\n', '\r']);
         if let Some(v) = line.strip_prefix(ID_KEY) {
             flow_id = Some(v.trim().to_string());
         } else if let Some(v) = line.strip_prefix(NAME_KEY) {
@@ -72,6 +124,9 @@ pub fn parse_header(text: &str) -> Option<FileHeader> {
             version = v.trim().parse().ok();
         } else if let Some(v) = line.strip_prefix(HASH_KEY) {
             content_hash = v.trim().to_string();
+        } else if let Some(v) = line.strip_prefix(DATABASE_KEY) {
+            let v = v.trim();
+            database = (v != NO_DATABASE && !v.is_empty()).then(|| v.to_string());
         }
     }
     let body = text.get(offset..).unwrap_or("");
@@ -81,6 +136,7 @@ pub fn parse_header(text: &str) -> Option<FileHeader> {
         version,
         body_intact: !content_hash.is_empty() && sha256_hex(body.as_bytes()) == content_hash,
         content_hash,
+        database,
     })
 }
 
@@ -91,15 +147,44 @@ mod tests {
     #[test]
     fn header_round_trips_and_notices_edits() {
         let body = "print('x')\n";
-        let text = make_header("dag_1", "a\nb \"c\"", 3, &sha256_hex(body.as_bytes())) + body;
+        let text = make_header(
+            "dag_1",
+            "a\nb \"c\"",
+            3,
+            &sha256_hex(body.as_bytes()),
+            Some("0123abcd"),
+        ) + body;
         assert_eq!(text.lines().count() as u32, HEADER_LINES + 1);
         let h = parse_header(&text).unwrap();
         assert_eq!(h.flow_id, "dag_1");
         assert_eq!(h.flow_name, r#""a\nb \"c\"""#);
         assert_eq!(h.version, Some(3));
+        assert_eq!(h.database.as_deref(), Some("0123abcd"));
         assert!(h.body_intact);
         let edited = text.replace("'x'", "'y'");
         assert!(!parse_header(&edited).unwrap().body_intact);
         assert!(parse_header("import airflow\n").is_none());
+    }
+
+    #[test]
+    fn headers_without_a_database_line_still_parse() {
+        // As flowdeck wrote them before databases had ids.
+        let body = "print('x')\n";
+        let old = format!(
+            "{HEADER_MARK} Edit this flow in flowdeck, not here: the file is\n# rewritten.\n# An Apache Airflow dag file.\n{ID_KEY}dag_1\n{NAME_KEY}\"a\"\n{VERSION_KEY}2\n{HASH_KEY}{}\n\n{body}",
+            sha256_hex(body.as_bytes())
+        );
+        let h = parse_header(&old).unwrap();
+        assert_eq!((h.database, h.body_intact), (None, true));
+        let none = make_header("dag_1", "a", 1, &sha256_hex(body.as_bytes()), None) + body;
+        assert_eq!(parse_header(&none).unwrap().database, None);
+    }
+
+    #[test]
+    fn library_trailers_name_their_database() {
+        let mut text = b"def f():\n    return 1\n".to_vec();
+        assert_eq!(library_owner(&text), None);
+        text.extend_from_slice(library_trailer("abc123").as_bytes());
+        assert_eq!(library_owner(&text).as_deref(), Some("abc123"));
     }
 }

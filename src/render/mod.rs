@@ -15,7 +15,7 @@ mod traceback;
 pub mod write;
 
 pub use dagfile::REVISION_TAG_PREFIX;
-pub use header::{parse_header, FileHeader, HEADER_MARK};
+pub use header::{library_owner, library_trailer, parse_header, FileHeader, HEADER_MARK};
 pub use reconcile::{
     reconcile, repair, FlowProblem, Orphan, OrphanReason, ReconcileReport, RepairOutcome, TempFile,
 };
@@ -73,6 +73,8 @@ pub struct Rendered {
     pub revision: String,
     /// Which lines hold which task (its operator and, for overrides, its code).
     pub line_map: Vec<TaskLines>,
+    /// The database that owns the file (written into its header).
+    pub owner: Option<String>,
 }
 
 impl Rendered {
@@ -153,6 +155,10 @@ pub enum Error {
         "{} was not written by flowdeck (it does not start with flowdeck's header), so flowdeck will not replace or delete it; move it away if flow `{flow_id}` should own that file", path.display()
     )]
     NotOurs { path: PathBuf, flow_id: String },
+    #[error(
+        "{} belongs to another flowdeck database ({}…), which has a flow with the same id; flowdeck leaves it alone. Rename this flow, or remove the other database's flow there", path.display(), owner.get(..8).unwrap_or(owner)
+    )]
+    Foreign { path: PathBuf, owner: String },
 }
 
 impl Error {
@@ -188,6 +194,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub struct Renderer {
     templates: templates::Templates,
     config: RenderConfig,
+    /// The id of the database whose files this renderer writes (see `header.rs`).
+    owner: Option<String>,
 }
 
 impl Renderer {
@@ -201,7 +209,19 @@ impl Renderer {
         Ok(Renderer {
             templates: templates::Templates::load(config.templates_dir.as_deref())?,
             config: config.clone(),
+            owner: None,
         })
+    }
+
+    /// Files rendered from now on name `database_id` as their owner.
+    pub fn owned_by(mut self, database_id: &str) -> Renderer {
+        self.owner = Some(database_id.to_string());
+        self
+    }
+
+    /// The owning database's id, when set.
+    pub fn owner(&self) -> Option<&str> {
+        self.owner.as_deref()
     }
 
     pub fn config(&self) -> &RenderConfig {

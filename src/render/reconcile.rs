@@ -3,6 +3,10 @@
 //! (flowdeck's header, but no such flow), plus temp files left by an interrupted write.
 //! `repair` then writes and removes accordingly. Only files that carry flowdeck's header
 //! are ever removed, and the header is checked again just before removing.
+//!
+//! Several databases may share one dags folder: files whose header names another
+//! database, and files of unknown flows written before owners were recorded, are
+//! reported as foreign and never rewritten or removed.
 
 use super::header::parse_header;
 use super::write::{
@@ -30,11 +34,33 @@ pub enum OrphanReason {
     WrongFileName,
 }
 
+impl OrphanReason {
+    pub fn describe(self) -> &'static str {
+        match self {
+            OrphanReason::UnknownFlow => "no saved flow has this id",
+            OrphanReason::WrongFileName => {
+                "a copy under another name; Airflow would load the flow twice"
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Orphan {
     pub path: PathBuf,
     pub flow_id: String,
     pub reason: OrphanReason,
+    /// The database named in its header when it was found (this one, or none).
+    pub owner: Option<String>,
+}
+
+/// A flowdeck file this database does not own: listed, never touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Foreign {
+    pub path: PathBuf,
+    pub flow_id: String,
+    /// The owning database's id; `None` when the file predates recorded owners.
+    pub owner: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +87,8 @@ pub struct ReconcileReport {
     pub orphaned: Vec<Orphan>,
     pub temp_files: Vec<TempFile>,
     pub problems: Vec<FlowProblem>,
+    /// Other databases' files (and unowned files of unknown flows): left alone.
+    pub foreign: Vec<Foreign>,
 }
 
 impl ReconcileReport {
@@ -71,6 +99,63 @@ impl ReconcileReport {
             && self.orphaned.is_empty()
             && self.temp_files.is_empty()
             && self.problems.is_empty()
+    }
+
+    /// True when `repair` would write or remove something (foreign files and
+    /// problems are only reported).
+    pub fn has_repairs(&self) -> bool {
+        !self.planned().is_empty()
+    }
+
+    /// Exactly what `repair` will change, one line per file: what an operator confirms.
+    pub fn planned(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.missing.iter().map(missing_line).collect();
+        out.extend(self.stale.iter().map(stale_line));
+        out.extend(self.orphaned.iter().map(orphan_line));
+        out.extend(
+            self.temp_files
+                .iter()
+                .filter(|t| t.age.is_some_and(|age| age >= TEMP_FILE_GRACE))
+                .map(temp_line),
+        );
+        out
+    }
+
+    /// The part of this report whose planned lines are in `confirmed`.
+    pub fn only(&self, confirmed: &[String]) -> ReconcileReport {
+        let keep: HashSet<&str> = confirmed.iter().map(String::as_str).collect();
+        let mut out = ReconcileReport {
+            up_to_date: self.up_to_date.clone(),
+            problems: self.problems.clone(),
+            foreign: self.foreign.clone(),
+            ..ReconcileReport::default()
+        };
+        let kept = |line: String| keep.contains(line.as_str());
+        out.missing = self
+            .missing
+            .iter()
+            .filter(|r| kept(missing_line(r)))
+            .cloned()
+            .collect();
+        out.stale = self
+            .stale
+            .iter()
+            .filter(|r| kept(stale_line(r)))
+            .cloned()
+            .collect();
+        out.orphaned = self
+            .orphaned
+            .iter()
+            .filter(|o| kept(orphan_line(o)))
+            .cloned()
+            .collect();
+        out.temp_files = self
+            .temp_files
+            .iter()
+            .filter(|t| kept(temp_line(t)))
+            .cloned()
+            .collect();
+        out
     }
 
     /// One line per finding, for the status view or a CLI.
@@ -86,17 +171,27 @@ impl ReconcileReport {
             ));
         }
         for o in &self.orphaned {
-            let why = match o.reason {
-                OrphanReason::UnknownFlow => "no saved flow has this id",
-                OrphanReason::WrongFileName => {
-                    "a copy under another name; Airflow would load the flow twice"
-                }
-            };
             out.push(format!(
-                "orphaned: {} (flow id {}): {why}",
+                "orphaned: {} (flow id {}): {}",
                 o.path.display(),
-                o.flow_id
+                o.flow_id,
+                o.reason.describe()
             ));
+        }
+        for f in &self.foreign {
+            out.push(match &f.owner {
+                Some(owner) => format!(
+                    "foreign: {} (flow id {}) belongs to another flowdeck database ({}…); left alone",
+                    f.path.display(),
+                    f.flow_id,
+                    owner.get(..8).unwrap_or(owner)
+                ),
+                None => format!(
+                    "foreign: {} (flow id {}) was written before flowdeck recorded owners and no flow here has its id; left alone (remove it by hand if no database has this flow)",
+                    f.path.display(),
+                    f.flow_id
+                ),
+            });
         }
         for t in &self.temp_files {
             out.push(format!("leftover temp file: {}", t.path.display()));
@@ -111,7 +206,31 @@ impl ReconcileReport {
     }
 }
 
+fn missing_line(r: &Rendered) -> String {
+    format!("write {} (missing; flow {})", r.file_name, r.flow_id)
+}
+
+fn stale_line(r: &Rendered) -> String {
+    format!(
+        "rewrite {} (differs from what flow {} renders to)",
+        r.file_name, r.flow_id
+    )
+}
+
+fn orphan_line(o: &Orphan) -> String {
+    format!(
+        "remove {} (orphaned: {})",
+        o.path.display(),
+        o.reason.describe()
+    )
+}
+
+fn temp_line(t: &TempFile) -> String {
+    format!("remove {} (leftover temp file)", t.path.display())
+}
+
 /// Compares every flow's render with the dags folder. Nothing is changed.
+/// Flows whose files another database owns are reported in `foreign`, not as stale.
 pub fn reconcile(
     dags_folder: &Path,
     flows: &[FlowSpec],
@@ -143,6 +262,13 @@ pub fn reconcile(
         match fs::read(&path) {
             Ok(bytes) if bytes == rendered.source.as_bytes() => {
                 report.up_to_date.push(rendered.flow_id)
+            }
+            Ok(bytes) if super::write::check_owner(&path, &bytes, renderer.owner()).is_err() => {
+                report.foreign.push(Foreign {
+                    owner: header_of(&path).and_then(|h| h.database),
+                    path,
+                    flow_id: spec.flow.id.clone(),
+                })
             }
             Ok(bytes) if !bytes.starts_with(super::HEADER_MARK.as_bytes()) => {
                 report.problems.push(problem(
@@ -185,9 +311,25 @@ pub fn reconcile(
         if !name.ends_with(".py") || path.parent() != Some(dags_folder) {
             continue;
         }
-        let Some(flow_id) = header_flow_id(&path) else {
+        let Some(header) = header_of(&path) else {
             continue;
         };
+        let flow_id = header.flow_id.clone();
+        let ours = match (renderer.owner(), &header.database) {
+            (Some(mine), Some(theirs)) => mine == theirs,
+            // A file from before owners were recorded is this database's only when it
+            // names one of its flows; one outside a database (tests) owns everything.
+            (Some(_), None) => known.contains(flow_id.as_str()),
+            (None, _) => true,
+        };
+        if !ours {
+            report.foreign.push(Foreign {
+                path,
+                flow_id,
+                owner: header.database,
+            });
+            continue;
+        }
         let reason = if !known.contains(flow_id.as_str()) {
             OrphanReason::UnknownFlow
         } else if name != dag_file_name(&flow_id) {
@@ -199,20 +341,21 @@ pub fn reconcile(
             path,
             flow_id,
             reason,
+            owner: header.database,
         });
     }
     Ok(report)
 }
 
-/// The flow id in a file's flowdeck header, reading only its first few lines.
-fn header_flow_id(path: &Path) -> Option<String> {
+/// A file's flowdeck header, reading only its first few lines.
+fn header_of(path: &Path) -> Option<super::FileHeader> {
     let mut start = Vec::with_capacity(2048);
     fs::File::open(path)
         .ok()?
         .take(2048)
         .read_to_end(&mut start)
         .ok()?;
-    parse_header(&String::from_utf8_lossy(&start)).map(|h| h.flow_id)
+    parse_header(&String::from_utf8_lossy(&start))
 }
 
 /// What `repair` did; a failure on one file does not stop the others.
@@ -238,8 +381,12 @@ pub fn repair(dags_folder: &Path, report: &ReconcileReport) -> RepairOutcome {
         }
     }
     for orphan in &report.orphaned {
-        // Checked again: the file may have been replaced since the report was made.
-        let still_ours = header_flow_id(&orphan.path).as_deref() == Some(orphan.flow_id.as_str());
+        // Checked again: the file may have been replaced since the report was made
+        // (by another database's deploy, say).
+        let header = header_of(&orphan.path);
+        let still_ours = header.as_ref().map(|h| h.flow_id.as_str())
+            == Some(orphan.flow_id.as_str())
+            && header.as_ref().and_then(|h| h.database.as_deref()) == orphan.owner.as_deref();
         match starts_with_header(&orphan.path) {
             Ok(true) if still_ours => match remove_and_sync(dags_folder, &orphan.path) {
                 Ok(()) => outcome.removed.push(orphan.path.clone()),

@@ -46,7 +46,7 @@ pub fn write_if_changed(dags_folder: &Path, rendered: &Rendered) -> Result<Write
                 flow_id: rendered.flow_id.clone(),
             })
         }
-        Ok(_) => {}
+        Ok(existing) => check_owner(&path, &existing, rendered.owner.as_deref())?,
         Err(e) if e.kind() == ErrorKind::NotFound => {}
         Err(e) => return Err(Error::io("read", path, e)),
     }
@@ -54,13 +54,32 @@ pub fn write_if_changed(dags_folder: &Path, rendered: &Rendered) -> Result<Write
     Ok(WriteOutcome::Written)
 }
 
+/// Refuses a flowdeck file that another database wrote (its header names another
+/// database id). Files without an id (written before owners were recorded) are taken
+/// as the writer's own, so existing deployments keep working.
+pub(crate) fn check_owner(path: &Path, existing: &[u8], owner: Option<&str>) -> Result<()> {
+    let start = &existing[..existing.len().min(4096)];
+    let header = super::header::parse_header(&String::from_utf8_lossy(start));
+    match (header.and_then(|h| h.database), owner) {
+        (Some(theirs), Some(mine)) if theirs != mine => Err(Error::Foreign {
+            path: path.to_path_buf(),
+            owner: theirs,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Removes a flow's DAG file. `Ok(false)` when there was none; refuses (`NotOurs`) when
-/// the file does not carry flowdeck's header.
-pub fn remove_dag_file(dags_folder: &Path, flow_id: &str) -> Result<bool> {
+/// the file does not carry flowdeck's header, and (`Foreign`) when another database
+/// (not `owner`) wrote it.
+pub fn remove_dag_file(dags_folder: &Path, flow_id: &str, owner: Option<&str>) -> Result<bool> {
     if !is_valid_flow_id(flow_id) {
         return Err(Error::BadFlowId(one_line(flow_id)));
     }
     let path = dags_folder.join(dag_file_name(flow_id));
+    if let Ok(existing) = fs::read(&path) {
+        check_owner(&path, &existing, owner)?;
+    }
     if !starts_with_header(&path)? {
         return match fs::symlink_metadata(&path) {
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
@@ -170,7 +189,8 @@ pub fn ensure_library_package(dags_folder: &Path, package: &str) -> Result<Libra
 }
 
 /// Writes a library module `<dags folder>/<package>/<module>.py` atomically, unless it
-/// already holds exactly `source`.
+/// already holds exactly `source`. Refuses (`Foreign`) to replace a module whose trailer
+/// names another database than `source`'s.
 pub fn write_library_module(
     dags_folder: &Path,
     package: &str,
@@ -189,7 +209,20 @@ pub fn write_library_module(
     let path = setup.package_dir.join(&name);
     match fs::read(&path) {
         Ok(existing) if existing == source => return Ok(WriteOutcome::Unchanged),
-        Ok(_) => {}
+        Ok(existing) => {
+            // Another database's module (its trailer names another id) is never replaced.
+            if let (Some(theirs), Some(mine)) = (
+                super::header::library_owner(&existing),
+                super::header::library_owner(source),
+            ) {
+                if theirs != mine {
+                    return Err(Error::Foreign {
+                        path,
+                        owner: theirs,
+                    });
+                }
+            }
+        }
         Err(e) if e.kind() == ErrorKind::NotFound => {}
         Err(e) => return Err(Error::io("read", path, e)),
     }

@@ -22,6 +22,10 @@ pub enum Dialog {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OnYes {
     Quit,
+    /// Make exactly these reconcile changes (the lines shown).
+    RepairDagsFolder {
+        confirmed: Vec<String>,
+    },
     DeleteFunction {
         name: String,
     },
@@ -134,6 +138,8 @@ impl RegisterForm {
 #[derive(Debug, Clone)]
 pub struct EditForm {
     pub function_id: String,
+    /// `updated_at` of the function when the dialog opened (the save's base).
+    pub updated_at: chrono::DateTime<chrono::Utc>,
     pub original_name: String,
     pub original_description: String,
     pub name: Field,

@@ -34,6 +34,28 @@ pub enum Event {
     Job(JobId, Box<JobResult>),
     /// A deploy moved on (rendered, parsing, ready, import error), before it ends.
     Deploy(Box<DeployRecord>),
+    /// From the database watcher: what was committed (by any process) since the last
+    /// update, with the changed records already read.
+    Store(Box<StoreUpdate>),
+    /// From the database watcher: other processes' unsaved drafts by flow id (sent when
+    /// they change).
+    Drafts(HashMap<String, Vec<super::team::DraftElsewhere>>),
+}
+
+/// Records changed in the shared database, read by the watcher off the UI thread so a
+/// change costs the UI only the rows it touches.
+#[derive(Debug, Default)]
+pub struct StoreUpdate {
+    /// The new change log entries, oldest first (empty after a full reload).
+    pub changes: Vec<crate::store::Change>,
+    /// Changed flows: id → row (`None`: deleted) and deploy record.
+    pub flows: Vec<(String, Option<Flow>, Option<DeployRecord>)>,
+    /// Task counts per function, when a flow or function changed (for "used by").
+    pub usage: Option<HashMap<String, usize>>,
+    /// The whole library, when a function changed.
+    pub functions: Option<Vec<Function>>,
+    /// Everything, when the watcher fell behind the kept change log.
+    pub reload: Option<(LibraryData, FlowsData)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,17 +104,19 @@ pub enum Job {
         id: String,
         name: String,
         description: String,
+        /// `updated_at` of the record the dialog opened with: a change saved meanwhile
+        /// by someone else is refused, not overwritten.
+        updated_at: chrono::DateTime<chrono::Utc>,
     },
     DeleteFunction {
         name: String,
     },
     /// A request to Airflow; the app runs it as an async task, not on the worker.
     Airflow(AirflowJob),
-    /// Compare the dags folder with the saved flows (missing, stale, orphaned DAG files);
-    /// with `repair`, fix what differs.
-    Reconcile {
-        repair: bool,
-    },
+    /// Compare the dags folder with the saved flows (missing, stale, orphaned, foreign
+    /// DAG files). `Check` only reports; `Repair` makes exactly the changes the operator
+    /// confirmed (lines of `ReconcileReport::planned`), nothing that appeared since.
+    Reconcile(ReconcileJob),
     // The Flows pane (issue 6).
     /// A whole flow, to open it in the editor.
     LoadFlow {
@@ -104,6 +128,8 @@ pub enum Job {
     },
     SaveFlow {
         spec: Box<FlowSpec>,
+        /// The version the editor started from (or new): see `store::Base`.
+        base: crate::store::Base,
     },
     /// Render, write and wait for Airflow; runs on the async runtime (it waits on
     /// Airflow for seconds) and reports progress as `Event::Deploy`.
@@ -117,6 +143,8 @@ pub enum Job {
     DeleteFlow {
         flow_id: String,
         name: String,
+        /// The version the operator saw when confirming.
+        base: crate::store::Base,
     },
     RenameFlow {
         flow_id: String,
@@ -132,6 +160,18 @@ pub enum Job {
     },
     LoadRevisions {
         flow_id: String,
+    },
+    /// Keep the editor's unsaved draft in the database (newer ones replace older).
+    SaveDraft {
+        draft: Box<crate::store::Draft>,
+    },
+    /// Forget this process's draft of a flow (saved or abandoned).
+    DropDraft {
+        flow_id: String,
+    },
+    /// Forget another (ended) process's draft: restored into the editor, or discarded.
+    DiscardDraft {
+        draft: Box<crate::store::Draft>,
     },
 }
 
@@ -151,6 +191,9 @@ impl Job {
                 | (Job::LoadLibrary, Job::LoadLibrary)
                 | (Job::LoadFlows, Job::LoadFlows)
                 | (Job::CheckSources, Job::CheckSources)
+        ) || matches!(
+            (self, newer),
+            (Job::SaveDraft { draft: a }, Job::SaveDraft { draft: b }) if a.flow_id == b.flow_id
         )
     }
 }
@@ -173,6 +216,8 @@ pub struct FlowsData {
 pub enum JobResult {
     /// A newer job of the same kind replaced this one before it ran.
     Superseded,
+    /// A draft was kept or forgotten (only a failure is news).
+    DraftKept(Result<(), String>),
     Library(Result<LibraryData, String>),
     Flows(Result<FlowsData, String>),
     SourcesChanged(Result<Vec<String>, String>),
@@ -200,10 +245,10 @@ pub enum JobResult {
         result: Result<Function, String>,
     },
     Airflow(AirflowAnswer),
-    /// What reconcile found (no lines: the folder matches) or, with `repair`, did.
+    /// What reconcile found or did.
     Reconciled {
-        repair: bool,
-        result: Result<Vec<String>, String>,
+        job: ReconcileJob,
+        result: Result<Reconciled, String>,
     },
     // The Flows pane (issue 6).
     FlowLoaded {
@@ -211,7 +256,7 @@ pub enum JobResult {
         result: Result<FlowSpec, String>,
     },
     SavePrepared(Result<Box<Prepared>, String>),
-    FlowSaved(Result<Box<SaveOutcome>, String>),
+    FlowSaved(Result<Box<SaveOutcome>, SaveFailure>),
     Deployed {
         flow_id: String,
         result: Result<DeployRecord, String>,
@@ -267,4 +312,57 @@ pub struct Prepared {
     pub against: String,
     /// python_callable overrides python3 refused.
     pub problems: Vec<crate::model::Problem>,
+}
+
+/// Which reconcile to run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReconcileJob {
+    /// At start-up: report quietly, a summary line at most.
+    Startup,
+    /// `:reconcile`: report, then ask before any repair.
+    Check,
+    Repair {
+        confirmed: Vec<String>,
+    },
+}
+
+/// Reconcile's answer: its findings, what a repair would change, and (after a repair)
+/// what was done.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Reconciled {
+    pub findings: Vec<String>,
+    pub planned: Vec<String>,
+    /// Files of other databases (left alone).
+    pub foreign: usize,
+    pub done: Vec<String>,
+}
+
+/// Why a flow save failed.
+#[derive(Debug, Clone)]
+pub enum SaveFailure {
+    /// Someone saved (or deleted) the flow after this editor loaded it.
+    Conflict(Box<ConflictDetails>),
+    /// Anything else, as one message.
+    Other(String),
+}
+
+impl std::fmt::Display for SaveFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SaveFailure::Conflict(c) => c.conflict.fmt(f),
+            SaveFailure::Other(e) => f.write_str(e),
+        }
+    }
+}
+
+/// A refused save with the three versions the operator chooses between.
+#[derive(Debug, Clone)]
+pub struct ConflictDetails {
+    pub conflict: crate::store::Conflict,
+    /// The version the editor started from, as saved then (`None`: a new flow).
+    pub base: Option<FlowSpec>,
+    /// The flow as stored now (`None`: deleted meanwhile).
+    pub theirs: Option<FlowSpec>,
+    /// The editor's draft.
+    pub mine: FlowSpec,
 }

@@ -134,6 +134,16 @@ pub struct Editor {
     pub problems: Vec<Problem>,
     /// A save or its checks are running.
     pub busy: Option<super::JobId>,
+    /// Edits made since the flow was opened (counted by `touch`).
+    pub edits: u32,
+    /// `edits` as last kept in the database as a draft, and when.
+    pub kept_edits: u32,
+    pub kept_at: Option<std::time::Instant>,
+    /// Text of the open options editor as last kept with the draft.
+    pub kept_options: Option<String>,
+    /// Someone else changed this flow in the database after it was opened here (shown
+    /// above the editor; a save will ask how to combine).
+    pub newer: Option<String>,
 }
 
 impl Editor {
@@ -157,9 +167,34 @@ impl Editor {
             graph_offset: (0, 0),
             problems: Vec::new(),
             busy: None,
+            edits: 0,
+            kept_edits: 0,
+            kept_at: None,
+            kept_options: None,
+            newer: None,
         };
         e.refresh_lists();
         e
+    }
+
+    /// Replaces the flow with `spec` as stored (after a save, or someone else's save
+    /// while this editor had no edits), keeping the operator's place.
+    pub fn reopen_with(&mut self, spec: FlowSpec) {
+        let mut fresh = Editor::open(spec, false);
+        fresh.section = self.section;
+        fresh.tasks.selected = self.tasks.selected.min(fresh.tasks.len().saturating_sub(1));
+        fresh.setting = self.setting;
+        fresh.graph_offset = self.graph_offset;
+        *self = fresh;
+    }
+
+    /// The version a save of this draft starts from.
+    pub fn base(&self) -> crate::store::Base {
+        if self.is_new {
+            crate::store::Base::New
+        } else {
+            crate::store::Base::Version(self.original.flow.version)
+        }
     }
 
     /// A new, empty flow named `name`.
@@ -191,6 +226,7 @@ impl Editor {
 
     /// After any change of the draft: lists, cached layout and the dirty flag follow.
     pub fn touch(&mut self) {
+        self.edits += 1;
         self.dirty = self.is_new || self.spec.content_differs(&self.original);
         self.problems.clear();
         self.refresh_lists();
@@ -434,8 +470,47 @@ pub struct TextView {
     pub scroll: usize,
 }
 
+/// A question with several answers: j/k choose, Enter takes the chosen one, Esc the
+/// safe one (`on_cancel`).
+#[derive(Debug, Clone)]
+pub struct ChoiceDialog {
+    pub title: String,
+    pub body: String,
+    pub choices: Vec<(String, Choice)>,
+    pub selected: usize,
+    pub on_cancel: Choice,
+}
+
+/// What an answer of a [`ChoiceDialog`] does.
+#[derive(Debug, Clone)]
+pub enum Choice {
+    /// Show what the other operator changed (base → theirs).
+    ShowTheirs(Box<super::event::ConflictDetails>),
+    /// Apply my edits on top of theirs, into the editor.
+    Merge(Box<super::event::ConflictDetails>),
+    /// Save the draft as a new version over theirs.
+    SaveMine(Box<super::event::ConflictDetails>),
+    /// Close the question; the draft stays as it is.
+    KeepEditing,
+    /// Open a draft left by an ended flowdeck in the editor.
+    Restore(Box<OfferedDraft>),
+    /// Forget a draft left by an ended flowdeck.
+    Discard(Box<crate::store::Draft>),
+    /// Ask again at the next start.
+    Later,
+}
+
+/// A draft offered for restoring at start-up, with the version it started from.
+#[derive(Debug, Clone)]
+pub struct OfferedDraft {
+    pub draft: crate::store::Draft,
+    /// The flow at the draft's base version (`None` for a flow never saved).
+    pub base: Option<FlowSpec>,
+}
+
 #[derive(Debug, Clone)]
 pub enum FlowDialog {
+    Choice(ChoiceDialog),
     Text(TextPrompt),
     Pick(Picker),
     Options(OptionsDialog),
@@ -457,8 +532,15 @@ impl FlowDialog {
 /// What a confirmation in the Flows pane does on yes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FlowYes {
-    DeleteFlow { flow_id: String, name: String },
-    RemoveTask { task_id: String },
+    DeleteFlow {
+        flow_id: String,
+        name: String,
+        /// The version shown when the operator confirmed.
+        version: u32,
+    },
+    RemoveTask {
+        task_id: String,
+    },
     LeaveEditor,
     DiscardOptions,
 }

@@ -160,6 +160,53 @@ impl FlowsState {
         }
     }
 
+    /// A flow saved (or deployed) by any process: its row is replaced, or added in name
+    /// order; the selection stays on the same flow.
+    pub fn upsert(&mut self, flow: Flow, deploy: Option<DeployRecord>) {
+        let keep = self.selected().map(|r| r.flow.id.clone());
+        let mut row = FlowRow::new(flow, deploy);
+        row.last_run = self.last_runs.get(&row.flow.id).cloned();
+        if let Some(d) = self
+            .deploying
+            .get(&row.flow.id)
+            .and_then(|d| d.record.clone())
+        {
+            // A deploy this process follows reports fresher progress than the database.
+            if d.version >= row.flow.version {
+                let last_run = row.last_run.take();
+                row = FlowRow::new(row.flow, Some(d));
+                row.last_run = last_run;
+            }
+        }
+        match self.rows.iter().position(|r| r.flow.id == row.flow.id) {
+            Some(i) if self.rows[i].flow.name == row.flow.name => self.rows[i] = row,
+            found => {
+                if let Some(i) = found {
+                    self.rows.remove(i);
+                }
+                let at = self.rows.partition_point(|r| r.flow.name < row.flow.name);
+                self.rows.insert(at, row);
+            }
+        }
+        self.reselect(keep);
+    }
+
+    /// A flow deleted by any process.
+    pub fn remove(&mut self, flow_id: &str) {
+        let keep = self.selected().map(|r| r.flow.id.clone());
+        self.rows.retain(|r| r.flow.id != flow_id);
+        self.reselect(keep);
+    }
+
+    fn reselect(&mut self, keep: Option<String>) {
+        self.refilter();
+        if let Some(id) = keep {
+            if let Some(i) = self.rows.iter().position(|r| r.flow.id == id) {
+                self.nav.select_row(i);
+            }
+        }
+    }
+
     /// Hook for the Runs pane (issue 7): the latest run's state of each flow.
     pub fn set_last_runs(&mut self, last_runs: HashMap<String, String>) {
         for row in &mut self.rows {

@@ -106,15 +106,21 @@ pub(super) fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) ->
                 state.info("no flow selected");
                 return true;
             };
-            let (flow_id, name) = (row.flow.id.clone(), row.flow.name.clone());
+            let (flow_id, name, version) =
+                (row.flow.id.clone(), row.flow.name.clone(), row.flow.version);
+            let elsewhere = state.team.editing_elsewhere(&flow_id);
             state.dialogs.push(Dialog::Confirm(Confirm {
                 title: format!("Delete flow `{}`?", one_line(&name)),
                 body: format!(
-                    "Deletes flow `{}` ({flow_id}) with its tasks, edges and revisions, and removes its DAG file so Airflow stops scheduling it.\nAirflow keeps the history of runs already made.",
+                    "Deletes flow `{}` ({flow_id}) v{version} with its tasks, edges and revisions, and removes its DAG file so Airflow stops scheduling it.\nAirflow keeps the history of runs already made.{elsewhere}",
                     one_line(&name)
                 ),
                 yes: "delete".into(),
-                on_yes: OnYes::Flow(FlowYes::DeleteFlow { flow_id, name }),
+                on_yes: OnYes::Flow(FlowYes::DeleteFlow {
+                    flow_id,
+                    name,
+                    version,
+                }),
             }));
         }
         Action::ShowError => {
@@ -304,6 +310,7 @@ pub(super) fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effe
         return;
     };
     match d {
+        FlowDialog::Choice(_) => super::conflicts::choice_action(state, action, fx),
         FlowDialog::Text(p) => match action {
             Action::Cancel => {
                 state.dialogs.pop();
@@ -854,7 +861,7 @@ fn editor_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> boo
         (Section::Graph, Action::MoveRight) => graph_move(state, Direction::Right),
         (Section::Graph, Action::MoveUp) => graph_move(state, Direction::Up),
         (Section::Graph, Action::MoveDown) => graph_move(state, Direction::Down),
-        (_, Action::Back | Action::MoveLeft) => leave(state),
+        (_, Action::Back | Action::MoveLeft) => leave(state, fx),
         (_, Action::Revisions) => {
             if ed.is_new {
                 state.info("a new flow has no revisions until it is saved");
@@ -1230,12 +1237,12 @@ impl OptionsTarget {
     }
 }
 
-fn leave(state: &mut State) {
+fn leave(state: &mut State, fx: &mut Vec<Effect>) {
     let Some(ed) = state.flows.editor.as_ref() else {
         return;
     };
     if !ed.dirty {
-        close_editor(state);
+        close_editor(state, fx);
         return;
     }
     let name = one_line(&ed.spec.flow.name);
@@ -1247,8 +1254,12 @@ fn leave(state: &mut State) {
     }));
 }
 
-fn close_editor(state: &mut State) {
+fn close_editor(state: &mut State, fx: &mut Vec<Effect>) {
     if let Some(ed) = state.flows.editor.take() {
+        if ed.kept_at.is_some() {
+            let flow_id = ed.spec.flow.id.clone();
+            fx.push(super::live::drop_draft(state, &flow_id));
+        }
         if let Some(i) = state
             .flows
             .rows
@@ -1264,9 +1275,18 @@ fn close_editor(state: &mut State) {
 /// Yes to a Flows confirmation.
 pub(super) fn confirmed(state: &mut State, yes: FlowYes, fx: &mut Vec<Effect>) {
     match yes {
-        FlowYes::DeleteFlow { flow_id, name } => {
+        FlowYes::DeleteFlow {
+            flow_id,
+            name,
+            version,
+        } => {
             let label = format!("deleting {}", one_line(&name));
-            let (_, e) = state.start_job(label, false, Job::DeleteFlow { flow_id, name });
+            let job = Job::DeleteFlow {
+                flow_id,
+                name,
+                base: crate::store::Base::Version(version),
+            };
+            let (_, e) = state.start_job(label, false, job);
             fx.push(e);
         }
         FlowYes::RemoveTask { task_id } => edit(state, |ed| {
@@ -1280,7 +1300,7 @@ pub(super) fn confirmed(state: &mut State, yes: FlowYes, fx: &mut Vec<Effect>) {
             }
             Ok(())
         }),
-        FlowYes::LeaveEditor => close_editor(state),
+        FlowYes::LeaveEditor => close_editor(state, fx),
         FlowYes::DiscardOptions => {
             if matches!(top(state), Some(FlowDialog::Options(_))) {
                 state.dialogs.pop();
@@ -1321,12 +1341,29 @@ fn save(state: &mut State, fx: &mut Vec<Effect>) {
 }
 
 fn store(state: &mut State, spec: FlowSpec, fx: &mut Vec<Effect>) {
+    let base = state
+        .flows
+        .editor
+        .as_ref()
+        .map_or(crate::store::Base::Any, Editor::base);
+    store_with_base(state, spec, base, fx);
+}
+
+/// Stores `spec` expecting `base` in the database ("save mine anyway" passes the version
+/// it overrides).
+pub(super) fn store_with_base(
+    state: &mut State,
+    spec: FlowSpec,
+    base: crate::store::Base,
+    fx: &mut Vec<Effect>,
+) {
     let label = format!("saving {}", one_line(&spec.flow.name));
     let (id, e) = state.start_job(
         label,
         false,
         Job::SaveFlow {
             spec: Box::new(spec),
+            base,
         },
     );
     if let Some(ed) = state.flows.editor.as_mut() {
@@ -1459,6 +1496,9 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
             }
             match result {
                 Ok(outcome) => saved(state, *outcome, fx),
+                Err(super::event::SaveFailure::Conflict(details)) => {
+                    super::conflicts::ask_on_conflict(state, *details)
+                }
                 Err(e) => state.dialogs.push(MessageBox::error(
                     "Cannot save the flow",
                     format!("{e}\n\nYour edits are kept."),
@@ -1650,14 +1690,8 @@ fn saved(state: &mut State, outcome: SaveOutcome, fx: &mut Vec<Effect>) {
     let name = one_line(&f.name);
     if let Some(ed) = state.flows.editor.as_mut() {
         if ed.spec.flow.id == f.id {
-            let section = ed.section;
-            let (tasks, setting) = (ed.tasks.selected, ed.setting);
-            let mut fresh = Editor::open(outcome.spec.clone(), false);
-            fresh.section = section;
-            fresh.tasks.selected = tasks.min(fresh.tasks.len().saturating_sub(1));
-            fresh.setting = setting;
-            fresh.graph_offset = ed.graph_offset;
-            *ed = fresh;
+            ed.reopen_with(outcome.spec.clone());
+            fx.push(super::live::drop_draft(state, &f.id));
         }
     }
     let lib = state.functions.rows.clone();

@@ -6,7 +6,7 @@ use super::event::LibraryData;
 use super::list::{matches, ListNav};
 use super::text::{one_line, preview_line};
 use crate::model::Function;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Loading {
@@ -135,6 +135,13 @@ impl FunctionsState {
         }
         if self.selected().is_none() {
             self.detail = false;
+        }
+    }
+
+    /// New task counts per function (a flow was saved or deleted somewhere).
+    pub fn set_usage(&mut self, usage: &HashMap<String, usize>) {
+        for row in &mut self.rows {
+            row.used = usage.get(&row.function.id).copied().unwrap_or(0);
         }
     }
 

@@ -69,6 +69,7 @@ pub(super) fn open_edit(state: &mut State) {
     let f = &row.function;
     state.dialogs.push(Dialog::Edit(Box::new(EditForm {
         function_id: f.id.clone(),
+        updated_at: f.updated_at,
         original_name: f.name.clone(),
         original_description: f.description.clone(),
         name: Field::single("Name", &f.name),
@@ -256,6 +257,7 @@ pub(super) fn edit_form_action(state: &mut State, action: Action, fx: &mut Vec<E
                 id: form.function_id.clone(),
                 name,
                 description: form.description.text().trim_end().to_string(),
+                updated_at: form.updated_at,
             };
             let label = format!("saving {}", one_line(&form.original_name));
             let (id, e) = state.start_job(label, false, job);

@@ -31,14 +31,19 @@ pub mod flows;
 pub mod functions;
 pub mod input;
 pub mod list;
+pub mod live;
 pub mod runs;
 pub mod status;
+pub mod team;
 pub mod text;
 
+mod conflicts;
 mod flows_actions;
 mod functions_actions;
+mod reconcile;
 
-pub use event::{Effect, Event, FlowsData, Job, JobId, JobResult, LibraryData};
+pub use conflicts::offer_drafts;
+pub use event::{Effect, Event, FlowsData, Job, JobId, JobResult, LibraryData, StoreUpdate};
 pub use status::{AirflowHealth, Level};
 
 use crate::keymap::{Action, Context, Key, Keymap};
@@ -175,10 +180,17 @@ pub struct State {
     pub theme: ThemeKind,
     /// The time of the event being handled; drawing measures ages against it.
     pub now: Instant,
+    /// The same moment on the wall clock (for "changed 3 min ago").
+    pub wall_now: chrono::DateTime<chrono::Utc>,
     /// Unsaved work that panes report (key → what), asked about before quitting.
     pub dirty: BTreeMap<String, String>,
     pub screen: Screen,
     pub quit: bool,
+    /// The terminal went away or a signal ended flowdeck (not the operator's quit):
+    /// unsaved edits are kept as a draft rather than dropped.
+    pub terminated: bool,
+    /// Who else works on this database, and what they changed last.
+    pub team: team::TeamState,
     next_job: u64,
 }
 
@@ -197,15 +209,19 @@ impl State {
             jobs: BTreeMap::new(),
             theme: init.theme,
             now: init.now,
+            wall_now: chrono::Utc::now(),
             dirty: BTreeMap::new(),
             screen: Screen::default(),
             quit: false,
+            terminated: false,
+            team: team::TeamState::default(),
             next_job: 1,
         }
     }
 
     pub fn set_now(&mut self, now: Instant) {
         self.now = now;
+        self.wall_now = chrono::Utc::now();
     }
 
     /// Takes what the UI drew: list offsets it settled on, hit areas for the mouse.
@@ -404,7 +420,7 @@ pub fn start(state: &mut State) -> Vec<Effect> {
     let (_, e) = state.start_job(
         "checking the dags folder",
         true,
-        Job::Reconcile { repair: false },
+        Job::Reconcile(event::ReconcileJob::Startup),
     );
     fx.push(e);
     after_change(state, &mut fx);
@@ -421,9 +437,11 @@ pub fn on_event(state: &mut State, keymap: &Keymap, event: Event) -> Vec<Effect>
         Event::Tick => {
             state.status.expire(state.now);
             runs::on_tick(state, &mut fx);
+            live::keep_draft(state, &mut fx);
         }
         Event::Terminate => {
             state.quit = true;
+            state.terminated = true;
             fx.push(Effect::Quit);
         }
         Event::AirflowHealth(h) => {
@@ -433,6 +451,8 @@ pub fn on_event(state: &mut State, keymap: &Keymap, event: Event) -> Vec<Effect>
         Event::Airflow(poll) => runs::on_poll(state, *poll, &mut fx),
         Event::Deploy(record) => flows_actions::on_deploy(state, *record),
         Event::Job(id, result) => on_job(state, id, *result, &mut fx),
+        Event::Store(update) => live::on_store(state, *update, &mut fx),
+        Event::Drafts(drafts) => live::on_drafts(state, drafts),
     }
     after_change(state, &mut fx);
     fx
@@ -565,6 +585,9 @@ fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                         fx.push(Effect::Quit);
                     }
                     OnYes::DeleteFunction { name } => functions_actions::delete(state, name, fx),
+                    OnYes::RepairDagsFolder { confirmed } => {
+                        reconcile::repair(state, confirmed, fx)
+                    }
                     OnYes::Flow(yes) => flows_actions::confirmed(state, yes, fx),
                     other => runs::on_yes(state, other, fx),
                 }
@@ -649,9 +672,9 @@ fn run_command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         Command::Refresh => refresh(state, fx),
         Command::Reconcile => {
             let (_, e) = state.start_job(
-                "repairing the dags folder",
+                "checking the dags folder",
                 false,
-                Job::Reconcile { repair: true },
+                Job::Reconcile(event::ReconcileJob::Check),
             );
             fx.push(e);
         }
@@ -869,25 +892,13 @@ fn on_job(state: &mut State, id: JobId, result: JobResult, fx: &mut Vec<Effect>)
         }
     }
     match result {
-        JobResult::Superseded => {}
+        JobResult::Superseded | JobResult::DraftKept(Ok(())) => {}
+        JobResult::DraftKept(Err(e)) => state.warn(format!(
+            "cannot keep your unsaved draft in the database: {e}"
+        )),
         JobResult::Flows(Ok(data)) => state.flows.apply(data),
         JobResult::Airflow(answer) => runs::on_answer(state, answer, fx),
-        JobResult::Reconciled { repair, result } => match result {
-            Ok(lines) if lines.is_empty() && !repair => {}
-            Ok(lines) if lines.is_empty() => {
-                state.info("the dags folder already matches every flow")
-            }
-            Ok(lines) if repair => {
-                state.info(format!("dags folder repaired: {}", lines.join("; ")));
-                let (_, e) = state.start_job("loading flows", false, Job::LoadFlows);
-                fx.push(e);
-            }
-            Ok(lines) => state.warn(format!(
-                "dags folder differs from the saved flows: {} — type :reconcile to repair",
-                lines.join("; ")
-            )),
-            Err(e) => state.error(format!("cannot check the dags folder: {e}")),
-        },
+        JobResult::Reconciled { job, result } => reconcile::on_reconciled(state, job, result, fx),
         JobResult::Flows(Err(e)) => {
             state.flows.loading = functions::Loading::Failed(e.clone());
             state.error(format!("cannot load flows: {e}"));

@@ -1093,7 +1093,10 @@ pub fn on_yes(state: &mut State, on_yes: OnYes, fx: &mut Vec<Effect>) {
                 },
             ));
         }
-        OnYes::Quit | OnYes::DeleteFunction { .. } | OnYes::Flow(_) => {}
+        OnYes::Quit
+        | OnYes::DeleteFunction { .. }
+        | OnYes::Flow(_)
+        | OnYes::RepairDagsFolder { .. } => {}
     }
 }
 

@@ -5,8 +5,20 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("the database {} is already in use by another flowdeck{}; close it first, or pass --db to use another database", path.display(), pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
-    AlreadyOpen { path: PathBuf, pid: Option<u32> },
+    #[error("the database {} is held alone by another program (an older flowdeck?); close it, then start again: flowdeck shares the file with every flowdeck of this version", path.display())]
+    AlreadyOpen { path: PathBuf },
+    #[error("{} is not a flowdeck database; pass --db (or FLOWDECK_DB) the path of a flowdeck database, or a new path to create one", path.display())]
+    NotFlowdeck { path: PathBuf },
+    #[error("the database {} is damaged: restore it from a backup (or move it away to start a new one)", path.display())]
+    Damaged { path: PathBuf },
+    #[error("no permission to write the database {}: a team database needs group write access to the file and its folder (chgrp TEAM; chmod 660 the file, 2770 the folder; umask 002)", path.display())]
+    Permission { path: PathBuf },
+    #[error("the filesystem of {} does not support file locks, which several flowdeck processes need to share a database; put it on a local filesystem", path.display())]
+    NoLocks { path: PathBuf },
+    #[error("the database is busy: another flowdeck process has held its write lock for {} s (stopped with Ctrl-Z?); try again, or resume or end that process", waited.as_secs())]
+    Busy { waited: std::time::Duration },
+    #[error("{0}")]
+    Conflict(Box<super::conflict::Conflict>),
     #[error("cannot open the database {}: {reason}", path.display())]
     Open { path: PathBuf, reason: String },
     #[error("the database {} was written by a newer flowdeck (schema {found}, this one knows up to {known}); upgrade flowdeck", path.display())]

@@ -1,11 +1,14 @@
 //! Flows with their tasks and edges, saved together; revisions; deploy records.
 
+use super::changes::Changed;
+use super::conflict::{Base, Conflict};
 use super::error::{Context, Error, Result};
 use super::tables::*;
 use super::Store;
 use crate::model::deploy::DeployRecord;
+use crate::model::deploy::DeployState;
 use crate::model::document::{render_document, to_document_named, FlowDocument};
-use crate::model::{validate, Edge, Flow, FlowSpec, Function, Task};
+use crate::model::{validate, Actor, Edge, Flow, FlowSpec, Function, Task};
 use chrono::{DateTime, Utc};
 use redb::{ReadableTable, ReadableTableMetadata, Table};
 use serde::{Deserialize, Serialize};
@@ -22,6 +25,18 @@ pub struct Revision {
     pub spec: FlowSpec,
     /// Function id → name, for the functions this version's tasks call.
     pub function_names: std::collections::BTreeMap<String, String>,
+    /// Who saved it (unknown for versions saved before flowdeck recorded it).
+    #[serde(default)]
+    pub saved_by: Actor,
+}
+
+/// A deploy of one version of a flow that reached an end (ready or import error).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeployEvent {
+    pub version: u32,
+    pub state: DeployState,
+    pub at: DateTime<Utc>,
+    pub by: Actor,
 }
 
 impl Revision {
@@ -46,6 +61,7 @@ struct RevisionOut<'a> {
     saved_at: DateTime<Utc>,
     spec: &'a FlowSpec,
     function_names: std::collections::BTreeMap<&'a str, &'a str>,
+    saved_by: &'a Actor,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -59,8 +75,13 @@ pub struct SaveOutcome {
 
 impl Store {
     /// Validates and saves a whole flow in one transaction: flow row, tasks, edges, the
-    /// revision. The version goes up by one only when the content really changed.
-    pub fn save_flow(&self, spec: &FlowSpec) -> Result<SaveOutcome> {
+    /// revision, the change log. The version goes up by one only when the content really
+    /// changed.
+    ///
+    /// `base` is what the caller started from: a save over a version saved meanwhile by
+    /// someone else (or over a flow deleted meanwhile, or a "new" flow whose id exists
+    /// now) is refused with [`Error::Conflict`] naming who and when.
+    pub fn save_flow(&self, spec: &FlowSpec, base: Base) -> Result<SaveOutcome> {
         let now = Utc::now();
         let tx = self.write()?;
         let outcome = {
@@ -82,6 +103,7 @@ impl Store {
                 }
             }
             let old = load_spec(&flows, &tasks, &edges, &spec.flow.id)?;
+            self.check_base(&tx, spec, old.as_ref().map(|o| &o.flow), base)?;
             let mut new = spec.clone();
             let created = old.is_none();
             let changed = match &old {
@@ -164,6 +186,7 @@ impl Store {
                     .filter_map(|t| t.function_id.as_deref())
                     .filter_map(|id| names.get(id).map(|name| (id, *name)))
                     .collect(),
+                saved_by: &self.actor,
             };
             tx.open_table(REVISIONS)
                 .ctx("opening revisions")?
@@ -172,6 +195,14 @@ impl Store {
                     encode(&revision)?.as_slice(),
                 )
                 .ctx("writing a revision")?;
+            self.log(
+                &tx,
+                vec![Changed::FlowSaved {
+                    id: new.flow.id.clone(),
+                    name: new.flow.name.clone(),
+                    version: new.flow.version,
+                }],
+            )?;
             SaveOutcome {
                 spec: new,
                 changed: true,
@@ -218,6 +249,14 @@ impl Store {
         })
     }
 
+    /// One flow row (no tasks or edges): what a list row needs.
+    pub fn flow_row(&self, id: &str) -> Result<Option<Flow>> {
+        let tx = self.read()?;
+        let flows = tx.open_table(FLOWS).ctx("opening flows")?;
+        let row = flows.get(id).ctx("reading flows")?;
+        row.map(|v| decode("flow", v.value())).transpose()
+    }
+
     /// Flow rows only (no tasks), sorted by name: what a list needs.
     pub fn flows(&self) -> Result<Vec<Flow>> {
         let tx = self.read()?;
@@ -248,20 +287,43 @@ impl Store {
         Ok(out)
     }
 
-    /// Removes a flow with its tasks, edges, revisions and deploy record.
-    pub fn delete_flow(&self, id: &str) -> Result<Flow> {
+    /// Removes a flow with its tasks, edges, revisions and deploy record. With
+    /// `Base::Version(v)`, refused with [`Error::Conflict`] when someone saved a newer
+    /// version meanwhile (the operator confirmed deleting what they saw).
+    pub fn delete_flow(&self, id: &str, base: Base) -> Result<Flow> {
         let tx = self.write()?;
         let flow = {
             let mut flows = tx.open_table(FLOWS).ctx("opening flows")?;
-            let flow: Flow = match flows.remove(id).ctx("removing a flow")? {
-                Some(v) => decode("flow", v.value())?,
-                None => {
-                    return Err(Error::NotFound {
-                        kind: "flow",
-                        name: id.to_string(),
-                    })
-                }
+            let current: Option<Flow> = match flows.get(id).ctx("reading flows")? {
+                Some(v) => Some(decode("flow", v.value())?),
+                None => None,
             };
+            let Some(current) = current else {
+                if let Base::Version(v) = base {
+                    let latest = tx.open_table(LATEST).ctx("opening the change log")?;
+                    let change = Store::latest_in(&latest, &format!("flow/{id}"))?;
+                    return Err(Error::Conflict(Box::new(Conflict {
+                        kind: "flow",
+                        id: id.to_string(),
+                        name: id.to_string(),
+                        base: Some(v),
+                        theirs: None,
+                        by: change.as_ref().map(|c| c.by.clone()).unwrap_or_default(),
+                        at: change.map(|c| c.at),
+                    })));
+                }
+                return Err(Error::NotFound {
+                    kind: "flow",
+                    name: id.to_string(),
+                });
+            };
+            if let Base::Version(v) = base {
+                if current.version != v {
+                    return Err(self.newer_version(&tx, &current, Some(v))?);
+                }
+            }
+            flows.remove(id).ctx("removing a flow")?;
+            let flow = current;
             tx.open_table(FLOW_NAMES)
                 .ctx("opening flow names")?
                 .remove(flow.name.as_str())
@@ -273,6 +335,19 @@ impl Store {
                 .ctx("opening deploys")?
                 .remove(id)
                 .ctx("removing a deploy record")?;
+            remove_children(
+                &mut tx
+                    .open_table(DEPLOY_HISTORY)
+                    .ctx("opening deploy history")?,
+                id,
+            )?;
+            self.log(
+                &tx,
+                vec![Changed::FlowDeleted {
+                    id: flow.id.clone(),
+                    name: flow.name.clone(),
+                }],
+            )?;
             flow
         };
         tx.commit().ctx("removing a flow")?;
@@ -305,13 +380,140 @@ impl Store {
         row.map(|v| decode("revision", v.value())).transpose()
     }
 
+    /// Stores a flow's deploy record (stamped with this process's actor), logs the
+    /// change, and keeps the end of each deploy (ready / import error) in the history.
     pub fn set_deploy(&self, record: &DeployRecord) -> Result<()> {
+        let mut record = record.clone();
+        record.by = Some(self.actor.clone());
         let tx = self.write()?;
-        tx.open_table(DEPLOYS)
-            .ctx("opening deploys")?
-            .insert(record.flow_id.as_str(), encode(record)?.as_slice())
-            .ctx("writing a deploy record")?;
+        {
+            let mut deploys = tx.open_table(DEPLOYS).ctx("opening deploys")?;
+            // Progress a deploy repeats (the same state again) is not news to others.
+            let previous: Option<DeployRecord> = deploys
+                .get(record.flow_id.as_str())
+                .ctx("reading deploys")?
+                .map(|v| decode("deploy record", v.value()))
+                .transpose()?;
+            let news = previous
+                .as_ref()
+                .is_none_or(|p| (p.state, p.version) != (record.state, record.version));
+            deploys
+                .insert(record.flow_id.as_str(), encode(&record)?.as_slice())
+                .ctx("writing a deploy record")?;
+            if news && matches!(record.state, DeployState::Ready | DeployState::ImportError) {
+                let event = DeployEvent {
+                    version: record.version,
+                    state: record.state,
+                    at: Utc::now(),
+                    by: self.actor.clone(),
+                };
+                tx.open_table(DEPLOY_HISTORY)
+                    .ctx("opening deploy history")?
+                    .insert(
+                        revision_key(&record.flow_id, record.version).as_str(),
+                        encode(&event)?.as_slice(),
+                    )
+                    .ctx("writing deploy history")?;
+            }
+            if news {
+                self.log(
+                    &tx,
+                    vec![Changed::Deploy {
+                        flow_id: record.flow_id.clone(),
+                        version: record.version,
+                        state: record.state,
+                    }],
+                )?;
+            }
+        }
         tx.commit().ctx("saving a deploy record")
+    }
+
+    /// How each deployed version of a flow ended, by version.
+    pub fn deploy_history(&self, flow_id: &str) -> Result<HashMap<u32, DeployEvent>> {
+        let tx = self.read()?;
+        let table = tx
+            .open_table(DEPLOY_HISTORY)
+            .ctx("opening deploy history")?;
+        let (lo, hi) = child_range(flow_id);
+        let mut out = HashMap::new();
+        for row in table
+            .range(lo.as_str()..hi.as_str())
+            .ctx("reading deploy history")?
+        {
+            let (_, v) = row.ctx("reading deploy history")?;
+            let event: DeployEvent = decode("deploy event", v.value())?;
+            out.insert(event.version, event);
+        }
+        Ok(out)
+    }
+
+    /// Refuses a save whose base is not what is stored.
+    fn check_base(
+        &self,
+        tx: &redb::WriteTransaction,
+        spec: &FlowSpec,
+        stored: Option<&Flow>,
+        base: Base,
+    ) -> Result<()> {
+        match (base, stored) {
+            (Base::Any, _) | (Base::New, None) => Ok(()),
+            (Base::Version(v), Some(s)) if v == s.version => Ok(()),
+            (Base::New | Base::Version(_), Some(current)) => {
+                let base = match base {
+                    Base::Version(v) => Some(v),
+                    _ => None,
+                };
+                Err(self.newer_version(tx, current, base)?)
+            }
+            (Base::Version(v), None) => {
+                let latest = tx.open_table(LATEST).ctx("opening the change log")?;
+                let change = Store::latest_in(&latest, &format!("flow/{}", spec.flow.id))?;
+                Err(Error::Conflict(Box::new(Conflict {
+                    kind: "flow",
+                    id: spec.flow.id.clone(),
+                    name: match &change {
+                        Some(super::Change {
+                            what: Changed::FlowDeleted { name, .. },
+                            ..
+                        }) => name.clone(),
+                        _ => spec.flow.name.clone(),
+                    },
+                    base: Some(v),
+                    theirs: None,
+                    by: change.as_ref().map(|c| c.by.clone()).unwrap_or_default(),
+                    at: change.map(|c| c.at),
+                })))
+            }
+        }
+    }
+
+    /// The conflict for a flow stored at a version other than `base`: who saved it (from
+    /// that version's revision) and when.
+    fn newer_version(
+        &self,
+        tx: &redb::WriteTransaction,
+        current: &Flow,
+        base: Option<u32>,
+    ) -> Result<Error> {
+        let revisions = tx.open_table(REVISIONS).ctx("opening revisions")?;
+        let revision: Option<Revision> = revisions
+            .get(revision_key(&current.id, current.version).as_str())
+            .ctx("reading revisions")?
+            .map(|v| decode("revision", v.value()))
+            .transpose()?;
+        Ok(Error::Conflict(Box::new(Conflict {
+            kind: "flow",
+            id: current.id.clone(),
+            name: current.name.clone(),
+            base,
+            theirs: Some(current.version),
+            by: revision
+                .as_ref()
+                .map(|r| r.saved_by.clone())
+                .unwrap_or_default(),
+            at: Some(revision.map_or(current.updated_at, |r| r.saved_at)),
+        })))
     }
 
     pub fn deploy(&self, flow_id: &str) -> Result<Option<DeployRecord>> {

@@ -1,5 +1,7 @@
 //! Function library records (the seed's FunctionLibrary table).
 
+use super::changes::Changed;
+use super::conflict::Conflict;
 use super::error::{Context, Error, Result};
 use super::tables::*;
 use super::Store;
@@ -10,7 +12,15 @@ use std::collections::HashMap;
 impl Store {
     /// Inserts or updates a function; names are unique. Sets `created_at` on insert and
     /// `updated_at` whenever the record changes.
-    pub fn save_function(&self, function: &Function) -> Result<Function> {
+    ///
+    /// `expected` is the `updated_at` the caller's copy had (an edit dialog): when the
+    /// stored record changed since, or was deleted, the save is refused with
+    /// [`Error::Conflict`]. `None` saves regardless (registration, re-import).
+    pub fn save_function(
+        &self,
+        function: &Function,
+        expected: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Function> {
         let now = chrono::Utc::now();
         let tx = self.write()?;
         let saved = {
@@ -34,6 +44,23 @@ impl Store {
                     Some(v) => Some(decode("function", v.value())?),
                     None => None,
                 };
+            if let Some(expected) = expected {
+                if old.as_ref().map(|o| o.updated_at) != Some(expected) {
+                    let latest = tx.open_table(LATEST).ctx("opening the change log")?;
+                    let change = Store::latest_in(&latest, &format!("function/{}", function.id))?;
+                    return Err(Error::Conflict(Box::new(Conflict {
+                        kind: "function",
+                        id: function.id.clone(),
+                        name: old
+                            .as_ref()
+                            .map_or(function.name.clone(), |o| o.name.clone()),
+                        base: Some(0),
+                        theirs: old.as_ref().map(|_| 0),
+                        by: change.as_ref().map(|c| c.by.clone()).unwrap_or_default(),
+                        at: change.map(|c| c.at),
+                    })));
+                }
+            }
             let mut record = function.clone();
             match &old {
                 Some(old) => {
@@ -56,6 +83,15 @@ impl Store {
             names
                 .insert(record.name.as_str(), record.id.as_str())
                 .ctx("writing function names")?;
+            if old.as_ref() != Some(&record) {
+                self.log(
+                    &tx,
+                    vec![Changed::FunctionSaved {
+                        id: record.id.clone(),
+                        name: record.name.clone(),
+                    }],
+                )?;
+            }
             record
         };
         tx.commit().ctx("saving a function")?;
@@ -141,7 +177,7 @@ impl Store {
             let mut records = tx.open_table(FUNCTIONS).ctx("opening functions")?;
             let removed = records.remove(id.as_str()).ctx("removing a function")?;
             names.remove(name).ctx("removing a function name")?;
-            match removed {
+            let removed = match removed {
                 Some(v) => decode::<Function>("function", v.value())?,
                 None => {
                     return Err(Error::NotFound {
@@ -149,7 +185,15 @@ impl Store {
                         name: name.to_string(),
                     })
                 }
-            }
+            };
+            self.log(
+                &tx,
+                vec![Changed::FunctionDeleted {
+                    id: removed.id.clone(),
+                    name: removed.name.clone(),
+                }],
+            )?;
+            removed
         };
         tx.commit().ctx("removing a function")?;
         Ok(removed)

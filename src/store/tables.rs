@@ -18,8 +18,27 @@ pub const EDGES: TableDefinition<&str, &[u8]> = TableDefinition::new("edges");
 /// Key `flow_id/0000000042` (zero-padded so versions sort).
 pub const REVISIONS: TableDefinition<&str, &[u8]> = TableDefinition::new("revisions");
 pub const DEPLOYS: TableDefinition<&str, &[u8]> = TableDefinition::new("deploys");
+/// Text settings of the database itself (its id).
+pub const META_TEXT: TableDefinition<&str, &str> = TableDefinition::new("meta_text");
+/// The change log: sequence number → [`super::Change`]. The newest [`CHANGES_KEPT`] are
+/// kept; a reader that fell further behind reloads everything.
+pub const CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("changes");
+/// Entity key (`flow/<id>`, `function/<id>`) → its latest [`super::Change`]: who changed
+/// it last, for lists.
+pub const LATEST: TableDefinition<&str, &[u8]> = TableDefinition::new("latest_change");
+/// Key `user/draft_key` → an unsaved editor draft.
+pub const DRAFTS: TableDefinition<&str, &[u8]> = TableDefinition::new("drafts");
+/// Key `flow_id/0000000042` → who deployed that version, when, and how it ended.
+pub const DEPLOY_HISTORY: TableDefinition<&str, &[u8]> = TableDefinition::new("deploy_history");
+
+/// Change log entries kept (about a day of a busy team's work).
+pub const CHANGES_KEPT: u64 = 10_000;
 
 pub const SCHEMA_KEY: &str = "schema_version";
+/// Sequence number of the newest change; bumped in every write transaction that changes
+/// shared data.
+pub const GENERATION_KEY: &str = "generation";
+pub const DATABASE_ID_KEY: &str = "database_id";
 
 pub fn child_key(parent: &str, child: &str) -> String {
     format!("{parent}/{child}")

@@ -153,6 +153,9 @@ fn deploy_line<'a>(state: &'a State, ed: &Editor, keymap: &Keymap, theme: &Theme
             theme.accent,
         );
     }
+    if let Some(newer) = &ed.newer {
+        return Line::styled(ellipsize(&one_line(newer), 160), theme.warn);
+    }
     if ed.is_new {
         return Line::styled(
             format!("draft: a new flow, not saved yet ({save} saves and deploys)"),
@@ -536,6 +539,7 @@ pub fn draw_dialog(
         FlowDialog::Diff(dd) => diff(dd, keymap, theme, frame, area),
         FlowDialog::Revisions(r) => revisions(r, keymap, theme, frame, area),
         FlowDialog::View(v) => view(v, keymap, theme, frame, area),
+        FlowDialog::Choice(c) => super::choice::draw(c, keymap, theme, frame, area),
     }
 }
 
@@ -752,8 +756,9 @@ fn revisions(r: &RevisionsDialog, keymap: &Keymap, theme: &Theme, frame: &mut Fr
                     Span::raw(format!("v{:<4} ", rev.version)),
                     Span::styled(
                         format!(
-                            "{} · {} tasks, {} edges",
+                            "{} · {} · {} tasks, {} edges",
                             rev.saved_at.format("%Y-%m-%d %H:%M UTC"),
+                            ellipsize(&one_line(&rev.saved_by.label()), 24),
                             rev.spec.tasks.len(),
                             rev.spec.edges.len()
                         ),

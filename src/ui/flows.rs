@@ -81,11 +81,30 @@ pub fn draw(
     // Seven columns, six gaps of one; the schedule takes what is left.
     let deploy_w: u16 = if inner.width >= 100 { 16 } else { 13 };
     let run_w: u16 = if inner.width >= 100 { 10 } else { 0 };
+    // Who changed a flow last, when someone else did: a column where there is room,
+    // else only for the selected flow, on the last row.
+    let changes: Vec<Option<String>> = fl
+        .rows
+        .iter()
+        .map(|r| {
+            state
+                .team
+                .changed_label(&format!("flow/{}", r.flow.id), state.wall_now)
+        })
+        .collect();
+    let any_change = changes.iter().any(Option::is_some);
+    let changed_w: u16 = if any_change && inner.width >= 130 {
+        34
+    } else {
+        0
+    };
+    // One gap between columns; the CHANGED column (and its gap) only when shown.
+    let changed_gap = u16::from(changed_w > 0);
     let schedule_w = inner
         .width
-        .saturating_sub(1 + name_w + 20 + 4 + deploy_w + run_w + 6)
+        .saturating_sub(1 + name_w + 20 + 4 + deploy_w + run_w + 6 + changed_w + changed_gap)
         .max(8);
-    let widths = [
+    let mut widths = vec![
         Constraint::Length(1),
         Constraint::Length(name_w),
         Constraint::Length(20),
@@ -94,6 +113,9 @@ pub fn draw(
         Constraint::Length(deploy_w),
         Constraint::Length(run_w),
     ];
+    if changed_w > 0 {
+        widths.push(Constraint::Length(changed_w));
+    }
     let head = Row::new(
         [
             "",
@@ -103,6 +125,7 @@ pub fn draw(
             "SCHEDULE (UTC)",
             "DEPLOY",
             "LAST RUN",
+            if changed_w > 0 { "CHANGED" } else { "" },
         ]
         .map(Cell::from),
     )
@@ -111,7 +134,31 @@ pub fn draw(
         state.status.health,
         Some((crate::state::AirflowHealth::Offline { .. }, _))
     );
-    frame.render_widget(Table::new([head], widths).column_spacing(1), header);
+    frame.render_widget(Table::new([head], widths.clone()).column_spacing(1), header);
+    let selected_change = nav
+        .selected_row()
+        .and_then(|i| changes.get(i).cloned().flatten())
+        .filter(|_| changed_w == 0);
+    let rows_h = if selected_change.is_some() && rows_h > 2 {
+        let note = Rect {
+            y: rows_area.y + rows_area.height - 1,
+            height: 1,
+            ..rows_area
+        };
+        if let Some(c) = &selected_change {
+            frame.render_widget(
+                Paragraph::new(super::ellipsize(
+                    c,
+                    usize::from(note.width.saturating_sub(1)),
+                ))
+                .style(theme.dim),
+                note.inner(Margin::new(1, 0)),
+            );
+        }
+        rows_h - 1
+    } else {
+        rows_h
+    };
     let end = (offset + rows_h).min(nav.len());
     let rows = nav.visible[offset..end]
         .iter()
@@ -119,11 +166,13 @@ pub fn draw(
         .filter_map(|(i, &ri)| {
             let r = fl.rows.get(ri)?;
             let label = deploy_label(state, r, offline);
+            let changed = changes.get(ri).cloned().flatten().unwrap_or_default();
             Some(row(
                 r,
                 label,
+                changed,
                 offset + i == nav.selected,
-                (name_w, schedule_w, deploy_w),
+                (name_w, schedule_w, deploy_w, changed_w),
                 theme,
             ))
         });
@@ -158,8 +207,9 @@ pub fn deploy_style(r: &FlowRow, theme: &Theme) -> Style {
 fn row<'a>(
     r: &'a FlowRow,
     label: String,
+    changed: String,
     selected: bool,
-    (name_w, schedule_w, deploy_w): (u16, u16, u16),
+    (name_w, schedule_w, deploy_w, changed_w): (u16, u16, u16, u16),
     theme: &Theme,
 ) -> Row<'a> {
     let fit = |s: &str, w: u16| super::ellipsize(s, usize::from(w));
@@ -185,6 +235,7 @@ fn row<'a>(
         Cell::from(fit(&r.schedule, schedule_w)),
         Cell::from(Span::styled(fit(&label, deploy_w), deploy)),
         Cell::from(Span::styled(run, run_style)),
+        Cell::from(Span::styled(fit(&changed, changed_w), dim)),
     ]);
     if selected {
         row.style(theme.selected)

@@ -3,6 +3,7 @@
 //! hits and page sizes. One file per pane plus the shared pieces (tabs, status bar,
 //! dialogs, help).
 
+pub mod choice;
 pub mod dialog;
 pub mod flow_editor;
 pub mod flows;

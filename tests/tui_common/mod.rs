@@ -91,6 +91,7 @@ pub fn flows() -> FlowsData {
             message: String::new(),
             error_task: None,
             deployed_version: Some(spec.flow.version),
+            by: None,
         },
     );
     let mut other = spec.flow.clone();

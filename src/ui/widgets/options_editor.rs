@@ -123,6 +123,13 @@ impl OptionsEditor {
         self.dirty
     }
 
+    /// A restored draft: the text differs from `original` (what is in the flow), so
+    /// leaving asks first.
+    pub fn compare_with(&mut self, original: &str) {
+        self.saved = original.to_string();
+        self.dirty = self.text() != self.saved;
+    }
+
     /// After the caller applied the text (`Ctrl-s`): it is the new clean state.
     pub fn mark_saved(&mut self) {
         self.saved = self.text();
