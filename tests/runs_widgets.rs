@@ -884,3 +884,25 @@ fn task_detail_shows_values_as_python_wrote_them() {
     });
     insta::assert_snapshot!(t.backend());
 }
+
+/// A task that never ran has no output because it never ran, not because it returned
+/// None (Airflow answers both with a 404).
+#[test]
+fn task_detail_of_a_task_that_never_ran() {
+    let mut v = fixture("task_instance_get_load.json");
+    v["state"] = json!("upstream_failed");
+    v["try_number"] = json!(0);
+    v["start_date"] = Value::Null;
+    v["end_date"] = Value::Null;
+    v["duration"] = Value::Null;
+    let ti = TaskInstanceView::from(&v);
+    let mut state = TaskDetailState::default();
+    let t = draw(64, 15, |f| {
+        f.render_stateful_widget(
+            TaskDetail::new(&ti, &OutputView::Missing),
+            f.area(),
+            &mut state,
+        );
+    });
+    insta::assert_snapshot!(t.backend());
+}
