@@ -32,8 +32,18 @@ pub enum Error {
         function: String,
         available: Vec<String>,
     },
-    #[error("`{stem}` cannot be imported as a Python module; rename the file to a name made of letters, digits and _ that does not clash with a standard module (e.g. `{stem}_udf.py`)")]
-    BadModuleName { stem: String },
+    #[error("`{}.py` cannot be imported as a Python module ({problem}); rename the file to `{suggestion}.py`", crate::model::text::one_line(stem))]
+    BadModuleName {
+        stem: String,
+        problem: String,
+        suggestion: String,
+    },
+    #[error("`{function}` is `async def`: Airflow's PythonOperator would call it and get back a coroutine that never runs; add `import asyncio` and `{wrapper}` to the file and register `{function}_sync`")]
+    Async {
+        function: String,
+        /// A one-line plain function that runs it, ready to paste.
+        wrapper: String,
+    },
     #[error(
         "the function name is empty; give a name, or leave --name out to use the function's own"
     )]
@@ -56,7 +66,7 @@ fn mb(bytes: u64) -> String {
 
 fn suggest(available: &[String]) -> String {
     if available.is_empty() {
-        "; it defines no functions at all".into()
+        "; it defines no functions that can be registered (plain top-level `def`)".into()
     } else {
         format!("; it defines: {}", available.join(", "))
     }
@@ -111,8 +121,13 @@ pub fn inspect_file(python: &Python, path: &Path) -> Result<Inspected, Error> {
         .and_then(|s| s.to_str())
         .unwrap_or_default()
         .to_string();
-    if !python::module_name_ok(&stem) {
-        return Err(Error::BadModuleName { stem });
+    if let Some(problem) = python::module_name_problem(&stem) {
+        let suggestion = python::suggest_module_name(&stem);
+        return Err(Error::BadModuleName {
+            stem,
+            problem,
+            suggestion,
+        });
     }
     let filename = path
         .file_name()
@@ -147,9 +162,21 @@ pub fn register(
         return Err(Error::NoSuchFunction {
             path: path.to_path_buf(),
             function: req.function.to_string(),
-            available: info.functions.iter().map(|f| f.name.clone()).collect(),
+            // Only names that registering would accept.
+            available: info
+                .functions
+                .iter()
+                .filter(|f| !f.is_async)
+                .map(|f| f.name.clone())
+                .collect(),
         });
     };
+    if found.is_async {
+        return Err(Error::Async {
+            function: found.name.clone(),
+            wrapper: sync_wrapper(&found.name, &found.params),
+        });
+    }
     let name = req.name.unwrap_or(req.function).trim().to_string();
     if name.is_empty() {
         return Err(Error::BadName(name));
@@ -238,6 +265,41 @@ fn undo_created(created: &[(Option<PathBuf>, bool)]) {
             std::fs::remove_file(path)
         };
     }
+}
+
+/// `def f_sync(a, b=1, *, c=None): return asyncio.run(f(a, b, c=c))`: a plain function
+/// with `f`'s signature that runs the coroutine function `f`.
+pub fn sync_wrapper(function: &str, params: &[crate::model::function::Param]) -> String {
+    use crate::model::function::ParamKind;
+    let signature = Function {
+        id: String::new(),
+        name: String::new(),
+        filename: String::new(),
+        path: String::new(),
+        function: format!("{function}_sync"),
+        description: String::new(),
+        created_at: chrono::DateTime::default(),
+        updated_at: chrono::DateTime::default(),
+        params: params.to_vec(),
+        content_hash: String::new(),
+        source_path: String::new(),
+        module: String::new(),
+    }
+    .signature();
+    let args: Vec<String> = params
+        .iter()
+        .map(|p| match p.kind {
+            ParamKind::PositionalOnly | ParamKind::PositionalOrKeyword => p.name.clone(),
+            ParamKind::KeywordOnly => format!("{0}={0}", p.name),
+            ParamKind::VarPositional => format!("*{}", p.name),
+            ParamKind::VarKeyword => format!("**{}", p.name),
+        })
+        .collect();
+    // Defaults are source text from the user's file: kept on one line, shown safely.
+    crate::model::text::one_line(&format!(
+        "def {signature}: return asyncio.run({function}({}))",
+        args.join(", ")
+    ))
 }
 
 /// The module name for a file: its stem, unless a different file already owns that

@@ -455,5 +455,58 @@ const TAKEN_MODULE_NAMES: &[&str] = &[
 /// not a keyword, and not a name the stdlib or Airflow takes (list above). Compared without case because
 /// macOS and Windows filesystems would find `JSON.py` for `import json`.
 pub fn module_name_ok(stem: &str) -> bool {
-    is_identifier(stem) && !TAKEN_MODULE_NAMES.contains(&stem.to_ascii_lowercase().as_str())
+    module_name_problem(stem).is_none()
+}
+
+/// Why `stem` cannot be a library module, in words, or `None` when it can.
+pub fn module_name_problem(stem: &str) -> Option<String> {
+    if stem.is_empty() {
+        return Some("the name is empty".into());
+    }
+    if let Some(c) = stem
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        return Some(match c {
+            '-' => "a module name cannot have a hyphen".into(),
+            ' ' => "a module name cannot have a space".into(),
+            '.' => "a module name cannot have a dot".into(),
+            c if !c.is_ascii() => "a module name must be ASCII".into(),
+            c => format!("a module name cannot have `{}`", c.escape_default()),
+        });
+    }
+    if stem.starts_with(|c: char| c.is_ascii_digit()) {
+        return Some("a module name cannot start with a digit".into());
+    }
+    if !is_identifier(stem) {
+        return Some(format!("`{stem}` is a Python keyword"));
+    }
+    if TAKEN_MODULE_NAMES.contains(&stem.to_ascii_lowercase().as_str()) {
+        return Some(format!(
+            "it would hide the module `{}` that Python or Airflow imports",
+            stem.to_ascii_lowercase()
+        ));
+    }
+    None
+}
+
+/// A module name close to `stem` that [`module_name_ok`] accepts: other characters
+/// become `_`, a leading digit gets `udf_` before it, a keyword or a taken name gets
+/// `_udf` after it (`my-etl` → `my_etl`, `2024-sales` → `udf_2024_sales`, `json` →
+/// `json_udf`).
+pub fn suggest_module_name(stem: &str) -> String {
+    let mut name: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if name.is_empty() {
+        name = "udf".into();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name = format!("udf_{name}");
+    }
+    while !module_name_ok(&name) {
+        name.push_str("_udf");
+    }
+    name
 }

@@ -225,3 +225,131 @@ fn reconcile_reports_and_repairs_the_dags_folder() {
         .ok(&["flow", "reconcile"])
         .contains("matches every saved flow"));
 }
+
+/// A refusal's suggestion is one that registration accepts: the file renamed as the
+/// message says, the functions it lists, the wrapper it gives for an `async def`.
+#[test]
+fn every_registration_suggestion_is_accepted() {
+    let cli = Cli::new();
+    let between = |text: &str, before: &str, after: &str| -> String {
+        let start = text
+            .find(before)
+            .unwrap_or_else(|| panic!("no `{before}` in {text}"))
+            + before.len();
+        let end = text[start..]
+            .find(after)
+            .unwrap_or_else(|| panic!("no `{after}` in {text}"));
+        text[start..start + end].to_string()
+    };
+    for (i, stem) in [
+        "my-etl",
+        "my-etl_udf",
+        "2024-sales",
+        "json",
+        "JSON",
+        "class",
+        "os",
+        "my etl",
+        "grüße",
+        "a.b",
+        "__init__",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let file = cli.file(&format!("bad{i}/{stem}.py"), ETL.as_bytes());
+        let err = cli.fails(&["function", "add", &file, "--function", "load"]);
+        assert!(err.contains("cannot be imported"), "{stem}: {err}");
+        let suggested = between(&err, "rename the file to `", "`");
+        let renamed = cli.file(&format!("good{i}/{suggested}"), ETL.as_bytes());
+        let name = format!("load{i}");
+        cli.ok(&[
+            "function",
+            "add",
+            &renamed,
+            "--function",
+            "load",
+            "--name",
+            &name,
+        ]);
+    }
+
+    let mixed = cli.file(
+        "mixed.py",
+        b"async def fetch(url, retries=3, *, timeout=None, **extra):\n    return url\n\ndef parse(text):\n    return text\n\ndef keep(x, /, y=1, *rest):\n    return x\n",
+    );
+    let err = cli.fails(&["function", "add", &mixed, "--function", "transform"]);
+    let listed = between(&err, "it defines: ", "\n");
+    assert_eq!(listed, "parse, keep", "{err}");
+    for f in listed.split(", ") {
+        cli.ok(&["function", "add", &mixed, "--function", f]);
+    }
+
+    let err = cli.fails(&["function", "add", &mixed, "--function", "fetch"]);
+    assert!(err.contains("`fetch` is `async def`"), "{err}");
+    let wrapper = between(&err, "add `import asyncio` and `", "` to the file");
+    let sync_name = between(&err, "and register `", "`");
+    let mut source = std::fs::read_to_string(&mixed).unwrap();
+    source.push_str(&format!("\nimport asyncio\n{wrapper}\n"));
+    std::fs::write(&mixed, source).unwrap();
+    cli.ok(&["function", "add", &mixed, "--function", &sync_name]);
+    let shown = cli.ok(&["function", "show", &sync_name]);
+    assert!(
+        shown.contains("fetch_sync(url, retries=3, *, timeout=None, **extra)"),
+        "{shown}"
+    );
+}
+
+/// A flow document as people write it: an unquoted TOML date, a cron schedule Airflow
+/// accepts (`1#1`), shown in words with its timezone and next runs; a schedule that
+/// can never fire is refused before anything is saved.
+#[test]
+fn dates_and_schedules_as_airflow_reads_them() {
+    let cli = Cli::new();
+    let etl = cli.file("etl.py", ETL.as_bytes());
+    cli.ok(&["function", "add", &etl, "--function", "load"]);
+    let doc = |schedule: &str, start: &str| {
+        format!(
+            "[flow]\nname = \"monthly\"\nschedule = \"{schedule}\"\nstart_date = {start}\n[[tasks]]\nid = \"load\"\nfunction = \"load\"\n[tasks.inputs]\nrows = [1]\n"
+        )
+    };
+    let never = cli.file("never.toml", doc("0 0 30 2 *", "2099-01-01").as_bytes());
+    let err = cli.fails(&["flow", "import", &never]);
+    assert!(err.contains("`0 0 30 2 *` never fires"), "{err}");
+    assert!(cli.ok(&["flow", "list"]).trim().lines().count() <= 1);
+
+    // Midnight in Tokyo is 15:00 UTC the day before: not the start of a UTC day.
+    let tokyo_midnight = cli.file(
+        "offset.toml",
+        doc("0 9 * * 1#1", "2099-01-01T00:00:00+09:00").as_bytes(),
+    );
+    let err = cli.fails(&["flow", "import", &tokyo_midnight]);
+    assert!(
+        err.contains("is 2098-12-31 15:00 UTC: write 2098-12-31 (or 2099-01-01)"),
+        "{err}"
+    );
+
+    // 09:00 in Tokyo is midnight UTC: the day 2099-01-01. (2099, so the next runs do
+    // not depend on when the test runs.)
+    let good = cli.file(
+        "good.toml",
+        doc("0 9 * * 1#1", "2099-01-01T09:00:00+09:00").as_bytes(),
+    );
+    cli.ok(&["flow", "import", &good]);
+    let shown = cli.ok(&["flow", "show", "monthly"]);
+    assert!(
+        shown.contains("schedule:    the first Monday of each month at 09:00 UTC\n"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("next runs 2099-01-05 09:00, 2099-02-02 09:00, 2099-03-02 09:00 UTC"),
+        "{shown}"
+    );
+    let listed = cli.ok(&["flow", "list"]);
+    assert!(listed.contains("SCHEDULE (UTC)"), "{listed}");
+    let exported = cli.ok(&["flow", "export", "monthly"]);
+    assert!(
+        exported.contains("start_date = \"2099-01-01\""),
+        "{exported}"
+    );
+}

@@ -836,3 +836,73 @@ fn airflow2_recorded_text_plain_log() {
     });
     insta::assert_snapshot!(t.backend());
 }
+
+// ----- returned values as the task returned them ---------------------------------------
+
+/// What Airflow 3.3.2's REST API answered for tasks returning each kind of value the XCom
+/// serializer wraps (tests/fixtures/airflow3/dags/xcom_wrapped_types.py), and how the task
+/// detail shows it.
+#[test]
+fn task_detail_shows_values_as_python_wrote_them() {
+    let recorded = fixture("xcom_wrapped_types.json");
+    let cases = [
+        ("tuple", r#"(1, "two", 3.0)"#),
+        ("set", "{1, 2, 3}"),
+        ("frozenset", r#"frozenset({"a"})"#),
+        ("datetime_utc", "2024-11-11T06:30:00+00:00"),
+        ("datetime_naive", "2024-11-11T06:30:00"),
+        ("datetime_zone", "2024-11-11T06:30:00+01:00 (Europe/Paris)"),
+        ("pendulum", "2024-11-11T06:30:00+09:00 (Asia/Tokyo)"),
+        ("date", "2024-11-11"),
+        ("timedelta", "1:00:30"),
+        ("decimal", r#"Decimal("1.5")"#),
+        ("decimal_int", r#"Decimal("10")"#),
+        ("uuid", r#"UUID("12345678-1234-5678-1234-567812345678")"#),
+        ("namedtuple", "(1, 2)"),
+        (
+            "nested",
+            r#"{"pair": (1, (2, 3)), "tags": {"x"}, "when": 2024-01-02}"#,
+        ),
+        ("dataclass", r#"Box(label="big", w=3)"#),
+        ("zone", r#"ZoneInfo("Europe/Paris")"#),
+        ("plain", r#"{"a": [1, 2]}"#),
+        ("str", "hello"),
+    ];
+    for (task, want) in cases {
+        let out = OutputView::from_xcom_json(&recorded[task]);
+        assert_eq!(out, OutputView::Value(vec![want.to_string()]), "{task}");
+        assert!(!want.contains("__classname__"));
+    }
+    let ti = TaskInstanceView::from(&fixture("task_instances.json")["task_instances"][0]);
+    let output = OutputView::from_xcom_json(&recorded["nested"]);
+    let mut state = TaskDetailState::default();
+    let t = draw(64, 20, |f| {
+        let w = TaskDetail::new(&ti, &output)
+            .block(block("Task instance"))
+            .now(now());
+        f.render_stateful_widget(w, f.area(), &mut state);
+    });
+    insta::assert_snapshot!(t.backend());
+}
+
+/// A task that never ran has no output because it never ran, not because it returned
+/// None (Airflow answers both with a 404).
+#[test]
+fn task_detail_of_a_task_that_never_ran() {
+    let mut v = fixture("task_instance_get_load.json");
+    v["state"] = json!("upstream_failed");
+    v["try_number"] = json!(0);
+    v["start_date"] = Value::Null;
+    v["end_date"] = Value::Null;
+    v["duration"] = Value::Null;
+    let ti = TaskInstanceView::from(&v);
+    let mut state = TaskDetailState::default();
+    let t = draw(64, 15, |f| {
+        f.render_stateful_widget(
+            TaskDetail::new(&ti, &OutputView::Missing),
+            f.area(),
+            &mut state,
+        );
+    });
+    insta::assert_snapshot!(t.backend());
+}

@@ -118,9 +118,23 @@ fn editor_settings_and_schedule_prompt() {
     press(&mut s, &km, "j j <Enter> <C-u>");
     type_text(&mut s, &km, "0 25 * * *");
     snap("schedule_prompt_error", &mut s, &km, 100, 24);
+    // A fixed wall clock: the prompt shows the next runs after it.
+    s.runs.clock = Some(
+        chrono::DateTime::parse_from_rfc3339("2026-03-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+    );
     press(&mut s, &km, "<C-u>");
     type_text(&mut s, &km, "*/15 * * * *");
     snap("schedule_prompt_reading", &mut s, &km, 100, 24);
+    // What Airflow accepts beyond plain cron, in words with the timezone.
+    press(&mut s, &km, "<C-u>");
+    type_text(&mut s, &km, "0 9 * * 1#1");
+    snap("schedule_prompt_first_monday", &mut s, &km, 100, 24);
+    // Accepted by Airflow, yet it would never run: refused as typed.
+    press(&mut s, &km, "<C-u>");
+    type_text(&mut s, &km, "0 0 30 2 *");
+    snap("schedule_prompt_never_fires", &mut s, &km, 100, 24);
 }
 
 #[test]

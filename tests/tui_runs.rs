@@ -545,3 +545,41 @@ fn the_status_bar_says_what_a_failing_airflow_answered() {
         "{t}"
     );
 }
+
+/// Airflow answers the log of a task that never ran with a bare "TaskInstance not
+/// found"; the pane says why there is no log instead of asking.
+#[test]
+fn the_log_of_a_task_that_never_ran_is_explained_not_requested() {
+    let (mut s, km) = opened();
+    let run_id = recorded_runs()[0].run_id.clone();
+    let mut tis = recorded_tis();
+    for t in &mut tis {
+        if t.task_id == "load" {
+            t.try_number = 0;
+            t.state = Some(flowdeck::airflow::TaskState::UpstreamFailed);
+            t.start_date = None;
+            t.end_date = None;
+            t.duration = None;
+        }
+    }
+    poll(
+        &mut s,
+        &km,
+        PollEvent::TaskInstances {
+            at: Utc::now(),
+            run: RunKey::new(DAG, run_id),
+            tasks: tis,
+        },
+    );
+    press(&mut s, &km, "<Enter> j");
+    let fx = press(&mut s, &km, "L");
+    assert!(airflow_jobs(&fx).is_empty(), "{fx:?}");
+    assert_eq!(s.runs.view, View::Grid);
+    let t = draw(&mut s, &km, 100, 24);
+    let shown = text(&t);
+    assert!(
+        shown.contains("load has not run in this run (upstream failed)"),
+        "{shown}"
+    );
+    insta::assert_snapshot!("runs_pane_log_of_a_task_that_never_ran", shown);
+}

@@ -13,6 +13,7 @@ pub mod logs;
 pub mod poller;
 pub mod text;
 mod types;
+pub mod xcom;
 
 pub use client::{Client, PAGE_LIMIT};
 pub use config::AirflowConfig;

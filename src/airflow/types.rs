@@ -394,6 +394,52 @@ impl TaskInstance {
     pub fn from_json(body: &Value) -> Option<TaskInstance> {
         WireTaskInstance::deserialize(body).ok().map(Into::into)
     }
+
+    /// Why there is no log of `try_number` (the latest try for `None`), in words, or
+    /// `None` when there is one to ask for. Airflow 3.3.2 answers every such request
+    /// with a bare 404 "TaskInstance not found", although the task instance exists:
+    /// "load has not run in this run (upstream failed)", "load has 1 try".
+    #[must_use]
+    pub fn no_log_reason(&self, try_number: Option<u32>) -> Option<String> {
+        let task = crate::model::text::one_line(&self.task_id);
+        if self.try_number == 0 {
+            let why = match &self.state {
+                None => "not scheduled yet".to_string(),
+                Some(TaskState::UpstreamFailed) => "upstream failed".into(),
+                Some(TaskState::Skipped) => "skipped".into(),
+                Some(TaskState::Removed) => "removed from the flow".into(),
+                Some(TaskState::Scheduled) => "scheduled, waiting to be queued".into(),
+                Some(TaskState::Queued) => "queued, waiting for a worker".into(),
+                Some(other) => crate::model::text::one_line(&other.as_str().replace('_', " ")),
+            };
+            return Some(format!("{task} has not run in this run ({why})"));
+        }
+        match try_number {
+            Some(0) => Some(format!(
+                "tries count from 1; {task} has {}",
+                tries(self.try_number)
+            )),
+            Some(n) if n > self.try_number => Some(format!(
+                "{task} has {}; ask for --try {} or leave --try out for the latest",
+                tries(self.try_number),
+                if self.try_number == 1 {
+                    "1".to_string()
+                } else {
+                    format!("1 to {}", self.try_number)
+                }
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// "1 try", "3 tries".
+fn tries(n: u32) -> String {
+    if n == 1 {
+        "1 try".into()
+    } else {
+        format!("{n} tries")
+    }
 }
 
 impl Dag {
@@ -760,6 +806,60 @@ pub(crate) struct WireLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_log_reason_says_why_in_words() {
+        let ti = |state: Option<TaskState>, tries: u32| TaskInstance {
+            dag_id: "d".into(),
+            run_id: "r".into(),
+            task_id: "load".into(),
+            map_index: -1,
+            state,
+            try_number: tries,
+            max_tries: 0,
+            start_date: None,
+            end_date: None,
+            duration: None,
+            operator: None,
+        };
+        let cases = [
+            (
+                ti(Some(TaskState::UpstreamFailed), 0),
+                None,
+                Some("load has not run in this run (upstream failed)"),
+            ),
+            (
+                ti(None, 0),
+                Some(1),
+                Some("load has not run in this run (not scheduled yet)"),
+            ),
+            (
+                ti(Some(TaskState::Skipped), 0),
+                None,
+                Some("load has not run in this run (skipped)"),
+            ),
+            (
+                ti(Some(TaskState::Failed), 1),
+                Some(5),
+                Some("load has 1 try; ask for --try 1 or leave --try out for the latest"),
+            ),
+            (
+                ti(Some(TaskState::Success), 3),
+                Some(4),
+                Some("load has 3 tries; ask for --try 1 to 3 or leave --try out for the latest"),
+            ),
+            (
+                ti(Some(TaskState::Success), 3),
+                Some(0),
+                Some("tries count from 1; load has 3 tries"),
+            ),
+            (ti(Some(TaskState::Success), 3), Some(3), None),
+            (ti(Some(TaskState::Running), 1), None, None),
+        ];
+        for (ti, asked, want) in cases {
+            assert_eq!(ti.no_log_reason(asked).as_deref(), want, "{ti:?} {asked:?}");
+        }
+    }
 
     #[test]
     fn v1_and_v2_dags_normalise() {

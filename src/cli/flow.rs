@@ -3,7 +3,7 @@
 use super::output::{json, table};
 use super::output::{out, outln};
 use crate::core::Core;
-use crate::model::schedule::describe_schedule;
+use crate::model::schedule::{describe_schedule, describe_schedule_short, next_runs_line};
 use crate::ops;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -148,14 +148,14 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                             f.name.clone(),
                             f.id.clone(),
                             f.version.to_string(),
-                            describe_schedule(&f.schedule),
+                            describe_schedule_short(&f.schedule),
                             crate::model::deploy::state_label(deploys.get(&f.id), f.version),
                         ]
                     })
                     .collect();
                 out!(
                     "{}",
-                    table(&["NAME", "ID", "VERSION", "SCHEDULE", "STATE"], &rows)
+                    table(&["NAME", "ID", "VERSION", "SCHEDULE (UTC)", "STATE"], &rows)
                 );
             }
         }
@@ -172,6 +172,9 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                 outln!("id:          {}", f.id);
                 outln!("version:     {}", f.version);
                 outln!("schedule:    {}", describe_schedule(&f.schedule));
+                if let Some(runs) = next_runs_line(&f.schedule, f.start_date, chrono::Utc::now()) {
+                    outln!("             {runs}");
+                }
                 outln!(
                     "description: {}",
                     crate::model::text::one_line(&f.description)

@@ -49,6 +49,15 @@ pub enum RunCommand {
         #[arg(long, value_name = "SECONDS", default_value_t = 600, allow_negative_numbers = true, value_parser = super::seconds)]
         timeout: u64,
     },
+    /// Print what a task returned (its XCom return_value), written as Python writes it
+    Output {
+        name: String,
+        run_id: String,
+        task: String,
+        /// Airflow's JSON as it is (serializer wrappers included)
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a task's log
     Logs {
         #[arg(value_parser = super::flow_name)]
@@ -233,6 +242,40 @@ pub async fn run(command: RunCommand, core: &Core) -> anyhow::Result<i32> {
                 1
             })
         }
+        RunCommand::Output {
+            name,
+            run_id,
+            task,
+            json: as_json,
+        } => {
+            let spec = core.store.find_flow(&name)?;
+            let ti = client.task_instance(&spec.flow.id, &run_id, &task).await?;
+            if let Some(reason) = ti.no_log_reason(None) {
+                anyhow::bail!("{reason}");
+            }
+            match client
+                .xcom_return_value(&spec.flow.id, &run_id, &task)
+                .await?
+            {
+                Some(value) if as_json => println!("{}", json(&value)?),
+                Some(value) => {
+                    let text = crate::airflow::xcom::format_value(&value);
+                    println!("{}", crate::airflow::sanitize_multiline(&text));
+                }
+                None => match &ti.state {
+                    Some(s) if !s.is_finished() => anyhow::bail!(
+                        "{} is {} in this run: its output is there once it finishes",
+                        one_line(&task),
+                        s.as_str()
+                    ),
+                    _ => anyhow::bail!(
+                        "{} returned nothing (None) in this run; a task's output is what its function returns",
+                        one_line(&task)
+                    ),
+                },
+            }
+            Ok(0)
+        }
         RunCommand::Logs {
             name,
             run_id,
@@ -240,14 +283,13 @@ pub async fn run(command: RunCommand, core: &Core) -> anyhow::Result<i32> {
             try_number,
         } => {
             let spec = core.store.find_flow(&name)?;
-            let try_number = match try_number {
-                Some(n) => n,
-                None => client
-                    .task_instance(&spec.flow.id, &run_id, &task)
-                    .await?
-                    .try_number
-                    .max(1),
-            };
+            // Asked first: Airflow's answer for a log that does not exist is a bare
+            // "TaskInstance not found" even when the task instance does.
+            let ti = client.task_instance(&spec.flow.id, &run_id, &task).await?;
+            if let Some(reason) = ti.no_log_reason(try_number) {
+                anyhow::bail!("{reason}");
+            }
+            let try_number = try_number.unwrap_or(ti.try_number.max(1));
             let mut token: Option<String> = None;
             // Follow continuation tokens until Airflow has nothing more to give.
             for _ in 0..100 {

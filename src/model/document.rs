@@ -11,7 +11,7 @@ use super::task::{Input, Mode, Task};
 use super::template::{has_strings, StrKind};
 use super::text::one_line;
 use super::validate::Problem;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
@@ -35,7 +35,8 @@ pub struct DocFlow {
     pub description: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub schedule: String,
-    pub start_date: Option<String>,
+    #[serde(default)]
+    pub start_date: Option<DocDate>,
     #[serde(default)]
     pub catchup: bool,
     #[serde(default)]
@@ -46,6 +47,98 @@ pub struct DocFlow {
 
 fn yes() -> bool {
     true
+}
+
+/// A day (UTC) as the flow document holds it. Read from a TOML date (`2024-11-11`), a
+/// string (`"2024-11-11"`), or a date-time at the start of a UTC day
+/// (`2024-11-11T00:00:00Z`, `2024-11-11T09:00:00+09:00`, `2024-11-11T00:00:00`);
+/// written as a string. Anything else is refused naming what is expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocDate(pub NaiveDate);
+
+impl Serialize for DocDate {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.format("%Y-%m-%d").to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for DocDate {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = toml::Value::deserialize(d)?;
+        date_from_toml(&value)
+            .map(DocDate)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// The name of a TOML value's type as a user knows it.
+pub fn toml_type_name(v: &toml::Value) -> &'static str {
+    match v {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "a whole number",
+        toml::Value::Float(_) => "a number",
+        toml::Value::Boolean(_) => "true/false",
+        toml::Value::Datetime(_) => "a date-time",
+        toml::Value::Array(_) => "a list",
+        toml::Value::Table(_) => "a table",
+    }
+}
+
+/// A UTC day from a TOML value (see [`DocDate`]); the error says what is expected.
+pub fn date_from_toml(value: &toml::Value) -> Result<NaiveDate, String> {
+    const EXPECTED: &str = "a date like 2024-11-11 (quoted or not)";
+    match value {
+        toml::Value::String(s) => {
+            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").or_else(|_| {
+                // A date-time written as a string is read like an unquoted one.
+                match s.trim().parse::<toml::value::Datetime>() {
+                    Ok(dt) => date_from_datetime(&dt),
+                    Err(_) => Err(format!("`{}` is not {EXPECTED}", one_line(s))),
+                }
+            })
+        }
+        toml::Value::Datetime(dt) => date_from_datetime(dt),
+        other => Err(format!(
+            "expected {EXPECTED}, found {} `{}`",
+            toml_type_name(other),
+            one_line(&other.to_string())
+        )),
+    }
+}
+
+fn date_from_datetime(dt: &toml::value::Datetime) -> Result<NaiveDate, String> {
+    let Some(d) = dt.date else {
+        return Err(format!(
+            "`{dt}` is a time of day; expected a date like 2024-11-11"
+        ));
+    };
+    let date = NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+        .ok_or_else(|| format!("`{dt}` is not a calendar date"))?;
+    let Some(t) = dt.time else {
+        return Ok(date);
+    };
+    let local = date
+        .and_hms_nano_opt(
+            u32::from(t.hour),
+            u32::from(t.minute),
+            u32::from(t.second),
+            t.nanosecond,
+        )
+        .ok_or_else(|| format!("`{dt}` is not a valid time"))?;
+    let offset_minutes = match dt.offset {
+        None | Some(toml::value::Offset::Z) => 0,
+        Some(toml::value::Offset::Custom { minutes }) => i64::from(minutes),
+    };
+    let utc = local - chrono::Duration::minutes(offset_minutes);
+    if utc.time() == chrono::NaiveTime::MIN {
+        return Ok(utc.date());
+    }
+    Err(format!(
+        "flows start at the beginning of a UTC day, and `{dt}` is {} UTC: write {} (or {})",
+        utc.format("%Y-%m-%d %H:%M"),
+        utc.date().format("%Y-%m-%d"),
+        (utc.date() + chrono::Duration::days(1)).format("%Y-%m-%d")
+    ))
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,7 +219,7 @@ pub fn to_document_named<'a>(
             name: flow.name.clone(),
             description: flow.description.clone(),
             schedule: flow.schedule.clone(),
-            start_date: Some(flow.start_date.format("%Y-%m-%d").to_string()),
+            start_date: Some(DocDate(flow.start_date)),
             catchup: flow.catchup,
             tags: flow.tags.clone(),
             unpause_on_deploy: flow.unpause_on_deploy,
@@ -177,7 +270,7 @@ pub fn render_document(doc: &FlowDocument) -> String {
         flow["schedule"] = toml_edit::value(doc.flow.schedule.clone());
     }
     if let Some(d) = &doc.flow.start_date {
-        flow["start_date"] = toml_edit::value(d.clone());
+        flow["start_date"] = toml_edit::value(d.0.format("%Y-%m-%d").to_string());
     }
     flow["catchup"] = toml_edit::value(doc.flow.catchup);
     let mut tags = toml_edit::Array::new();
@@ -264,17 +357,74 @@ fn edit_value(v: &toml::Value) -> toml_edit::Value {
     }
 }
 
-/// Parses a flow document; unknown keys and type errors name the key and the line.
+/// Parses a flow document; unknown keys and type errors name the key and the line, and
+/// a wrong type says which type is expected in the terms of a person writing TOML.
 pub fn parse_document(text: &str) -> Result<FlowDocument, String> {
     toml::from_str(text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let start = e.span().map(|s| s.start.min(text.len()));
+        let line = start.map(|s| text[..s].matches('\n').count() + 1);
+        // The key the value belongs to: the start of the line the error points into.
+        let key = start.and_then(|s| {
+            let line_start = text[..s].rfind('\n').map_or(0, |i| i + 1);
+            let line_text = &text[line_start..];
+            let line_text = line_text.split('\n').next().unwrap_or("");
+            line_text
+                .split_once('=')
+                .map(|(k, _)| k.trim().to_string())
+                .filter(|k| !k.is_empty() && !k.starts_with('['))
+        });
+        // toml's messages may span lines ("invalid date-time\nvalue is out of range").
+        let message = e
+            .message()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(": ");
+        let message = user_terms(&message, key.as_deref());
         match line {
-            Some(l) => format!("line {l}: {}", e.message()),
-            None => e.message().to_string(),
+            Some(l) => format!("line {l}: {message}"),
+            None => message,
         }
     })
+}
+
+/// serde's "invalid type: integer `5`, expected a string" as "`name` must be text in
+/// quotes, not a whole number `5`"; other messages are kept.
+fn user_terms(message: &str, key: Option<&str>) -> String {
+    let Some(rest) = message.strip_prefix("invalid type: ") else {
+        return message.to_string();
+    };
+    let Some((found, expected)) = rest.rsplit_once(", expected ") else {
+        return message.to_string();
+    };
+    let found = if let Some(v) = found.strip_prefix("integer ") {
+        format!("a whole number {v}")
+    } else if let Some(v) = found.strip_prefix("floating point ") {
+        format!("a number {v}")
+    } else if let Some(v) = found.strip_prefix("boolean ") {
+        format!("true/false ({v})")
+    } else if let Some(v) = found.strip_prefix("string ") {
+        format!("text {v}")
+    } else {
+        match found {
+            "sequence" => "a list".to_string(),
+            "map" => "a table (or a date-time)".to_string(),
+            other => other.to_string(),
+        }
+    };
+    let expected = match expected {
+        "a string" => "text in quotes, e.g. \"daily sales\"",
+        "a boolean" => "true or false (unquoted)",
+        "a sequence" => "a list, e.g. [\"a\", \"b\"]",
+        "a map" => "a table, e.g. { retries = 2 } or a [section]",
+        "u32" | "i64" | "u64" | "an integer" => "a whole number",
+        other => other,
+    };
+    match key {
+        Some(k) => format!("`{}` must be {expected}, not {found}", one_line(k)),
+        None => format!("expected {expected}, found {found}"),
+    }
 }
 
 /// Turns a document into the flow to save. `existing` is the saved flow of the same
@@ -291,7 +441,7 @@ pub fn apply_document(
         message: m,
     };
     let start_date = match &doc.flow.start_date {
-        Some(s) => super::flow::parse_start_date(s).unwrap_or_else(|e| {
+        Some(d) => super::flow::check_start_date(d.0).unwrap_or_else(|e| {
             problems.push(flow_problem(e));
             now.date_naive()
         }),
@@ -506,4 +656,73 @@ fn table_text(table: &toml::Table, saved: Option<&str>) -> String {
         return String::new();
     }
     plain_table(table).to_string()
+}
+
+#[cfg(test)]
+mod doc_value_tests {
+    use super::*;
+
+    fn start_date(value: &str) -> Result<NaiveDate, String> {
+        parse_document(&format!("[flow]\nname = \"x\"\nstart_date = {value}\n"))
+            .map(|d| d.flow.start_date.expect("start_date given").0)
+    }
+
+    #[test]
+    fn dates_as_people_write_them() {
+        let day = NaiveDate::from_ymd_opt(2024, 11, 11).unwrap();
+        for written in [
+            "2024-11-11",
+            "\"2024-11-11\"",
+            "2024-11-11T00:00:00Z",
+            "2024-11-11T00:00:00+00:00",
+            "2024-11-11T09:00:00+09:00",
+            "2024-11-10T19:00:00-05:00",
+            "2024-11-11 00:00:00Z",
+            "2024-11-11T00:00:00",
+            "\"2024-11-11T00:00:00Z\"",
+        ] {
+            assert_eq!(start_date(written), Ok(day), "{written}");
+        }
+    }
+
+    #[test]
+    fn wrong_dates_and_types_say_what_is_expected() {
+        let cases = [
+            ("5", "line 3: expected a date like 2024-11-11 (quoted or not), found a whole number `5`"),
+            ("\"next monday\"", "`next monday` is not a date like 2024-11-11"),
+            ("09:00:00", "is a time of day; expected a date like 2024-11-11"),
+            ("2024-11-11T00:00:00+09:00", "`2024-11-11T00:00:00+09:00` is 2024-11-10 15:00 UTC: write 2024-11-10 (or 2024-11-11)"),
+            ("2024-02-30", "line 3: invalid date-time: value is out of range"),
+        ];
+        for (written, want) in cases {
+            let err = start_date(written).unwrap_err();
+            assert!(err.contains(want), "{written}: {err}");
+            assert!(!err.contains('\n'), "{err}");
+        }
+        let doc = |body: &str| parse_document(&format!("[flow]\n{body}\n")).unwrap_err();
+        assert_eq!(
+            doc("name = 5"),
+            "line 2: `name` must be text in quotes, e.g. \"daily sales\", not a whole number `5`"
+        );
+        assert_eq!(
+            doc("name = \"x\"\ncatchup = \"yes\""),
+            "line 3: `catchup` must be true or false (unquoted), not text \"yes\""
+        );
+        assert_eq!(
+            doc("name = \"x\"\ntags = \"a\""),
+            "line 3: `tags` must be a list, e.g. [\"a\", \"b\"], not text \"a\""
+        );
+        assert!(
+            !doc("name = \"x\"\nschedule = 5").contains("invalid type"),
+            "serde's wording is translated"
+        );
+    }
+
+    #[test]
+    fn an_exported_date_imports_unchanged() {
+        let doc = parse_document("[flow]\nname = \"x\"\nstart_date = 2024-11-11\n").unwrap();
+        let text = render_document(&doc);
+        assert!(text.contains("start_date = \"2024-11-11\""), "{text}");
+        assert_eq!(parse_document(&text).unwrap(), doc);
+    }
 }

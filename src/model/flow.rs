@@ -15,7 +15,8 @@ pub struct Flow {
     pub version: u32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// `""` (manual runs only), a preset like `@daily`, or a 5-field cron expression.
+    /// `""` (manual runs only), a preset like `@daily`, or a cron expression as Airflow's
+    /// croniter reads it (5 to 7 fields; see `model::schedule`), in UTC.
     pub schedule: String,
     /// First logical date, UTC.
     pub start_date: NaiveDate,
@@ -50,18 +51,6 @@ pub fn check_start_date(date: NaiveDate) -> Result<NaiveDate, String> {
             "start_date {date} is out of range: use a date from {START_DATE_MIN} to {START_DATE_MAX}"
         ))
     }
-}
-
-/// Parses a start date as entered (`YYYY-MM-DD`) and checks its range.
-pub fn parse_start_date(text: &str) -> Result<NaiveDate, String> {
-    let t = text.trim();
-    let date = NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| {
-        format!(
-            "start_date `{}` is not a date like 2024-01-01",
-            super::text::one_line(t)
-        )
-    })?;
-    check_start_date(date)
 }
 
 /// A whole flow as it is saved: the flow row with its tasks and edges.

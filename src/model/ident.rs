@@ -80,8 +80,9 @@ pub fn check_variable_id(id: &str) -> Result<(), String> {
     let first = chars.next().unwrap_or('_');
     if !(first.is_ascii_alphabetic() || first == '_') {
         return Err(format!(
-            "task id `{}` must start with a letter or `_` (it is a Python variable)",
-            crate::model::text::one_line(id)
+            "task id `{}` must start with a letter or `_` (it is a Python variable), e.g. `{}`",
+            crate::model::text::one_line(id),
+            suggest_variable_id(id)
         ));
     }
     if let Some(bad) = id
@@ -89,27 +90,64 @@ pub fn check_variable_id(id: &str) -> Result<(), String> {
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
     {
         return Err(format!(
-            "task id `{}` contains {:?}: use only ASCII letters, digits and `_`",
+            "task id `{}` contains {:?}: use only ASCII letters, digits and `_`, e.g. `{}`",
             crate::model::text::one_line(id),
-            bad
+            bad,
+            suggest_variable_id(id)
         ));
     }
     if KEYWORDS.contains(&id) {
         return Err(format!(
-            "task id `{id}` is a Python keyword: choose another name, e.g. `{id}_task`"
+            "task id `{id}` is a Python keyword: choose another name, e.g. `{}`",
+            suggest_variable_id(id)
         ));
     }
     if BUILTINS.contains(&id) {
         return Err(format!(
-            "task id `{id}` would hide Python's builtin `{id}`: choose another name, e.g. `{id}_task`"
+            "task id `{id}` would hide Python's builtin `{id}`: choose another name, e.g. `{}`",
+            suggest_variable_id(id)
         ));
     }
     if id.starts_with(RESERVED_PREFIX) {
         return Err(format!(
-            "task id `{id}` starts with `{RESERVED_PREFIX}`, which flowdeck reserves for its own names"
+            "task id `{id}` starts with `{RESERVED_PREFIX}`, which flowdeck reserves for its own names; e.g. `{}`",
+            suggest_variable_id(id)
         ));
     }
     Ok(())
+}
+
+/// A task id close to `id` that [`check_variable_id`] accepts: other characters become
+/// `_`, a leading digit or flowdeck's prefix gets `task_` before it, a keyword or builtin
+/// gets `_task` after it (`load-data` → `load_data`, `2nd` → `task_2nd`, `print` →
+/// `print_task`).
+pub fn suggest_variable_id(id: &str) -> String {
+    let mut name: String = id
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    if name.is_empty() {
+        name = "task".into();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) || name.starts_with(RESERVED_PREFIX) {
+        name = format!("task_{name}");
+    }
+    name.truncate(MAX_TASK_ID_LEN - "_task".len());
+    while !variable_id_ok(&name) {
+        name.push_str("_task");
+    }
+    name
+}
+
+/// [`check_variable_id`] without the message (which would suggest, and so recurse).
+fn variable_id_ok(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_TASK_ID_LEN
+        && id.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !KEYWORDS.contains(&id)
+        && !BUILTINS.contains(&id)
+        && !id.starts_with(RESERVED_PREFIX)
 }
 
 /// True when `name` is a plain ASCII Python identifier (used for parameters and modules).
@@ -125,6 +163,32 @@ pub fn is_identifier(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A refused task id's suggestion is accepted as given.
+    #[test]
+    fn suggested_task_ids_are_accepted() {
+        for bad in [
+            "load-data",
+            "2nd",
+            "class",
+            "print",
+            "_fd_x",
+            "my task",
+            "grüße",
+            "a.b",
+            "None",
+        ] {
+            let err = check_variable_id(bad).unwrap_err();
+            let suggested = err
+                .rsplit("e.g. `")
+                .next()
+                .and_then(|s| s.strip_suffix('`'))
+                .unwrap_or_else(|| panic!("{bad}: no suggestion in {err}"));
+            assert_eq!(check_variable_id(suggested), Ok(()), "{bad} → {suggested}");
+        }
+        let long = "x-".repeat(200);
+        assert!(check_variable_id(&suggest_variable_id(&long)).is_ok());
+    }
 
     #[test]
     fn accepts_plain_identifiers() {

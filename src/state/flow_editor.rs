@@ -9,7 +9,7 @@ use super::functions::FunctionRow;
 use super::input::Field;
 use super::list::ListNav;
 use crate::model::deploy::DeployRecord;
-use crate::model::schedule::{check_schedule, describe_schedule};
+use crate::model::schedule::{check_schedule_at, describe_schedule, next_runs_line};
 use crate::model::{Flow, FlowSpec, Literal, Problem};
 use crate::store::Revision;
 use crate::ui::widgets::diff::{DiffSummary, FlowDiff};
@@ -570,19 +570,30 @@ pub fn describe_literal(text: &str) -> Result<String, String> {
     })
 }
 
-/// Checks a schedule as typed, giving its reading.
-pub fn check_schedule_text(text: &str) -> Result<String, String> {
+/// Checks a schedule as typed against the wall clock `now`, giving its reading and, on a
+/// second line, the next three runs from the flow's `start_date` on.
+pub fn check_schedule_text(
+    text: &str,
+    start_date: NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String, String> {
     let t = text.trim();
-    check_schedule(t)?;
-    Ok(if t.is_empty() {
-        "no schedule: the flow runs only when triggered".into()
-    } else {
-        describe_schedule(t)
+    check_schedule_at(t, now)?;
+    if t.is_empty() {
+        return Ok("no schedule: the flow runs only when triggered".into());
+    }
+    let reading = describe_schedule(t);
+    Ok(match next_runs_line(t, start_date, now) {
+        Some(runs) => format!("{reading}\n{runs}"),
+        None => reading,
     })
 }
 
+/// A start date as typed: `2024-11-11`, or a date-time at the start of a UTC day
+/// (`2024-11-11T09:00:00+09:00`), as the flow document reads it.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    crate::model::flow::parse_start_date(text)
+    crate::model::document::date_from_toml(&toml::Value::String(text.trim().to_string()))
+        .and_then(crate::model::flow::check_start_date)
 }
 
 /// Tags typed as `a, b, c`.
@@ -663,8 +674,18 @@ mod tests {
 
     #[test]
     fn schedules_read_or_explain() {
-        assert!(check_schedule_text("0 2 * * *").is_ok());
-        assert!(check_schedule_text("0 25 * * *").is_err());
-        assert!(check_schedule_text("").is_ok());
+        let start = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let now = chrono::DateTime::parse_from_rfc3339("2026-03-01T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            check_schedule_text("0 9 * * 1#1", start, now).as_deref(),
+            Ok("the first Monday of each month at 09:00 UTC\nnext runs 2026-03-02 09:00, 2026-04-06 09:00, 2026-05-04 09:00 UTC")
+        );
+        assert!(check_schedule_text("0 25 * * *", start, now).is_err());
+        assert!(check_schedule_text("0 0 30 2 *", start, now)
+            .unwrap_err()
+            .contains("never fires"));
+        assert!(check_schedule_text("", start, now).is_ok());
     }
 }

@@ -7,7 +7,7 @@ use super::functions::Loading;
 use super::list::{matches, ListNav};
 use super::text::one_line;
 use crate::model::deploy::DeployRecord;
-use crate::model::schedule::describe_schedule;
+use crate::model::schedule::describe_schedule_short;
 use crate::model::Flow;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -28,7 +28,7 @@ pub struct FlowRow {
 impl FlowRow {
     pub fn new(flow: Flow, deploy: Option<DeployRecord>) -> FlowRow {
         let name = one_line(&flow.name);
-        let schedule = one_line(&describe_schedule(&flow.schedule));
+        let schedule = one_line(&describe_schedule_short(&flow.schedule));
         let deploy_label = match &deploy {
             Some(d) if d.version == flow.version => d.state.label().to_string(),
             Some(d) => format!("{} (v{})", d.state.label(), d.version),

@@ -201,7 +201,13 @@ fn check_text(state: &State, p: &TextPrompt) -> Result<String, String> {
         TextPurpose::Setting(Setting::Name) => {
             name_check(Some(ed.map_or("", |e| e.spec.flow.id.as_str())))
         }
-        TextPurpose::Setting(Setting::Schedule) => check_schedule_text(&text),
+        TextPurpose::Setting(Setting::Schedule) => {
+            let start = ed.map_or_else(
+                || state.runs.wall_now().date_naive(),
+                |e| e.spec.flow.start_date,
+            );
+            check_schedule_text(&text, start, state.runs.wall_now())
+        }
         TextPurpose::Setting(Setting::StartDate) => {
             parse_date(&text).map(|d| format!("first logical date {d} (UTC)"))
         }

@@ -844,6 +844,14 @@ fn open_log(state: &mut State, fx: &mut Vec<Effect>) {
         state.warn("no task selected: choose a cell of the grid first");
         return;
     };
+    if let Some(reason) = state
+        .runs
+        .ti(&run_id, &task_id)
+        .and_then(|t| t.no_log_reason(None))
+    {
+        state.warn(reason);
+        return;
+    }
     let tries = state
         .runs
         .ti(&run_id, &task_id)

@@ -299,7 +299,7 @@ fn register(
                     theme.accent
                 };
                 let asy = if item.is_async {
-                    " (async: Airflow gets a coroutine)"
+                    " (async def: cannot be registered)"
                 } else {
                     ""
                 };

@@ -552,24 +552,35 @@ pub fn draw_dialog(
 
 fn text_prompt(p: &TextPrompt, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
     let field_h = if p.field.multiline { 8 } else { 3 };
-    let r = popup(frame, area, 72, field_h + 7);
+    let r = popup(frame, area, 72, field_h + 8);
     let b = block(format!(" {} ", ellipsize(&p.title, 66)), true, theme);
     let inner = b.inner(r).inner(Margin::new(1, 0));
     frame.render_widget(b, r);
     let [f, check, note, foot_row] = Layout::vertical([
         Constraint::Length(field_h),
-        Constraint::Length(2),
+        Constraint::Length(3),
         Constraint::Min(0),
         Constraint::Length(1),
     ])
     .areas(inner);
     field(&p.field, true, theme, frame, f);
-    let line = match &p.check {
-        Ok(reading) if reading.is_empty() => Line::raw(""),
-        Ok(reading) => Line::styled(format!("✓ {}", one_line(reading)), theme.ok),
-        Err(e) => Line::styled(format!("✗ {}", one_line(e)), theme.error),
+    // A reading may add a second line (a schedule's next runs), shown dimmer.
+    let lines: Vec<Line> = match &p.check {
+        Ok(reading) if reading.is_empty() => vec![Line::raw("")],
+        Ok(reading) => reading
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 0 {
+                    Line::styled(format!("✓ {}", one_line(l)), theme.ok)
+                } else {
+                    Line::styled(format!("  {}", one_line(l)), theme.dim)
+                }
+            })
+            .collect(),
+        Err(e) => vec![Line::styled(format!("✗ {}", one_line(e)), theme.error)],
     };
-    frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), check);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), check);
     frame.render_widget(
         Paragraph::new(p.note.as_str())
             .style(theme.dim)

@@ -122,7 +122,7 @@ pub fn draw(
             "NAME",
             "ID",
             "VER",
-            "SCHEDULE",
+            "SCHEDULE (UTC)",
             "DEPLOY",
             "LAST RUN",
             if changed_w > 0 { "CHANGED" } else { "" },

@@ -195,7 +195,17 @@ impl StatefulWidget for TaskDetail<'_> {
             }
             OutputView::Missing => {
                 if rows > 0 {
-                    put(buf, area.x, out_y, area.width, "no return value", label);
+                    // A task that never ran has no value to return, rather than None.
+                    let text = if self.ti.try_number == 0 {
+                        format!(
+                            "none: {} has not run in this run ({})",
+                            self.ti.task_id,
+                            self.ti.state.as_str().replace('_', " ")
+                        )
+                    } else {
+                        "no return value".to_string()
+                    };
+                    put(buf, area.x, out_y, area.width, &text, label);
                 }
             }
             OutputView::Error(message) => {

@@ -190,33 +190,22 @@ pub enum OutputView {
 }
 
 impl OutputView {
-    /// Reads a `GET …/xcomEntries/return_value` response. Airflow 3 returns the value as
-    /// JSON; when it is a string that itself holds JSON (a serialized XCom) it is parsed
-    /// and pretty-printed too; any other string (a Python repr, say) is shown line by line.
+    /// Reads a `GET …/xcomEntries/return_value` response: the value as the task returned
+    /// it (tuples, sets, dates unwrapped from Airflow's serializer, see
+    /// [`crate::airflow::xcom`]); a string that itself holds JSON (a serialized XCom) is
+    /// read too; any other string (Airflow 2's Python repr, say) is shown line by line.
     pub fn from_xcom_json(v: &Value) -> OutputView {
         let Some(value) = v.get("value") else {
             return OutputView::Missing;
         };
-        let pretty = match value {
-            Value::String(s) => match serde_json::from_str::<Value>(s) {
-                Ok(inner @ (Value::Object(_) | Value::Array(_))) => pretty_json(&inner),
-                _ => s.clone(),
-            },
-            other => pretty_json(other),
-        };
-        OutputView::Value(split_lines(&pretty).map(sanitize).collect())
+        let text = crate::airflow::xcom::format_value(value);
+        OutputView::Value(split_lines(&text).map(sanitize).collect())
     }
 
     /// An error message (from the client) for the output pane.
     pub fn error(message: &str) -> OutputView {
         OutputView::Error(sanitize(message))
     }
-}
-
-fn pretty_json(v: &Value) -> String {
-    // Serializing a Value cannot fail (its map keys are strings); fall back to the
-    // compact form rather than unwrap, should that ever change.
-    serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string())
 }
 
 /// Orders task ids for the grid's rows from a `GET /dags/{dag_id}/tasks` response: a
@@ -374,19 +363,19 @@ mod tests {
     }
 
     #[test]
-    fn xcom_is_pretty_printed() {
+    fn xcom_is_shown_as_the_task_returned_it() {
         let out = OutputView::from_xcom_json(&json!({"value": {"total": 3, "rows": [1, 2]}}));
-        let OutputView::Value(lines) = out else {
-            panic!("{out:?}")
-        };
-        assert_eq!(lines[0], "{");
-        assert!(lines.iter().any(|l| l.contains("\"total\": 3")));
-        // A string holding JSON is parsed; any other string is kept.
-        let out = OutputView::from_xcom_json(&json!({"value": "[1, 2]"}));
         assert_eq!(
             out,
-            OutputView::Value(vec!["[".into(), "  1,".into(), "  2".into(), "]".into()])
+            OutputView::Value(vec![r#"{"rows": [1, 2], "total": 3}"#.into()])
         );
+        // Airflow's serializer wrappers are unwrapped (see airflow::xcom).
+        let tuple = json!({"__classname__": "builtins.tuple", "__version__": 1, "__data__": [1, "two", 3.0]});
+        let out = OutputView::from_xcom_json(&json!({ "value": tuple }));
+        assert_eq!(out, OutputView::Value(vec![r#"(1, "two", 3.0)"#.into()]));
+        // A string holding JSON is parsed; any other string is kept.
+        let out = OutputView::from_xcom_json(&json!({"value": "[1, 2]"}));
+        assert_eq!(out, OutputView::Value(vec!["[1, 2]".into()]));
         let out = OutputView::from_xcom_json(&json!({"value": "{'a': 1}\n\u{1b}x"}));
         assert_eq!(
             out,
