@@ -385,7 +385,7 @@ fn cases() -> Vec<Case> {
         case(
             &["function", "add", "{in}/empty.py", "--function", "f"],
             1,
-            "defines no functions at all",
+            "defines no functions that can be registered",
         ),
         case(
             &["function", "add", "{in}/etl.py", "--function", "transform"],
@@ -490,7 +490,7 @@ fn cases() -> Vec<Case> {
         case(
             &["flow", "import", "{in}/date_13.toml"],
             1,
-            "not a date like 2024-01-01",
+            "is not a date like 2024-11-11",
         ),
         case(
             &["flow", "import", "{in}/retries_i64.toml"],
