@@ -38,7 +38,9 @@ pub enum Error {
         problem: String,
         suggestion: String,
     },
-    #[error("`{function}` is `async def`: Airflow's PythonOperator would call it and get back a coroutine that never runs; add `import asyncio` and `{wrapper}` to the file and register `{function}_sync`")]
+    // The wrapper ends the message unquoted: quoted values are cut in one-line messages,
+    // and this one must stay whole to be pasted.
+    #[error("`{function}` is `async def`: Airflow's PythonOperator would call it and get back a coroutine that never runs; add `import asyncio` and this line to the file, then register `{function}_sync`: {wrapper}")]
     Async {
         function: String,
         /// A one-line plain function that runs it, ready to paste.

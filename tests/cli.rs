@@ -287,8 +287,11 @@ fn every_registration_suggestion_is_accepted() {
 
     let err = cli.fails(&["function", "add", &mixed, "--function", "fetch"]);
     assert!(err.contains("`fetch` is `async def`"), "{err}");
-    let wrapper = between(&err, "add `import asyncio` and `", "` to the file");
-    let sync_name = between(&err, "and register `", "`");
+    let sync_name = between(&err, "then register `", "`");
+    let wrapper = err
+        .split_once(&format!("then register `{sync_name}`: "))
+        .map(|(_, w)| w.trim().to_string())
+        .unwrap_or_default();
     let mut source = std::fs::read_to_string(&mixed).unwrap();
     source.push_str(&format!("\nimport asyncio\n{wrapper}\n"));
     std::fs::write(&mixed, source).unwrap();

@@ -466,7 +466,9 @@ impl Client {
         action: &str,
     ) -> Result<Answer, Error> {
         // Reads are sent again after a 5xx: Airflow on SQLite answers "Database error"
-        // when it is busy, and a read changes nothing. Writes are not (see trigger_run).
+        // when it is busy, and a read changes nothing. So is a re-parse request: asking
+        // twice queues one parse. Other writes are not (see trigger_run).
+        let idempotent = method == Method::GET || path.starts_with("/parseDagFile/");
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -474,7 +476,7 @@ impl Client {
                 .call_once(method.clone(), path, query, body, action)
                 .await
             {
-                Err(Error::Server { .. }) if method == Method::GET && attempt < 3 => {
+                Err(Error::Server { .. }) if idempotent && attempt < 3 => {
                     tokio::time::sleep(std::time::Duration::from_millis(300 * attempt)).await;
                 }
                 other => return other,

@@ -396,6 +396,12 @@ impl Deployer {
             // A parse of that file is already queued (another deploy asked first): the
             // rescan we wanted will happen anyway.
             Err(airflow::Error::Rejected { status: 409, .. }) => Ok(None),
+            // Still failing after the client's retries: the nudge only saves time, so the
+            // deploy goes on waiting for Airflow's own scan rather than failing.
+            Err(e @ airflow::Error::Server { .. }) => Ok(Some(format!(
+                "Airflow could not queue a re-parse ({}); waiting for its own scan of the dags folder",
+                crate::model::text::one_line(&e.to_string())
+            ))),
             Err(airflow::Error::Unsupported { .. }) => Ok(Some(
                 "this Airflow cannot be asked to re-parse; waiting for its next scan of the dags folder (dag_dir_list_interval, 5 min by default)".into(),
             )),
