@@ -109,11 +109,16 @@ fn percentiles(mut v: Vec<Duration>) -> String {
     )
 }
 
-fn open_and_read(db: &Path, n: usize) -> Vec<Duration> {
+fn open_and_read(db: &Path, n: usize, read_only: bool) -> Vec<Duration> {
     (0..n)
         .map(|_| {
             let t = Instant::now();
-            let store = Store::open(db).expect("open");
+            let store = if read_only {
+                Store::open_read_only(db)
+            } else {
+                Store::open(db)
+            }
+            .expect("open");
             let flows = store.flows().expect("read");
             std::hint::black_box(flows);
             drop(store);
@@ -141,8 +146,12 @@ fn lead() {
 
     println!("open + one read (list flows)");
     println!(
-        "  alone:              {}",
-        percentiles(open_and_read(&db, 300))
+        "  alone, writable:    {}",
+        percentiles(open_and_read(&db, 300, false))
+    );
+    println!(
+        "  alone, read-only:   {}",
+        percentiles(open_and_read(&db, 300, true))
     );
     println!("save of a 20-task flow");
     println!("  alone:              {}", percentiles(saves(&db, 300)));
@@ -150,10 +159,14 @@ fn lead() {
         let _writers = Writers(vec![spawn("writer", &db), spawn("writer", &db)]);
         std::thread::sleep(Duration::from_millis(500));
         println!("  beside 2 writers:   {}", percentiles(saves(&db, 300)));
-        println!("open + one read");
+        println!("open + one read beside 2 writers");
         println!(
-            "  beside 2 writers:   {}",
-            percentiles(open_and_read(&db, 300))
+            "  writable:           {}",
+            percentiles(open_and_read(&db, 300, false))
+        );
+        println!(
+            "  read-only:          {}",
+            percentiles(open_and_read(&db, 300, true))
         );
     }
     {
