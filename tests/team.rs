@@ -362,9 +362,25 @@ fn a_database_of_the_previous_release_is_upgraded_in_place() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/flowdeck-0.1.redb");
     let host = Host::new();
     std::fs::copy(&fixture, host.db()).unwrap();
-    // Written by flowdeck 0.1 (redb 2): two functions, flow "daily sales" at v2.
-    let list = host.ok("alice", &["flow", "list"]);
-    assert!(list.contains("daily sales"), "{list}");
+    // Written by flowdeck 0.1 (redb 2): two functions, flow "daily sales" at v2. Several
+    // operators meet it at once: one upgrades, the others wait for it.
+    let lists: Vec<_> = (0..4)
+        .map(|i| {
+            host.command(&host.db(), &format!("op{i}"), &["flow", "list"])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in lists {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("daily sales"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     let backup = flowdeck::store::backup_path(&host.db());
     assert_eq!(
         std::fs::read(&backup).unwrap(),

@@ -46,9 +46,13 @@ pub fn execute(ctx: &Context, job: &Job) -> Option<JobResult> {
                 .remove(flow_id, *base)
                 .map_err(|e| e.to_string()),
         },
-        Job::RenameFlow { flow_id, name } => JobResult::FlowStored {
+        Job::RenameFlow {
+            flow_id,
+            name,
+            version,
+        } => JobResult::FlowStored {
             duplicate: false,
-            result: rename(ctx, flow_id, name).map(Box::new),
+            result: rename(ctx, flow_id, name, *version).map(Box::new),
         },
         Job::DuplicateFlow { flow_id, name } => JobResult::FlowStored {
             duplicate: true,
@@ -159,10 +163,16 @@ fn save_failure(store: &Store, mine: &FlowSpec, e: ops::Error) -> SaveFailure {
     }))
 }
 
-/// Renames the flow as stored now (a rename from the list has no older draft to lose).
-fn rename(ctx: &Context, flow_id: &str, name: &str) -> Result<crate::store::SaveOutcome, String> {
+/// Renames the flow at the version the operator saw; someone else's newer version saved
+/// meanwhile makes it a conflict (said with who and when), not a silent overwrite.
+fn rename(
+    ctx: &Context,
+    flow_id: &str,
+    name: &str,
+    version: u32,
+) -> Result<crate::store::SaveOutcome, String> {
     let mut spec = load(&ctx.store, flow_id)?;
-    let base = crate::store::Base::Version(spec.flow.version);
+    let base = crate::store::Base::Version(version);
     spec.flow.name = name.to_string();
     ops::save_flow(&ctx.store, &ctx.python, &spec, base).map_err(|e| e.to_string())
 }

@@ -149,6 +149,8 @@ pub enum Job {
     RenameFlow {
         flow_id: String,
         name: String,
+        /// The version the operator saw (see `store::Base`).
+        version: u32,
     },
     DuplicateFlow {
         flow_id: String,

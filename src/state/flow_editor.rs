@@ -315,6 +315,9 @@ pub enum TextPurpose {
     NewFlow,
     RenameFlow {
         flow_id: String,
+        /// The version shown when the operator pressed rename: a rename over a newer
+        /// version saved meanwhile is refused with who and when.
+        version: u32,
     },
     DuplicateFlow {
         flow_id: String,

@@ -85,11 +85,12 @@ pub(super) fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) ->
             };
             let flow_id = row.flow.id.clone();
             let name = row.flow.name.clone();
+            let version = row.flow.version;
             let p = if action == Action::Rename {
                 let mut p = prompt(
                     &format!("Rename flow `{}`", one_line(&name)),
                     &name,
-                    TextPurpose::RenameFlow { flow_id },
+                    TextPurpose::RenameFlow { flow_id, version },
                 );
                 p.note = "The id stays the same, so Airflow keeps the run history.".into();
                 p
@@ -197,7 +198,7 @@ fn check_text(state: &State, p: &TextPrompt) -> Result<String, String> {
     };
     match &p.purpose {
         TextPurpose::NewFlow | TextPurpose::DuplicateFlow { .. } => name_check(None),
-        TextPurpose::RenameFlow { flow_id } => name_check(Some(flow_id)),
+        TextPurpose::RenameFlow { flow_id, .. } => name_check(Some(flow_id)),
         TextPurpose::Setting(Setting::Name) => {
             name_check(Some(ed.map_or("", |e| e.spec.flow.id.as_str())))
         }
@@ -445,7 +446,7 @@ fn accept_text(state: &mut State, p: TextPrompt, fx: &mut Vec<Effect>) {
                 flow_id_for(&trimmed)
             ));
         }
-        TextPurpose::RenameFlow { flow_id } => {
+        TextPurpose::RenameFlow { flow_id, version } => {
             let label = format!("renaming to {}", one_line(&trimmed));
             let (_, e) = state.start_job(
                 label,
@@ -453,6 +454,7 @@ fn accept_text(state: &mut State, p: TextPrompt, fx: &mut Vec<Effect>) {
                 Job::RenameFlow {
                     flow_id,
                     name: trimmed,
+                    version,
                 },
             );
             fx.push(e);

@@ -29,6 +29,13 @@ pub(super) fn open_database(path: &Path) -> Result<Database> {
             Err(DatabaseError::UpgradeRequired(format)) => {
                 upgrade_from_redb2(path, format, started)?;
             }
+            // Another process of this version is upgrading the file (redb 2 holds it
+            // alone meanwhile): wait for it.
+            Err(DatabaseError::DatabaseAlreadyOpen)
+                if upgrade_lock_path(path).exists() && started.elapsed() < UPGRADE_WAIT =>
+            {
+                std::thread::sleep(Duration::from_millis(50));
+            }
             Err(e) => return Err(translate(path, e)),
         }
     }
@@ -182,6 +189,28 @@ fn upgrade_from_redb2(path: &Path, format: u8, started: Instant) -> Result<()> {
             ),
         });
     }
+    // One upgrader at a time among the processes of this version (several may meet the
+    // old file at once): the others wait here, then find it upgraded.
+    let lock_path = upgrade_lock_path(path);
+    let lock = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| io_error(path, &e))?;
+    lock.lock().map_err(|e| io_error(path, &e))?;
+    let result = upgrade_locked(path, started);
+    drop(lock);
+    let _ = std::fs::remove_file(&lock_path);
+    result
+}
+
+fn upgrade_locked(path: &Path, started: Instant) -> Result<()> {
+    match catch_panic(path, || builder().create(path)) {
+        Ok(_) => return Ok(()), // upgraded by the process that held the lock before us
+        Err(DatabaseError::UpgradeRequired(_)) => {}
+        Err(e) => return Err(translate(path, e)),
+    }
     let backup = backup_path(path);
     if !backup.exists() {
         // Before redb 2 opens it: even that open writes to the file.
@@ -219,6 +248,13 @@ fn upgrade_from_redb2(path: &Path, format: u8, started: Instant) -> Result<()> {
             }
         }
     }
+}
+
+/// The lock file the upgrading process holds (it exists only during an upgrade).
+fn upgrade_lock_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".upgrade-lock");
+    PathBuf::from(name)
 }
 
 /// Where the pre-upgrade copy of a database goes.
