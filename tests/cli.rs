@@ -192,7 +192,12 @@ fn reconcile_reports_and_repairs_the_dags_folder() {
     cli.ok(&["flow", "import", &path]);
     let dags = cli.dir.path().join("dags");
     let id = flowdeck::model::ids::flow_id_for("rec");
-    // Never deployed: missing. An old flowdeck file of a flow that is gone: orphaned.
+    // Never deployed: not missing (a repair would deploy someone's flow behind their
+    // back). Deployed, then its file lost: missing. An old flowdeck file of a flow that
+    // is gone: orphaned.
+    assert!(cli.ok(&["flow", "reconcile"]).contains("nothing to repair"));
+    cli.run(&["flow", "deploy", "rec"]);
+    std::fs::remove_file(dags.join(format!("{id}.py"))).unwrap();
     let orphan = cli.run(&["flow", "render", "rec"]).stdout;
     let orphan = String::from_utf8_lossy(&orphan).replace(&id, "dag_0123456789abcdef");
     std::fs::write(dags.join("dag_0123456789abcdef.py"), orphan).unwrap();

@@ -44,6 +44,7 @@ pub fn execute(ctx: &Context, job: &Job) -> Option<JobResult> {
             result: ctx
                 .deployer
                 .remove(flow_id, *base)
+                .map(|_| ())
                 .map_err(|e| e.to_string()),
         },
         Job::RenameFlow {

@@ -201,14 +201,30 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
         }
         FlowCommand::Rm { name } => {
             let spec = store.find_flow(&name)?;
-            core.deployer.remove(
+            // Someone's unsaved edits of it are said before they lose their flow.
+            for d in store.drafts_elsewhere(&spec.flow.id)? {
+                use std::io::Write;
+                // A courtesy like progress notes: a closed stderr must not stop the rm.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "flowdeck: {}",
+                    format_args!(
+                        "warning: {} has unsaved edits of this flow (draft from {}, {} changes); they are left without a flow to save to",
+                        crate::model::text::shown(&d.by.label()),
+                        d.saved_at.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M"),
+                        d.changes
+                    )
+                );
+            }
+            let removed = core.deployer.remove(
                 &spec.flow.id,
                 crate::store::Base::Version(spec.flow.version),
             )?;
             outln!(
-                "removed flow `{}` ({}) and its DAG file",
+                "removed flow `{}` ({}){}",
                 crate::model::text::one_line(&spec.flow.name),
-                spec.flow.id
+                spec.flow.id,
+                if removed { " and its DAG file" } else { "" }
             );
         }
         FlowCommand::Revisions {

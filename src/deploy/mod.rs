@@ -127,17 +127,21 @@ impl Deployer {
         })
     }
 
-    /// Compares the dags folder with every saved flow (changes nothing).
+    /// Compares the dags folder with every saved flow (changes nothing). A flow that was
+    /// saved but never deployed is not "missing" its file: writing it would deploy (and
+    /// maybe unpause) someone's flow behind their back.
     pub fn reconcile(&self) -> Result<render::ReconcileReport, Error> {
         render::create_dags_folder(&self.dags_folder)?;
         let flows = self.store.flow_specs()?;
         let functions = self.store.functions()?;
-        Ok(render::reconcile(
-            &self.dags_folder,
-            &flows,
-            &functions,
-            &self.renderer,
-        )?)
+        let deploys = self.store.deploys()?;
+        let mut report = render::reconcile(&self.dags_folder, &flows, &functions, &self.renderer)?;
+        report.missing.retain(|r| {
+            deploys
+                .get(&r.flow_id)
+                .is_some_and(|d| d.rendered_hash.is_some())
+        });
+        Ok(report)
     }
 
     /// Fixes what `reconcile` found: missing and stale files are written through the
@@ -211,7 +215,8 @@ impl Deployer {
     /// Removes a flow: its DAG file first (so Airflow stops scheduling it), then the
     /// records. With `Base::Version(v)` nothing is removed when someone saved a newer
     /// version meanwhile (checked before the file goes, and again in the transaction).
-    pub fn remove(&self, flow_id: &str, base: crate::store::Base) -> Result<(), Error> {
+    /// Returns whether a DAG file of this database was removed.
+    pub fn remove(&self, flow_id: &str, base: crate::store::Base) -> Result<bool, Error> {
         if let crate::store::Base::Version(v) = base {
             if let Some(spec) = self.store.flow(flow_id)? {
                 if spec.flow.version != v {
@@ -220,13 +225,15 @@ impl Deployer {
                 }
             }
         }
-        match render::remove_dag_file(&self.dags_folder, flow_id, self.renderer.owner()) {
-            // The file of that name is another database's flow: it stays.
-            Ok(_) | Err(render::Error::Foreign { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
+        let removed =
+            match render::remove_dag_file(&self.dags_folder, flow_id, self.renderer.owner()) {
+                Ok(removed) => removed,
+                // The file of that name is another database's flow: it stays.
+                Err(render::Error::Foreign { .. }) => false,
+                Err(e) => return Err(e.into()),
+            };
         self.store.delete_flow(flow_id, base)?;
-        Ok(())
+        Ok(removed)
     }
 
     /// Writes the file, then (with a client) waits until Airflow serves this render or
