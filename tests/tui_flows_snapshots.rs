@@ -10,8 +10,8 @@ use flowdeck::model::sample::{daily_sales, epoch, etl_functions, large_flow};
 use flowdeck::model::FlowSpec;
 use flowdeck::state::dialog::Dialog;
 use flowdeck::state::flow_editor::{DiffDialog, Editor, FlowDialog};
+use flowdeck::state::view::diff::{DiffSummary, FlowDiff};
 use flowdeck::state::{FlowsData, LibraryData, State};
-use flowdeck::ui::widgets::diff::{DiffSummary, FlowDiff};
 use std::collections::HashMap;
 use tui_common::*;
 

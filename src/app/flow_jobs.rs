@@ -2,7 +2,7 @@
 //! the deployed version), renaming, duplicating and deleting flows on the worker
 //! thread, and deploying on the async runtime with progress sent as events.
 
-use super::worker::Context;
+use super::context::Context;
 use crate::deploy::Deployer;
 use crate::model::document::{apply_document, render_document, to_document};
 use crate::model::options::OptionProblem;

@@ -11,6 +11,7 @@
 //! ```
 
 pub mod airflow_jobs;
+pub mod context;
 pub mod flow_jobs;
 pub mod logging;
 pub mod store_watch;

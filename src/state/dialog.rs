@@ -13,7 +13,7 @@ pub enum Dialog {
     Register(Box<RegisterForm>),
     Edit(Box<EditForm>),
     /// The conf of a run to trigger (Runs pane, `T`).
-    TriggerConf(Box<super::runs::ConfForm>),
+    TriggerConf(Box<super::trigger::ConfForm>),
     /// The Flows pane's prompts, pickers, options editor, diff and revisions.
     Flow(Box<super::flow_editor::FlowDialog>),
 }

@@ -11,10 +11,10 @@ use super::list::ListNav;
 use crate::model::deploy::DeployRecord;
 use crate::model::schedule::{check_schedule, describe_schedule};
 use crate::model::{Flow, FlowSpec, Literal, Problem};
+use crate::state::view::diff::{DiffSummary, FlowDiff};
+use crate::state::view::graph::GraphLayout;
+use crate::state::view::options_editor::OptionsEditor;
 use crate::store::Revision;
-use crate::ui::widgets::diff::{DiffSummary, FlowDiff};
-use crate::ui::widgets::graph::GraphLayout;
-use crate::ui::widgets::options_editor::OptionsEditor;
 use chrono::{NaiveDate, Utc};
 
 /// The part of the editor that has the keys.
@@ -639,6 +639,29 @@ pub fn deploy_label(
         Some(d) if d.version == version => d.state.label().to_string(),
         Some(d) => format!("{} (v{})", d.state.label(), d.version),
     }
+}
+
+/// Stores `spec` expecting `base` in the database ("save mine anyway" passes the version
+/// it overrides).
+pub(super) fn store_with_base(
+    state: &mut super::State,
+    spec: crate::model::FlowSpec,
+    base: crate::store::Base,
+    fx: &mut Vec<super::Effect>,
+) {
+    let label = format!("saving {}", crate::model::text::one_line(&spec.flow.name));
+    let (id, e) = state.start_job(
+        label,
+        false,
+        super::Job::SaveFlow {
+            spec: Box::new(spec),
+            base,
+        },
+    );
+    if let Some(ed) = state.flows.editor.as_mut() {
+        ed.busy = Some(id);
+    }
+    fx.push(e);
 }
 
 #[cfg(test)]

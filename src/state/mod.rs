@@ -36,6 +36,8 @@ pub mod runs;
 pub mod status;
 pub mod team;
 pub mod text;
+pub mod trigger;
+pub mod view;
 
 mod conflicts;
 mod flows_actions;

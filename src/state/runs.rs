@@ -10,10 +10,11 @@
 use super::airflow::{AirflowAnswer, AirflowJob};
 use super::dialog::{Confirm, Dialog, MessageBox, OnYes};
 use super::input::Field;
+pub use super::trigger::ConfForm;
 use super::{Effect, Job, Pane, State};
 use crate::airflow::{DagRun, ManualState, PollEvent, RunKey, TaskInstance};
 use crate::keymap::{Action, Context};
-use crate::ui::widgets::runs::{
+use crate::state::view::runs::{
     task_order_from_dag_tasks, GridState, GridView, LogAction, LogDocument, LogViewer, OutputView,
     RunView, RunsListState, TaskCellView, TaskDetailState, TaskInstanceView, TaskState,
 };
@@ -68,44 +69,6 @@ pub struct LogPane {
     pub last_read: Option<Instant>,
     /// The last read of the try happened after the task finished: nothing more comes.
     pub complete: BTreeMap<u32, bool>,
-}
-
-/// The conf typed before a trigger (`T`).
-#[derive(Debug, Clone)]
-pub struct ConfForm {
-    pub dag_id: String,
-    pub flow_name: String,
-    pub field: Field,
-    pub error: Option<String>,
-}
-
-impl ConfForm {
-    /// What the field holds, if it is a JSON object (`None` for an empty field).
-    pub fn parse(&self) -> Result<Option<Value>, String> {
-        let text = self.field.text();
-        if text.trim().is_empty() {
-            return Ok(None);
-        }
-        match serde_json::from_str::<Value>(&text) {
-            Ok(v @ Value::Object(_)) => Ok(Some(v)),
-            Ok(other) => Err(format!(
-                "the conf must be a JSON object ({{\"key\": value, …}}), not {}",
-                json_kind(&other)
-            )),
-            Err(e) => Err(format!("not valid JSON: {e}")),
-        }
-    }
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -1322,7 +1285,7 @@ fn on_log(
             return;
         }
     };
-    let token = crate::ui::widgets::runs::log::continuation_token(&body).map(str::to_string);
+    let token = crate::state::view::runs::log::continuation_token(&body).map(str::to_string);
     {
         let mut v = log.viewer.borrow_mut();
         if continued {

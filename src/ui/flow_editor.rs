@@ -2,7 +2,7 @@
 //! task list with the selected task's inputs, the edges, and the graph (drawn from the
 //! layout cached in the state, never laid out here). Also the editor's dialogs.
 
-use super::dialog::{busy_line, field, foot, key};
+use super::form::{busy_line, field, foot, key};
 use super::theme::Theme;
 use super::{block, ellipsize, popup, spinner};
 use crate::keymap::{Action, Context, Keymap};

@@ -7,6 +7,7 @@ pub mod choice;
 pub mod dialog;
 pub mod flow_editor;
 pub mod flows;
+mod form;
 pub mod functions;
 pub mod help;
 pub mod runs;
