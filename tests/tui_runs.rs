@@ -470,3 +470,101 @@ fn the_flows_list_shows_each_flows_last_run() {
     assert_eq!(row.last_run.as_deref(), Some("failed"));
     assert_eq!(s.flows.latest_run.get(DAG), Some(&run.run_id));
 }
+
+/// The run just triggered with `t`, as Airflow answers it.
+fn new_run() -> DagRun {
+    let mut run = recorded_runs()[0].clone();
+    run.run_id = "manual__new".into();
+    run.state = DagRunState::Queued;
+    run.run_after = run.run_after.map(|t| t + chrono::Duration::seconds(30));
+    run
+}
+
+fn trigger_new_run(s: &mut State, km: &Keymap) {
+    let fx = press(s, km, "t");
+    let (id, _) = one_airflow_job(&fx);
+    answer_airflow(
+        s,
+        km,
+        id,
+        AirflowAnswer::Triggered {
+            dag_id: DAG.into(),
+            result: Ok(new_run()),
+        },
+    );
+}
+
+#[test]
+fn after_t_the_new_run_is_selected_in_the_list_and_the_grid() {
+    let (mut s, km) = opened();
+    let old = recorded_runs()[0].run_id.clone();
+    assert_eq!(
+        s.runs.selected_run().map(|r| r.run_id.clone()),
+        Some(old.clone())
+    );
+    trigger_new_run(&mut s, &km);
+    // Selected at once, before the poller lists it.
+    assert_eq!(
+        s.runs.selected_run().map(|r| r.run_id.as_str()),
+        Some("manual__new")
+    );
+    assert_eq!(
+        s.runs.selected_cell().map(|(r, _)| r),
+        Some("manual__new".to_string())
+    );
+    // A report that does not list it yet does not move the cursor back.
+    poll(&mut s, &km, runs_event(recorded_runs()));
+    assert_eq!(
+        s.runs.selected_run().map(|r| r.run_id.as_str()),
+        Some("manual__new")
+    );
+    // Nor does the report that lists it; the older run is still there, below it.
+    poll(
+        &mut s,
+        &km,
+        runs_event(vec![new_run(), recorded_runs()[0].clone()]),
+    );
+    assert_eq!(
+        s.runs.selected_run().map(|r| r.run_id.as_str()),
+        Some("manual__new")
+    );
+    assert!(s.runs.runs.iter().any(|r| r.run_id == old));
+    // Enter opens the grid on the new run's tasks.
+    press(&mut s, &km, "<Enter>");
+    assert_eq!(s.runs.view, View::Grid);
+    assert_eq!(
+        s.runs.selected_cell().map(|(r, _)| r),
+        Some("manual__new".to_string())
+    );
+    // Moving away afterwards is the operator's choice: the next report keeps it.
+    press(&mut s, &km, "h");
+    let moved = s.runs.selected_cell().map(|(r, _)| r);
+    assert_eq!(moved, Some(old.clone()));
+    poll(
+        &mut s,
+        &km,
+        runs_event(vec![new_run(), recorded_runs()[0].clone()]),
+    );
+    assert_eq!(s.runs.selected_cell().map(|(r, _)| r), Some(old));
+}
+
+#[test]
+fn t_from_the_grid_moves_the_grid_cursor_to_the_new_run() {
+    let (mut s, km) = opened();
+    press(&mut s, &km, "<Enter>");
+    assert_eq!(s.runs.view, View::Grid);
+    trigger_new_run(&mut s, &km);
+    assert_eq!(
+        s.runs.selected_cell().map(|(r, _)| r),
+        Some("manual__new".to_string())
+    );
+    poll(
+        &mut s,
+        &km,
+        runs_event(vec![new_run(), recorded_runs()[0].clone()]),
+    );
+    assert_eq!(
+        s.runs.selected_cell().map(|(r, _)| r),
+        Some("manual__new".to_string())
+    );
+}

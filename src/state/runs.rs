@@ -96,6 +96,9 @@ pub struct RunsState {
     pub watching: Option<(Vec<String>, Vec<RunKey>)>,
     /// A fixed wall clock for tests; `None` is the real one.
     pub clock: Option<DateTime<Utc>>,
+    /// A run just triggered from here: selected in the list and the grid as soon as it
+    /// is listed (at once, and again when the poller's first report of it comes).
+    pub select_next: Option<RunView>,
     /// Last known state of each run of the shown flow (to notice one finishing).
     seen: HashMap<String, TaskState>,
 }
@@ -378,6 +381,22 @@ pub fn on_poll(state: &mut State, event: PollEvent, fx: &mut Vec<Effect>) {
     }
 }
 
+/// A run triggered from here: listed at once (newest first) and selected in the list and
+/// the grid, so Enter and `L` open its tasks; kept selected when the poller's report,
+/// which may not list it yet, comes.
+fn select_new_run(rs: &mut RunsState, run: &DagRun) {
+    if !rs.runs.iter().any(|r| r.run_id == run.run_id) {
+        rs.runs.insert(0, run_view(run));
+        rs.rebuild_grid();
+    }
+    rs.widgets
+        .borrow_mut()
+        .list
+        .select_run(&rs.runs, &run.run_id);
+    rs.grid_follows_list();
+    rs.select_next = Some(run_view(run));
+}
+
 fn kind_name(kind: crate::airflow::PollKind) -> &'static str {
     use crate::airflow::PollKind;
     match kind {
@@ -432,13 +451,29 @@ fn on_runs(state: &mut State, runs: BTreeMap<String, Vec<DagRun>>, fx: &mut Vec<
             }
         }
         state.runs.seen = views.iter().map(|v| (v.run_id.clone(), v.state)).collect();
-        let keep = state
-            .runs
-            .widgets
-            .borrow()
-            .list
-            .selected(&state.runs.runs)
-            .map(|r| r.run_id.clone());
+        let mut views = views;
+        let wanted = match state.runs.select_next.clone() {
+            Some(new) if views.iter().any(|v| v.run_id == new.run_id) => {
+                state.runs.select_next = None;
+                Some(new.run_id)
+            }
+            // Airflow answered the trigger with the run; its list may lag a report.
+            Some(new) => {
+                let id = new.run_id.clone();
+                views.insert(0, new);
+                Some(id)
+            }
+            None => None,
+        };
+        let keep = wanted.or_else(|| {
+            state
+                .runs
+                .widgets
+                .borrow()
+                .list
+                .selected(&state.runs.runs)
+                .map(|r| r.run_id.clone())
+        });
         state.runs.runs = views;
         state.runs.runs_at = Some(state.now);
         let ids: Vec<&str> = state.runs.runs.iter().map(|r| r.run_id.as_str()).collect();
@@ -1123,8 +1158,10 @@ pub fn on_answer(state: &mut State, answer: AirflowAnswer, fx: &mut Vec<Effect>)
                 } else {
                     state.info(text);
                 }
+                if state.runs.dag_id.as_deref() == Some(dag_id.as_str()) {
+                    select_new_run(&mut state.runs, &run);
+                }
                 state.runs.pinned.push(RunKey::new(dag_id, run.run_id));
-                // The grid's cursor follows the newest run, so the new one is in view.
                 fx.push(Effect::PollNow);
             }
             Err(e) => state.error(format!("cannot trigger {}: {e}", flow_name(state, &dag_id))),
