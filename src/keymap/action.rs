@@ -116,6 +116,8 @@ pub enum Action {
     Revisions,
     /// Show the flow's import error (Airflow's traceback).
     ShowError,
+    /// In the options editor: list the options (name, type, default, doc); Enter inserts.
+    OptionList,
 }
 
 impl Action {
@@ -179,6 +181,7 @@ impl Action {
         Action::Code,
         Action::Revisions,
         Action::ShowError,
+        Action::OptionList,
     ];
 
     /// The snake_case name, as written in keymap files.

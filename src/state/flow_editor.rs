@@ -377,6 +377,9 @@ pub enum PickPurpose {
     EdgeTo {
         from: String,
     },
+    /// An option to add to the options editor under the picker (F1); the item's value
+    /// is the line to insert, its label the key.
+    InsertOption,
 }
 
 #[derive(Debug, Clone)]

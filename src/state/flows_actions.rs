@@ -17,11 +17,12 @@ use crate::keymap::Action;
 use crate::model::deploy::{DeployRecord, DeployState};
 use crate::model::ident::check_variable_id;
 use crate::model::ids::{flow_id_for, new_id};
+use crate::model::options::OPTION_SPECS;
 use crate::model::validate::{add_implied_edges, describe, find_cycle, validate};
 use crate::model::{Edge, FlowSpec, Function, Input, Literal, Mode, Task};
 use crate::state::view::diff::{DiffSummary, FlowDiff};
 use crate::state::view::graph::Direction;
-use crate::state::view::options_editor::{Consumed, OptionsEditor};
+use crate::state::view::options_editor::{Consumed, EditorKind, OptionsEditor};
 use crate::store::SaveOutcome;
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -267,6 +268,45 @@ fn check_input_text(purpose: &TextPurpose, text: &str) -> Result<String, String>
     }
 }
 
+/// F1 in the options editor: every option the text may hold, with its type, Airflow's
+/// default and what it does; Enter adds the chosen one (see
+/// [`OptionsEditor::insert_option`]).
+fn open_option_list(state: &mut State) {
+    let Some(FlowDialog::Options(o)) = top(state) else {
+        return;
+    };
+    let mode = match o.editor.kind() {
+        EditorKind::TaskOptions(mode) => Some(mode),
+        EditorKind::FlowDefaults => None,
+        EditorKind::Code => {
+            state.info("this is python code: F1 lists options in a task's options editor (o)");
+            return;
+        }
+    };
+    let items = OPTION_SPECS
+        .iter()
+        .filter(|s| s.applies_to(mode))
+        .map(|s| PickItem {
+            label: s.key.to_string(),
+            detail: format!(
+                "{} · default {} — {}",
+                s.ty.short(),
+                s.airflow_default().unwrap_or("unset"),
+                s.help
+            ),
+            value: s.insert_line(),
+        })
+        .collect();
+    push(
+        state,
+        FlowDialog::Pick(Picker::new(
+            "Options (Enter adds one)",
+            items,
+            PickPurpose::InsertOption,
+        )),
+    );
+}
+
 /// Keys the top dialog takes before the keymap sees them: the options editor takes
 /// everything it can use (Enter, Tab, arrows…), a picker its movement keys.
 pub(super) fn raw_key(state: &mut State, ev: KeyEvent) -> bool {
@@ -330,6 +370,9 @@ pub(super) fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effe
             Action::Cancel => {
                 state.dialogs.pop();
             }
+            Action::OptionList => {
+                state.info("F1 lists the options in an options editor (o on a task)");
+            }
             Action::Submit if p.field.multiline => p.field.newline(),
             Action::Submit | Action::Save => {
                 let p = p.clone();
@@ -366,6 +409,7 @@ pub(super) fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effe
                 state.dialogs.pop();
             }
             Action::Save => apply_options(state, fx),
+            Action::OptionList => open_option_list(state),
             _ => {}
         },
         FlowDialog::Diff(dd) => {
@@ -625,6 +669,12 @@ fn set_input(state: &mut State, task_id: &str, param: &str, input: Option<Input>
 }
 
 fn picked(state: &mut State, purpose: PickPurpose, item: PickItem, _fx: &mut [Effect]) {
+    if purpose == PickPurpose::InsertOption {
+        if let Some(FlowDialog::Options(o)) = top(state) {
+            o.editor.insert_option(&item.label, &item.value);
+        }
+        return;
+    }
     let Some(ed) = state.flows.editor.as_ref() else {
         return;
     };
@@ -769,6 +819,7 @@ fn picked(state: &mut State, purpose: PickPurpose, item: PickItem, _fx: &mut [Ef
             );
         }
         PickPurpose::EdgeTo { from } => add_edge(state, &from, &item.value),
+        PickPurpose::InsertOption => {}
     }
 }
 

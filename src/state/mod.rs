@@ -593,6 +593,11 @@ fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 state.dialogs.pop();
             }
             Action::Help => state.help = Some(Help::default()),
+            // Enter never confirms (a reflex must not delete or quit): say which key does.
+            Action::Submit => {
+                let yes = c.yes.clone();
+                state.info(format!("y to {yes}, n or Esc to keep things as they are"));
+            }
             _ => {}
         },
         Dialog::Message(_) => match action {

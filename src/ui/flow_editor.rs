@@ -15,6 +15,7 @@ use crate::state::flow_editor::{
 use crate::state::list::clamp_offset;
 use crate::state::status::elapsed;
 use crate::state::text::one_line;
+use crate::state::view::options_editor::EditorKind;
 use crate::state::{Screen, State};
 use crate::ui::widgets::diff::DiffView;
 use crate::ui::widgets::graph::{
@@ -664,16 +665,16 @@ fn options(
     frame.render_widget(b, r);
     let [ed, foot_row] = Layout::vertical([Constraint::Min(4), Constraint::Length(1)]).areas(inner);
     frame.render_widget(&o.editor, ed);
+    let code = o.editor.kind() == EditorKind::Code;
     let line = busy_line(o.busy, state, theme).unwrap_or_else(|| {
-        foot(
-            keymap,
-            Context::Editor,
-            &[
-                (Action::Save, "apply"),
-                (Action::Cancel, "close (asks if changed)"),
-            ],
-            theme,
-        )
+        let mut items = vec![
+            (Action::Save, "apply"),
+            (Action::Cancel, "close (asks if changed)"),
+        ];
+        if !code {
+            items.push((Action::OptionList, "list options"));
+        }
+        foot(keymap, Context::Editor, &items, theme)
     });
     frame.render_widget(line, foot_row);
 }

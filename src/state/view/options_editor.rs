@@ -182,6 +182,36 @@ impl OptionsEditor {
         Consumed::Consumed
     }
 
+    /// Adds the option `key` as `line` (`key = value`) on a line of its own after the
+    /// cursor's line, the cursor on its value. When the text sets `key` already, the
+    /// cursor goes to that line instead and nothing is added (one key, one line).
+    pub fn insert_option(&mut self, key: &str, line: &str) {
+        let existing = self.textarea.lines().iter().position(|l| {
+            l.split_once('=')
+                .is_some_and(|(k, _)| k.trim() == key && !l.trim_start().starts_with('#'))
+        });
+        if let Some(row) = existing {
+            let col = self.textarea.lines()[row].len();
+            self.textarea.move_cursor(CursorMove::Jump(
+                u16::try_from(row).unwrap_or(u16::MAX),
+                u16::try_from(col).unwrap_or(u16::MAX),
+            ));
+            return;
+        }
+        let (row, _) = self.textarea.cursor();
+        let current_empty = self
+            .textarea
+            .lines()
+            .get(row)
+            .is_none_or(|l| l.trim().is_empty());
+        self.textarea.move_cursor(CursorMove::End);
+        if !current_empty {
+            self.textarea.insert_newline();
+        }
+        self.textarea.insert_str(line);
+        self.changed();
+    }
+
     /// Inserts pasted text (a terminal's bracketed paste) at the cursor.
     pub fn paste(&mut self, text: &str) {
         // Terminals send pasted line breaks as `\r`.
