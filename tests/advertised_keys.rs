@@ -514,3 +514,119 @@ fn f1_in_the_options_editor_lists_the_options_and_enter_inserts_one() {
         1
     );
 }
+
+fn options_text(s: &State) -> String {
+    match s.dialogs.last() {
+        Some(Dialog::Flow(d)) => match &**d {
+            FlowDialog::Options(o) => o.editor.text(),
+            other => panic!("not the options editor: {other:?}"),
+        },
+        other => panic!("not the options editor: {other:?}"),
+    }
+}
+
+#[test]
+fn one_key_set_for_every_text_input() {
+    let km = keymap();
+    // The options editor: C-u deletes to the line's start, as in a one-line field (it
+    // was undo there, and typing after it gave `retrys = retries = "two"`).
+    let mut s = options_editor(&km);
+    press(&mut s, &km, "<C-End>");
+    press(&mut s, &km, "<Enter>");
+    type_text(&mut s, &km, "retrys = 3");
+    press(&mut s, &km, "<C-u>");
+    type_text(&mut s, &km, "pool_slots = 2");
+    let text = options_text(&s);
+    assert!(text.lines().any(|l| l == "pool_slots = 2"), "{text:?}");
+    assert!(!text.contains("retrys"), "{text:?}");
+    // C-z undoes in both.
+    press(&mut s, &km, "<C-z>");
+    assert!(!options_text(&s).contains("pool_slots = 2"));
+
+    // A one-line field: the same keys.
+    let mut s = flows_pane(&km);
+    press(&mut s, &km, "a");
+    type_text(&mut s, &km, "daily sales");
+    press(&mut s, &km, "<C-u>");
+    type_text(&mut s, &km, "weekly");
+    let Some(Dialog::Flow(d)) = s.dialogs.last() else {
+        panic!("no prompt")
+    };
+    let FlowDialog::Text(p) = &**d else {
+        panic!("{d:?}")
+    };
+    assert_eq!(p.field.text(), "weekly");
+    press(&mut s, &km, "<C-z>");
+    let Some(Dialog::Flow(d)) = s.dialogs.last() else {
+        panic!("no prompt")
+    };
+    let FlowDialog::Text(p) = &**d else {
+        panic!("{d:?}")
+    };
+    assert_ne!(p.field.text(), "weekly");
+}
+
+#[test]
+fn hints_say_how_to_finish_a_text_of_several_lines() {
+    let km = keymap();
+    // One line: Enter is "ok".
+    let s = text_prompt(&km);
+    let hints = state::hints(&s, &km);
+    assert!(
+        hints
+            .iter()
+            .any(|(k, h)| k.to_string() == "<Enter>" && *h == "ok"),
+        "{hints:?}"
+    );
+    // Several lines (the options editor): Enter breaks the line, C-s finishes.
+    let s = options_editor(&km);
+    let hints: Vec<(String, String)> = state::hints(&s, &km)
+        .into_iter()
+        .map(|(k, h)| (k.to_string(), h.to_string()))
+        .collect();
+    assert!(
+        hints.contains(&("<Enter>".into(), "new line".into())),
+        "{hints:?}"
+    );
+    assert!(
+        hints.contains(&("<C-s>".into(), "done".into())),
+        "{hints:?}"
+    );
+    // A function's description in the edit form is several lines too.
+    let mut s = functions_pane(&km);
+    press(&mut s, &km, "e");
+    assert!(matches!(s.dialogs.last(), Some(Dialog::Edit(_))));
+    press(&mut s, &km, "<Tab>");
+    let hints: Vec<String> = state::hints(&s, &km)
+        .into_iter()
+        .map(|(k, h)| format!("{k} {h}"))
+        .collect();
+    assert!(hints.contains(&"<Enter> new line".to_string()), "{hints:?}");
+    for (w, h) in [(80, 24), (160, 48)] {
+        let t = draw(&mut s, &km, w, h);
+        insta::assert_snapshot!(format!("edit_description_hints_{w}x{h}"), text(&t));
+    }
+}
+
+#[test]
+fn pickers_filter_letters_and_move_with_arrows_or_ctrl_n_p() {
+    let km = keymap();
+    let mut s = flow_editor(&km);
+    press(&mut s, &km, "a");
+    let picker = |s: &State| match s.dialogs.last() {
+        Some(Dialog::Flow(d)) => match &**d {
+            FlowDialog::Pick(p) => (p.filter.text(), p.nav.selected),
+            other => panic!("{other:?}"),
+        },
+        other => panic!("{other:?}"),
+    };
+    let (filter, start) = picker(&s);
+    assert_eq!(filter, "");
+    press(&mut s, &km, "<C-n>");
+    assert_eq!(picker(&s).1, start + 1);
+    press(&mut s, &km, "<C-p>");
+    assert_eq!(picker(&s).1, start);
+    // j and k are text here: they filter.
+    press(&mut s, &km, "j");
+    assert_eq!(picker(&s).0, "j");
+}

@@ -739,10 +739,10 @@ fn options_editor_recovers_when_fixed() {
     type_text(&mut editor, "ie");
     assert_eq!(editor.text(), "retries = 2\n");
     assert!(editor.problems().is_empty(), "{:?}", editor.problems());
-    // Undo back to the loaded text: clean again.
-    editor.input(ctrl('u'));
-    editor.input(ctrl('u'));
-    editor.input(ctrl('u'));
+    // Undo (C-z, as in every text input) back to the loaded text: clean again.
+    editor.input(ctrl('z'));
+    editor.input(ctrl('z'));
+    editor.input(ctrl('z'));
     assert_eq!(editor.text(), "retrys = 2\n");
     assert!(!editor.is_dirty());
 }

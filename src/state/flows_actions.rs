@@ -24,7 +24,7 @@ use crate::state::view::diff::{DiffSummary, FlowDiff};
 use crate::state::view::graph::Direction;
 use crate::state::view::options_editor::{Consumed, EditorKind, OptionsEditor};
 use crate::store::SaveOutcome;
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// Key of the editor's entry in `State::dirty`.
 const DIRTY_KEY: &str = "flow-editor";
@@ -321,9 +321,13 @@ pub(super) fn raw_key(state: &mut State, ev: KeyEvent) -> bool {
             o.editor.input(ev) == Consumed::Consumed
         }
         FlowDialog::Pick(p) => {
+            // Letters filter, so moving takes the arrows or C-p / C-n (as in a shell).
+            let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
             match ev.code {
                 KeyCode::Up => p.nav.move_by(-1),
                 KeyCode::Down => p.nav.move_by(1),
+                KeyCode::Char('p') if ctrl => p.nav.move_by(-1),
+                KeyCode::Char('n') if ctrl => p.nav.move_by(1),
                 KeyCode::PageUp => p.nav.move_by(-10),
                 KeyCode::PageDown => p.nav.move_by(10),
                 _ => return false,

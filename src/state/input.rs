@@ -83,3 +83,38 @@ impl Field {
         }
     }
 }
+
+/// The editing keys every text input shares, one-line fields and the options / code
+/// editor alike: `C-u` deletes to the start of the line, `C-k` to its end, `C-z` undoes,
+/// `C-y` redoes; the rest is tui-textarea's (arrows, Home/End, C-a/C-e, M-b/M-f, C-w…).
+/// True when the text or the cursor changed.
+pub fn edit_key(area: &mut TextArea<'static>, key: KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('u') if ctrl => area.delete_line_by_head(),
+        KeyCode::Char('k') if ctrl => area.delete_line_by_end(),
+        KeyCode::Char('z') if ctrl => area.undo(),
+        KeyCode::Char('y') if ctrl => area.redo(),
+        // tui-textarea's C-r would redo and C-v page: keep one meaning each.
+        KeyCode::Char('r') if ctrl => false,
+        _ => area.input(key),
+    }
+}
+
+/// Whether a dialog's focused input holds several lines: there Enter breaks the line and
+/// `C-s` finishes; in a one-line field Enter finishes.
+pub fn multiline_focus(dialog: &super::Dialog) -> bool {
+    use super::dialog::{Dialog, RegisterStep};
+    use super::flow_editor::FlowDialog;
+    match dialog {
+        Dialog::Register(f) => f.step == RegisterStep::Details && f.focus == 1,
+        Dialog::Edit(f) => f.focus == 1,
+        Dialog::TriggerConf(f) => f.field.multiline,
+        Dialog::Flow(d) => match &**d {
+            FlowDialog::Text(p) => p.field.multiline,
+            FlowDialog::Options(_) => true,
+            _ => false,
+        },
+        Dialog::Confirm(_) | Dialog::Message(_) => false,
+    }
+}

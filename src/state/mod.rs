@@ -933,10 +933,17 @@ fn after_change(state: &mut State, fx: &mut Vec<Effect>) {
 
 /// Keymap hints for the status bar, for whatever has the keys now.
 pub fn hints<'k>(state: &State, keymap: &'k Keymap) -> Vec<(Key, &'k str)> {
+    let multiline = state.dialogs.last().is_some_and(input::multiline_focus);
     keymap
         .hints(&state.contexts())
         .into_iter()
         .filter(|(k, _)| relevant(state, keymap, *k))
+        .map(|(k, h)| match keymap.lookup(&state.contexts(), k) {
+            // In a text of several lines Enter breaks the line and C-s finishes it.
+            Some(Action::Submit) if multiline => (k, "new line"),
+            Some(Action::Save) if multiline => (k, "done"),
+            _ => (k, h),
+        })
         .collect()
 }
 

@@ -41,7 +41,7 @@ pub fn lines(state: &State, keymap: &Keymap) -> Vec<HelpLine> {
         ),
         (
             Context::Dialog,
-            "In dialogs, pickers and this help".to_string(),
+            "In dialogs and this help (a picker: type to filter, ↑↓ or C-p/C-n move, Enter chooses)".to_string(),
         ),
     ]);
     let mut out = Vec::new();

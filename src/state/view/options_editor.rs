@@ -176,7 +176,9 @@ impl OptionsEditor {
             KeyCode::Char('v') if alt => return self.page(false),
             _ => {}
         }
-        if self.textarea.input(key) {
+        let before = self.textarea.lines().to_vec();
+        crate::state::input::edit_key(&mut self.textarea, key);
+        if self.textarea.lines() != before.as_slice() {
             self.changed();
         }
         Consumed::Consumed
