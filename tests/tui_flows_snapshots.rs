@@ -217,3 +217,77 @@ fn diff_before_saving() {
         }))));
     snap("diff_before_saving", &mut s, &km, 120, 36);
 }
+
+#[test]
+fn pickers_find_what_you_type() {
+    let (mut s, km) = base();
+    let mut functions = etl_functions();
+    let mut transform = flowdeck::model::sample::function("transform", &[("rows", None)]);
+    transform.id = "fn_transform".into();
+    functions.push(transform);
+    s.functions.apply(LibraryData {
+        functions,
+        usage: HashMap::new(),
+    });
+    open(&mut s, daily_sales());
+    press(&mut s, &km, "<Tab> a");
+    type_text(&mut s, &km, "tr");
+    let Some(Dialog::Flow(d)) = s.dialogs.last() else {
+        panic!("no picker")
+    };
+    let FlowDialog::Pick(p) = &**d else {
+        panic!("{d:?}")
+    };
+    // `transform` starts with what was typed: first, and selected; `extract` only holds
+    // it, so it comes after.
+    let order: Vec<&str> = p
+        .nav
+        .visible
+        .iter()
+        .map(|&i| p.items[i].label.as_str())
+        .collect();
+    let t = order
+        .iter()
+        .position(|l| *l == "transform")
+        .expect("listed");
+    let e = order.iter().position(|l| *l == "extract").expect("listed");
+    assert_eq!(t, 0, "{order:?}");
+    assert!(t < e, "{order:?}");
+    assert_eq!(p.chosen().map(|i| i.label.as_str()), Some("transform"));
+    // The matched characters are highlighted (bold).
+    let term = draw(&mut s, &km, 80, 24);
+    let buf = term.backend().buffer();
+    let row = (0..buf.area.height)
+        .find(|&y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .contains("› transform")
+        })
+        .expect("the row of transform");
+    let x = (0..buf.area.width)
+        .find(|&x| buf[(x, row)].symbol() == "t" && buf[(x + 1, row)].symbol() == "r")
+        .expect("its label");
+    assert!(buf[(x, row)]
+        .modifier
+        .contains(ratatui::style::Modifier::BOLD));
+    assert!(!buf[(x + 2, row)]
+        .modifier
+        .contains(ratatui::style::Modifier::BOLD));
+    for (w, h) in [(80, 24), (160, 48)] {
+        snap(&format!("picker_ranked_tr_{w}x{h}"), &mut s, &km, w, h);
+    }
+    // Enter takes it: the new task is a transform, not `extract_2`.
+    press(&mut s, &km, "<Enter>");
+    let Some(Dialog::Flow(d)) = s.dialogs.last() else {
+        panic!("no prompt")
+    };
+    let FlowDialog::Text(p) = &**d else {
+        panic!("{d:?}")
+    };
+    assert!(
+        p.field.text().starts_with("transform"),
+        "{}",
+        p.field.text()
+    );
+}

@@ -397,6 +397,9 @@ pub struct Picker {
     pub nav: ListNav,
     pub filter: Field,
     pub purpose: PickPurpose,
+    /// For each item, the characters of its label the filter matched (char positions),
+    /// for highlighting; empty when nothing is typed or only the detail matched.
+    pub matched: Vec<Vec<u32>>,
 }
 
 impl Picker {
@@ -407,21 +410,38 @@ impl Picker {
             nav: ListNav::default(),
             filter: Field::single("Filter", ""),
             purpose,
+            matched: Vec::new(),
         };
         p.refilter();
         p
     }
 
+    /// Ranks the items against the filter (see [`super::rank`]): the best match first
+    /// and selected, so Enter takes what was typed.
     pub fn refilter(&mut self) {
-        let filter = self.filter.text().to_lowercase();
-        let items = &self.items;
-        self.nav.refilter(items.len(), |i| {
-            let hay = format!("{} {}", items[i].label, items[i].detail).to_lowercase();
-            super::list::matches(&hay, &filter)
-        });
-        if self.nav.selected >= self.nav.len() {
-            self.nav.selected = 0;
+        let filter = self.filter.text();
+        let pairs: Vec<(&str, &str)> = self
+            .items
+            .iter()
+            .map(|i| (i.label.as_str(), i.detail.as_str()))
+            .collect();
+        let ranked = super::rank::rank(&filter, &pairs);
+        self.matched = vec![Vec::new(); self.items.len()];
+        let keep = self.nav.selected_row();
+        self.nav.visible = ranked.iter().map(|r| r.index).collect();
+        for r in ranked {
+            self.matched[r.index] = r.positions;
         }
+        if filter.trim().is_empty() {
+            // Nothing typed: the selection stays where it was.
+            if let Some(row) = keep {
+                if self.nav.select_row(row) {
+                    return;
+                }
+            }
+        }
+        self.nav.selected = 0;
+        self.nav.offset = 0;
     }
 
     pub fn chosen(&self) -> Option<&PickItem> {

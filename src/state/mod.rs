@@ -32,6 +32,7 @@ pub mod functions;
 pub mod input;
 pub mod list;
 pub mod live;
+pub mod rank;
 pub mod runs;
 pub mod status;
 pub mod team;

@@ -621,18 +621,19 @@ fn picker(p: &Picker, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: R
             .filter_map(|(i, &ri)| {
                 let item = p.items.get(ri)?;
                 let on = offset + i == nav.selected;
+                let mut spans = vec![Span::styled(if on { "› " } else { "  " }, theme.accent)];
+                let matched = p.matched.get(ri).map_or(&[][..], Vec::as_slice);
+                spans.extend(highlighted(&item.label, matched, label_w, theme));
                 Some(
-                    Line::from(vec![
-                        Span::styled(if on { "› " } else { "  " }, theme.accent),
-                        Span::raw(format!(
-                            "{:<label_w$}  ",
-                            ellipsize(&one_line(&item.label), label_w)
-                        )),
-                        Span::styled(
-                            ellipsize(&one_line(&item.detail), w.saturating_sub(label_w + 4)),
-                            if on { Style::new() } else { theme.dim },
-                        ),
-                    ])
+                    Line::from(
+                        spans
+                            .into_iter()
+                            .chain([Span::styled(
+                                ellipsize(&one_line(&item.detail), w.saturating_sub(label_w + 4)),
+                                if on { Style::new() } else { theme.dim },
+                            )])
+                            .collect::<Vec<_>>(),
+                    )
                     .style(selected_style(on, true, theme)),
                 )
             })
@@ -647,6 +648,39 @@ fn picker(p: &Picker, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: R
     );
     line.spans.insert(0, Span::styled("↑↓ move · ", theme.dim));
     frame.render_widget(line, foot_row);
+}
+
+/// A picker's label padded to `width` columns, the characters the filter matched
+/// (`matched`, char positions) in the accent colour and bold.
+fn highlighted(label: &str, matched: &[u32], width: usize, theme: &Theme) -> Vec<Span<'static>> {
+    let shown = ellipsize(&one_line(label), width);
+    let hl = theme.accent.add_modifier(ratatui::style::Modifier::BOLD);
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut run = String::new();
+    let mut run_hl = false;
+    for (i, c) in shown.chars().enumerate() {
+        let on = u32::try_from(i).is_ok_and(|i| matched.binary_search(&i).is_ok()) && c != '…';
+        if on != run_hl && !run.is_empty() {
+            let text = std::mem::take(&mut run);
+            spans.push(if run_hl {
+                Span::styled(text, hl)
+            } else {
+                Span::raw(text)
+            });
+        }
+        run_hl = on;
+        run.push(c);
+    }
+    if !run.is_empty() {
+        spans.push(if run_hl {
+            Span::styled(run, hl)
+        } else {
+            Span::raw(run)
+        });
+    }
+    let pad = width.saturating_sub(unicode_width::UnicodeWidthStr::width(shown.as_str())) + 2;
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans
 }
 
 fn options(
