@@ -630,3 +630,49 @@ fn pickers_filter_letters_and_move_with_arrows_or_ctrl_n_p() {
     press(&mut s, &km, "j");
     assert_eq!(picker(&s).0, "j");
 }
+
+fn screen(s: &mut State, km: &Keymap, w: u16, h: u16) -> String {
+    text(&draw(s, km, w, h))
+}
+
+#[test]
+fn messages_keep_the_hints_and_the_status_line_and_go_with_their_dialog() {
+    let km = keymap();
+    let mut s = options_editor(&km);
+    // A message said inside the options editor…
+    s.error("python3 refused the code: line 2: invalid syntax");
+    for (w, h) in [(80, 24), (160, 48)] {
+        let shown = screen(&mut s, &km, w, h);
+        let rows: Vec<&str> = shown.lines().collect();
+        // …shows on a row of its own: the hints and the Airflow/database line stay.
+        assert!(shown.contains("python3 refused the code"), "{shown}");
+        assert!(rows[rows.len() - 2].contains("<Esc>"), "{shown}");
+        assert!(rows[rows.len() - 1].starts_with("Airflow "), "{shown}");
+        insta::assert_snapshot!(format!("message_with_hints_{w}x{h}"), shown);
+    }
+    // …and goes when the editor closes without keeping the text.
+    press(&mut s, &km, "<Esc>");
+    if matches!(s.dialogs.last(), Some(Dialog::Confirm(_))) {
+        press(&mut s, &km, "y");
+    }
+    assert!(s.dialogs.is_empty(), "{:?}", s.dialogs);
+    let shown = screen(&mut s, &km, 80, 24);
+    assert!(!shown.contains("python3 refused"), "{shown}");
+    // A message said with no dialog open stays (until it expires).
+    s.info("saved daily sales");
+    press(&mut s, &km, "j");
+    assert!(screen(&mut s, &km, 80, 24).contains("saved daily sales"));
+    // Expired messages go.
+    s.now += std::time::Duration::from_secs(60);
+    assert!(s.status.current(s.now).is_none());
+    // `:messages` lists them all, the expired and the dismissed ones too.
+    press(&mut s, &km, ":");
+    type_text(&mut s, &km, "messages");
+    press(&mut s, &km, "<Enter>");
+    let Some(Dialog::Message(m)) = s.dialogs.last() else {
+        panic!("no message log: {:?}", s.dialogs.last())
+    };
+    assert!(m.title.starts_with("Messages"), "{}", m.title);
+    assert!(m.body.contains("python3 refused the code"), "{}", m.body);
+    assert!(m.body.contains("saved daily sales"), "{}", m.body);
+}

@@ -307,16 +307,19 @@ impl State {
 
     pub fn info(&mut self, text: impl Into<String>) {
         let now = self.now;
+        self.status.dialogs = self.dialogs.len();
         self.status.push(Level::Info, text, now);
     }
 
     pub fn warn(&mut self, text: impl Into<String>) {
         let now = self.now;
+        self.status.dialogs = self.dialogs.len();
         self.status.push(Level::Warning, text, now);
     }
 
     pub fn error(&mut self, text: impl Into<String>) {
         let now = self.now;
+        self.status.dialogs = self.dialogs.len();
         self.status.push(Level::Error, text, now);
     }
 
@@ -671,6 +674,7 @@ fn run_command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::Quit { force: false } => state.request_quit(fx),
         Command::Help => state.help = Some(Help::default()),
+        Command::Messages => show_messages(state),
         Command::Focus(p) => state.focus = p,
         Command::Refresh => refresh(state, fx),
         Command::Reconcile => {
@@ -913,7 +917,42 @@ fn on_job(state: &mut State, id: JobId, result: JobResult, fx: &mut Vec<Effect>)
 
 /// Keeps derived requests in step with the selection (the preview of the selected
 /// function), whatever moved it: a key, a click, a filter or a reload.
+/// `:messages`: every message said since start (the last [`status::LOG_LEN`]), newest
+/// last, with its age and level.
+fn show_messages(state: &mut State) {
+    let now = state.now;
+    let body = if state.status.log.is_empty() {
+        "No messages yet.".to_string()
+    } else {
+        state
+            .status
+            .log
+            .iter()
+            .map(|m| {
+                let level = match m.level {
+                    Level::Info => "info ",
+                    Level::Warning => "warn ",
+                    Level::Error => "error",
+                };
+                format!(
+                    "{:>4} ago  {level}  {}",
+                    status::age(now.saturating_duration_since(m.at)),
+                    m.text
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    state.dialogs.push(Dialog::Message(MessageBox {
+        title: format!("Messages ({})", state.status.log.len()),
+        body,
+        error: false,
+    }));
+}
+
 fn after_change(state: &mut State, fx: &mut Vec<Effect>) {
+    let open = state.dialogs.len();
+    state.status.dialogs_open(open);
     runs::after_change(state, fx);
     flows_actions::sync_dirty(state);
     if state.focus != Pane::Functions || !state.functions.preview_stale() {
