@@ -72,6 +72,9 @@ impl Cli {
 /// Runs a subcommand. Returns the process exit code.
 pub fn run(command: Command, settings: Settings) -> anyhow::Result<i32> {
     let core = Core::open(settings)?;
+    if let Some(note) = core.first_run_note() {
+        eprintln!("flowdeck: {note}");
+    }
     match command {
         Command::Function(c) => function::run(c, &core),
         Command::Flow(c) => flow::run(c, &core),
