@@ -676,3 +676,77 @@ fn messages_keep_the_hints_and_the_status_line_and_go_with_their_dialog() {
     assert!(m.body.contains("python3 refused the code"), "{}", m.body);
     assert!(m.body.contains("saved daily sales"), "{}", m.body);
 }
+
+fn top_flow_dialog(s: &State) -> &FlowDialog {
+    match s.dialogs.last() {
+        Some(Dialog::Flow(d)) => d,
+        other => panic!("no flow dialog: {other:?}"),
+    }
+}
+
+#[test]
+fn esc_in_the_task_id_step_goes_back_to_the_function_picker() {
+    let km = keymap();
+    let mut s = flow_editor(&km);
+    press(&mut s, &km, "a");
+    type_text(&mut s, &km, "load");
+    press(&mut s, &km, "<Enter>");
+    assert!(matches!(top_flow_dialog(&s), FlowDialog::Text(_)));
+    press(&mut s, &km, "<Esc>");
+    assert!(
+        matches!(top_flow_dialog(&s), FlowDialog::Pick(_)),
+        "back one step"
+    );
+    press(&mut s, &km, "<Esc>");
+    assert!(s.dialogs.is_empty());
+}
+
+#[test]
+fn the_edge_picker_offers_only_edges_that_do_not_exist() {
+    let km = keymap();
+    let mut s = flow_editor(&km);
+    // daily sales: extract → load and load → report exist.
+    let spec = s.flows.editor.as_ref().expect("editor").spec.clone();
+    let var = |id: &str| spec.var_of(id).to_string();
+    let existing: Vec<(String, String)> = spec
+        .edges
+        .iter()
+        .map(|e| (var(&e.from_task_id), var(&e.to_task_id)))
+        .collect();
+    assert!(!existing.is_empty());
+    press(&mut s, &km, "<Tab>");
+    assert_eq!(
+        s.flows.editor.as_ref().map(|e| e.section),
+        Some(Section::Edges)
+    );
+    press(&mut s, &km, "a");
+    let FlowDialog::Pick(p) = top_flow_dialog(&s) else {
+        panic!("no picker")
+    };
+    let from = existing[0].0.clone();
+    let i = p
+        .nav
+        .visible
+        .iter()
+        .position(|&i| p.items[i].label == from)
+        .expect("the first edge's source is offered");
+    if let Some(Dialog::Flow(f)) = s.dialogs.last_mut() {
+        if let FlowDialog::Pick(p) = &mut **f {
+            p.nav.selected = i;
+        }
+    }
+    press(&mut s, &km, "<Enter>");
+    let FlowDialog::Pick(p) = top_flow_dialog(&s) else {
+        panic!("no second picker")
+    };
+    let offered: Vec<&str> = p.items.iter().map(|i| i.label.as_str()).collect();
+    for (f, t) in &existing {
+        if *f == from {
+            assert!(
+                !offered.contains(&t.as_str()),
+                "{f} → {t} exists: {offered:?}"
+            );
+        }
+    }
+    assert!(!offered.contains(&from.as_str()));
+}

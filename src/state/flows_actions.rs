@@ -155,16 +155,37 @@ fn open_selected(state: &mut State, fx: &mut Vec<Effect>) {
 
 fn prompt(title: &str, text: &str, purpose: TextPurpose) -> TextPrompt {
     let multiline = purpose == TextPurpose::Setting(Setting::Description);
+    let label = field_label(&purpose);
     TextPrompt {
         title: title.to_string(),
         field: if multiline {
-            Field::multi("", text)
+            Field::multi(label, text)
         } else {
-            Field::single("", text)
+            Field::single(label, text)
         },
         purpose,
         note: String::new(),
         check: Ok(String::new()),
+    }
+}
+
+/// What the input box of a prompt holds, for its title (never an empty box).
+fn field_label(purpose: &TextPurpose) -> &'static str {
+    match purpose {
+        TextPurpose::NewFlow
+        | TextPurpose::RenameFlow { .. }
+        | TextPurpose::DuplicateFlow { .. } => "Flow name",
+        TextPurpose::Setting(Setting::Name) => "Flow name",
+        TextPurpose::Setting(Setting::Schedule) => "Schedule (cron or @preset; empty: manual only)",
+        TextPurpose::Setting(Setting::StartDate) => "Start date (YYYY-MM-DD, UTC)",
+        TextPurpose::Setting(Setting::Tags) => "Tags (comma separated)",
+        TextPurpose::Setting(Setting::Description) => "Description",
+        TextPurpose::Setting(_) => "Value",
+        TextPurpose::NewTask { .. } | TextPurpose::RenameTask { .. } => "Task id",
+        TextPurpose::Literal { .. } => "Value",
+        TextPurpose::Template { .. } => "Template",
+        TextPurpose::RunParam { .. } => "Run parameter",
+        TextPurpose::OutputKey { .. } => "Key (empty: the whole output)",
     }
 }
 
@@ -371,6 +392,11 @@ pub(super) fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effe
     match d {
         FlowDialog::Choice(_) => super::conflicts::choice_action(state, action, fx),
         FlowDialog::Text(p) => match action {
+            // Esc in the task-id step goes back one step, to the function picker.
+            Action::Cancel if matches!(p.purpose, TextPurpose::NewTask { .. }) => {
+                state.dialogs.pop();
+                open_task_picker(state);
+            }
             Action::Cancel => {
                 state.dialogs.pop();
             }
@@ -802,17 +828,31 @@ fn picked(state: &mut State, purpose: PickPurpose, item: PickItem, _fx: &mut [Ef
             push_prompt(state, p);
         }
         PickPurpose::EdgeFrom => {
+            // Only edges that do not exist yet.
+            let exists = |to: &str| {
+                ed.spec
+                    .edges
+                    .iter()
+                    .any(|e| e.from_task_id == item.value && e.to_task_id == to)
+            };
             let items: Vec<PickItem> = ed
                 .spec
                 .tasks
                 .iter()
-                .filter(|t| t.id != item.value)
+                .filter(|t| t.id != item.value && !exists(&t.id))
                 .map(|t| PickItem {
                     label: t.variable_id.clone(),
                     detail: task_detail(state, t),
                     value: t.id.clone(),
                 })
                 .collect();
+            if items.is_empty() {
+                state.info(format!(
+                    "`{}` has an edge to every other task already",
+                    one_line(&item.label)
+                ));
+                return;
+            }
             push(
                 state,
                 FlowDialog::Pick(Picker::new(

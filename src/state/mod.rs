@@ -405,7 +405,11 @@ impl State {
         self.help = None;
         self.dialogs.push(Dialog::Confirm(Confirm {
             title: "Quit flowdeck?".into(),
-            body: format!("Not saved: {}.\nQuitting now loses it.", unsaved.join("; ")),
+            body: format!(
+                "Not saved: {}.\nQuitting now loses {}.",
+                unsaved.join("; "),
+                if unsaved.len() == 1 { "it" } else { "them" }
+            ),
             yes: "quit".into(),
             on_yes: OnYes::Quit,
         }));
@@ -974,8 +978,14 @@ fn after_change(state: &mut State, fx: &mut Vec<Effect>) {
 /// Keymap hints for the status bar, for whatever has the keys now.
 pub fn hints<'k>(state: &State, keymap: &'k Keymap) -> Vec<(Key, &'k str)> {
     let multiline = state.dialogs.last().is_some_and(input::multiline_focus);
+    // The log viewer's hints are its own keys and the global ones: the Runs pane's
+    // (trigger, clear…) still work there but are about the run, not the log.
+    let mut contexts = state.contexts();
+    if contexts.first() == Some(&Context::Log) {
+        contexts.retain(|c| *c != Context::Runs);
+    }
     keymap
-        .hints(&state.contexts())
+        .hints(&contexts)
         .into_iter()
         .filter(|(k, _)| relevant(state, keymap, *k))
         .map(|(k, h)| match keymap.lookup(&state.contexts(), k) {
