@@ -568,3 +568,33 @@ fn t_from_the_grid_moves_the_grid_cursor_to_the_new_run() {
         Some("manual__new".to_string())
     );
 }
+
+#[test]
+fn in_the_task_detail_j_and_k_move_between_the_runs_tasks() {
+    let (mut s, km) = opened();
+    press(&mut s, &km, "<Enter> <Enter>");
+    assert_eq!(s.runs.view, View::Detail);
+    let task = |s: &State| s.runs.detail.as_ref().map(|d| d.task_id.clone());
+    assert_eq!(task(&s).as_deref(), Some("extract"));
+    let fx = press(&mut s, &km, "j");
+    assert_eq!(s.runs.view, View::Detail);
+    assert_eq!(task(&s).as_deref(), Some("load"));
+    let (_, job) = one_airflow_job(&fx);
+    assert!(
+        matches!(&job, AirflowJob::TaskDetail { task_id, .. } if task_id == "load"),
+        "{job:?}"
+    );
+    // At the last task j stays.
+    let fx = press(&mut s, &km, "j");
+    assert_eq!(task(&s).as_deref(), Some("load"));
+    assert!(airflow_jobs(&fx).is_empty());
+    press(&mut s, &km, "k");
+    assert_eq!(task(&s).as_deref(), Some("extract"));
+    // Esc still goes back to the grid, on the task last shown.
+    press(&mut s, &km, "<Esc>");
+    assert_eq!(s.runs.view, View::Grid);
+    assert_eq!(
+        s.runs.selected_cell().map(|(_, t)| t).as_deref(),
+        Some("extract")
+    );
+}

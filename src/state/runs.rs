@@ -688,10 +688,35 @@ fn navigate(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
             true
         }
         View::Detail => {
+            // j/k move to the run's previous / next task (as in the grid); the output
+            // scrolls with PageUp/PageDown, Home/End.
+            if matches!(action, Action::MoveUp | Action::MoveDown) {
+                {
+                    let mut w = rs.widgets.borrow_mut();
+                    let before = w
+                        .grid
+                        .selected(&rs.grid)
+                        .map(|(r, t)| (r.to_string(), t.to_string()));
+                    if action == Action::MoveUp {
+                        w.grid.up(&rs.grid);
+                    } else {
+                        w.grid.down(&rs.grid);
+                    }
+                    let after = w
+                        .grid
+                        .selected(&rs.grid)
+                        .map(|(r, t)| (r.to_string(), t.to_string()));
+                    if before == after {
+                        return true;
+                    }
+                }
+                // The grid view's cursor is what `selected_cell` reads in the detail's place.
+                rs.view = View::Grid;
+                open_detail(state, fx);
+                return true;
+            }
             let mut w = rs.widgets.borrow_mut();
             match action {
-                Action::MoveUp => w.detail.scroll_up(1),
-                Action::MoveDown => w.detail.scroll_down(1),
                 Action::PageUp => w.detail.page_up(),
                 Action::PageDown => w.detail.page_down(),
                 Action::First => w.detail.top(),
