@@ -13,7 +13,8 @@ use flowdeck::keymap::{Action, Context, Key, Keymap};
 use flowdeck::model::sample::{daily_sales, etl_functions};
 use flowdeck::state::airflow::{AirflowAnswer, AirflowJob};
 use flowdeck::state::dialog::Dialog;
-use flowdeck::state::flow_editor::{Editor, FlowDialog, Section};
+use flowdeck::state::flow_editor::{DiffDialog, Editor, FlowDialog, Section};
+use flowdeck::state::view::diff::{DiffSummary, FlowDiff};
 use flowdeck::state::{self, Effect, Event, FlowsData, Job, JobResult, State};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
@@ -264,6 +265,22 @@ fn help(km: &Keymap) -> State {
     s
 }
 
+/// The save dialog of a scheduled flow whose deploy would start a run.
+fn save_dialog(km: &Keymap) -> State {
+    let mut s = flow_editor(km);
+    let spec = s.flows.editor.as_ref().expect("editor").spec.clone();
+    s.dialogs
+        .push(Dialog::Flow(Box::new(FlowDialog::Diff(DiffDialog {
+            diff: FlowDiff::new("", "[flow]\n"),
+            summary: DiffSummary::between(&spec, &spec),
+            spec,
+            against: "nothing deployed yet".into(),
+            scroll: 0,
+            starts_run: Some("Airflow will start the latest run right away.".into()),
+        }))));
+    s
+}
+
 /// States in which each context has the keys; a key passes when it does something in
 /// one of its context's states.
 fn states(km: &Keymap) -> Vec<(Context, &'static str, State)> {
@@ -287,6 +304,7 @@ fn states(km: &Keymap) -> Vec<(Context, &'static str, State)> {
         (Context::Editor, "register form", register_form(km)),
         (Context::Dialog, "confirm dialog", confirm_dialog(km)),
         (Context::Dialog, "help", help(km)),
+        (Context::Dialog, "save dialog", save_dialog(km)),
     ]
 }
 

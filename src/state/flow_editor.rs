@@ -475,6 +475,10 @@ pub struct DiffDialog {
     /// "v3 (deployed)" or "nothing deployed yet".
     pub against: String,
     pub scroll: usize,
+    /// Set when this deploy will make Airflow start a run at once: the flow has a
+    /// schedule, is unpaused on deploy and is paused or new in Airflow, so Airflow runs
+    /// the latest interval as soon as it is unpaused. The sentence the dialog shows.
+    pub starts_run: Option<String>,
 }
 
 #[derive(Debug, Clone)]

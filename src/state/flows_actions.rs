@@ -454,6 +454,14 @@ pub(super) fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effe
                     state.dialogs.pop();
                     state.info("not saved; your edits are kept");
                 }
+                // `p`: save and deploy, but leave it paused in Airflow (no run starts).
+                Action::TogglePause if dd.starts_run.is_some() => {
+                    let mut spec = dd.spec.clone();
+                    spec.flow.unpause_on_deploy = false;
+                    state.dialogs.pop();
+                    store(state, spec, fx);
+                    state.info("deploying paused: no run starts until you unpause it (p in Runs)");
+                }
                 Action::MoveDown => dd.scroll = (dd.scroll + 1).min(len.saturating_sub(1)),
                 Action::MoveUp => dd.scroll = dd.scroll.saturating_sub(1),
                 Action::PageDown => dd.scroll = (dd.scroll + 10).min(len.saturating_sub(1)),
@@ -1891,6 +1899,7 @@ fn prepared(state: &mut State, p: Prepared) {
     }
     let diff = FlowDiff::new(&p.old_text, &p.new_text);
     let summary = DiffSummary::between(&p.old_spec, &p.spec);
+    let starts_run = starts_a_run(state, &p.spec);
     push(
         state,
         FlowDialog::Diff(DiffDialog {
@@ -1899,8 +1908,37 @@ fn prepared(state: &mut State, p: Prepared) {
             summary,
             against: p.against,
             scroll: 0,
+            starts_run,
         }),
     );
+}
+
+/// Whether deploying `spec` makes Airflow start a run right away, and the sentence
+/// that says so: a scheduled flow that flowdeck unpauses on deploy, while Airflow has it
+/// paused or does not know it yet (a new DAG), and whose start date is past. Airflow
+/// then runs the latest interval at once (catchup or not).
+fn starts_a_run(state: &State, spec: &FlowSpec) -> Option<String> {
+    let f = &spec.flow;
+    if !f.unpause_on_deploy || f.schedule.trim().is_empty() || f.schedule.trim() == "@once" {
+        return None;
+    }
+    let paused_or_new = state.airflow.dag(&f.id).is_none_or(|d| d.is_paused);
+    if !paused_or_new {
+        return None;
+    }
+    let today = chrono::Utc::now().date_naive();
+    if f.start_date > today {
+        return None;
+    }
+    let catchup = if f.catchup {
+        " and, with catchup on, every interval since the start date"
+    } else {
+        ""
+    };
+    Some(format!(
+        "Deploying unpauses it: Airflow will start the latest `{}` run right away{catchup}.",
+        one_line(&f.schedule)
+    ))
 }
 
 fn saved(state: &mut State, outcome: SaveOutcome, fx: &mut Vec<Effect>) {

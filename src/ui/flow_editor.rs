@@ -725,8 +725,21 @@ fn diff(d: &DiffDialog, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area:
     let b = block(title, true, theme);
     let inner = b.inner(r);
     frame.render_widget(b, r);
-    let [body, foot_row] =
-        Layout::vertical([Constraint::Min(2), Constraint::Length(1)]).areas(inner);
+    let warn_rows = u16::from(d.starts_run.is_some()) * 2;
+    let [warn, body, foot_row] = Layout::vertical([
+        Constraint::Length(warn_rows),
+        Constraint::Min(2),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    if let Some(sentence) = &d.starts_run {
+        frame.render_widget(
+            Paragraph::new(sentence.as_str())
+                .style(theme.warn)
+                .wrap(Wrap { trim: true }),
+            warn,
+        );
+    }
     if d.diff.is_empty() {
         frame.render_widget(
             Paragraph::new("No changes against the deployed version: saving deploys it again.")
@@ -750,6 +763,16 @@ fn diff(d: &DiffDialog, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area:
         Span::styled(" back to editing", theme.dim),
         Span::styled(" · j/k scroll", theme.dim),
     ]);
+    let mut line = line;
+    if d.starts_run.is_some() {
+        line.spans.insert(2, Span::styled(" · ", theme.dim));
+        line.spans.insert(
+            3,
+            Span::styled(key(keymap, Context::Dialog, Action::TogglePause), theme.key),
+        );
+        line.spans
+            .insert(4, Span::styled(" deploy paused", theme.ok));
+    }
     frame.render_widget(line, foot_row);
 }
 
