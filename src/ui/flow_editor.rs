@@ -309,18 +309,43 @@ fn draw_tasks(state: &State, ed: &Editor, theme: &Theme, frame: &mut Frame, area
     frame.render_widget(Paragraph::new(lines), area);
 }
 
+/// The task's call as configured: `extract(day={{ ds }}, region=params.region)` — the
+/// inputs it sets, `name=?` for a required parameter still without a value; parameters
+/// left to their default are not listed (the function's signature is in the detail).
 fn function_name(state: &State, t: &Task) -> String {
-    t.function_id
-        .as_ref()
-        .and_then(|fid| {
-            state
-                .functions
-                .rows
-                .iter()
-                .find(|r| &r.function.id == fid)
-                .map(|r| r.signature())
+    let Some(row) = t.function_id.as_ref().and_then(|fid| {
+        state
+            .functions
+            .rows
+            .iter()
+            .find(|r| &r.function.id == fid)
+    }) else {
+        return "(function not in the library)".into();
+    };
+    let f = &row.function;
+    let spec = state.flows.editor.as_ref().map(|e| &e.spec);
+    let args: Vec<String> = f
+        .params
+        .iter()
+        .filter(|p| p.takes_input())
+        .filter_map(|p| {
+            let value = match t.inputs.get(&p.name) {
+                Some(Input::Value { value }) => value.to_python(),
+                Some(Input::Task { task, key }) => {
+                    let from = spec.map_or(task.as_str(), |s| s.var_of(task));
+                    match key {
+                        Some(k) => format!("{from}[{k:?}]"),
+                        None => from.to_string(),
+                    }
+                }
+                Some(Input::Param { name }) => format!("params.{name}"),
+                None if p.default.is_none() => "?".to_string(),
+                None => return None,
+            };
+            Some(format!("{}={}", p.name, one_line(&value)))
         })
-        .unwrap_or_else(|| "(function not in the library)".into())
+        .collect();
+    format!("{}({})", one_line(&f.function), args.join(", "))
 }
 
 /// How an input gets its value, in words.
