@@ -79,6 +79,8 @@ pub struct PickItem {
     pub doc: String,
     pub line: usize,
     pub is_async: bool,
+    /// The library name of this function when it is registered already from this file.
+    pub registered_as: Option<String>,
 }
 
 #[derive(Debug, Clone)]

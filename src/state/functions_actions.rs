@@ -34,7 +34,18 @@ pub(super) fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) ->
         Action::Last if detail => state.functions.scroll_preview(isize::MAX / 2),
         Action::ScrollPreviewDown => state.functions.scroll_preview(preview_page),
         Action::ScrollPreviewUp => state.functions.scroll_preview(-preview_page),
-        Action::Register => open_register(state, "", None, fx),
+        Action::Register => {
+            // The file read last is offered: Enter on the empty path reads it again.
+            let last = state.functions.last_path.clone();
+            open_register(state, "", None, fx);
+            if let Some(Dialog::Register(form)) = state.dialogs.last_mut() {
+                if !last.is_empty() {
+                    form.path
+                        .area
+                        .set_placeholder_text(format!("Enter: {} again", one_line(&last)));
+                }
+            }
+        }
         Action::Edit => open_edit(state),
         Action::Delete => confirm_delete(state),
         Action::Reimport => reimport(state, fx),
@@ -145,7 +156,11 @@ pub(super) fn register_form_action(state: &mut State, action: Action, fx: &mut V
             state.dialogs.pop();
         }
         (RegisterStep::Path, Action::Submit | Action::Save) => {
-            let path = form.path.text().trim().to_string();
+            let mut path = form.path.text().trim().to_string();
+            if path.is_empty() && !state.functions.last_path.is_empty() {
+                path = state.functions.last_path.clone();
+                form.path.set_text(&path);
+            }
             if path.is_empty() {
                 form.error = Some("type the path of a Python file (Tab completes)".into());
                 return;
@@ -459,6 +474,18 @@ fn inspected(
     file: std::path::PathBuf,
     functions: Result<Vec<FunctionInfo>, String>,
 ) {
+    if functions.is_ok() {
+        state.functions.last_path = path.to_string();
+    }
+    // Functions of this file in the library already, by function name.
+    let file_text = file.display().to_string();
+    let registered: std::collections::HashMap<String, String> = state
+        .functions
+        .rows
+        .iter()
+        .filter(|r| r.function.source_path == file_text)
+        .map(|r| (r.function.function.clone(), r.function.name.clone()))
+        .collect();
     let Some(Dialog::Register(form)) = state.dialogs.last_mut() else {
         return;
     };
@@ -479,7 +506,13 @@ fn inspected(
             return;
         }
     };
-    form.functions = functions.iter().map(pick_item).collect();
+    form.functions = functions
+        .iter()
+        .map(|f| PickItem {
+            registered_as: registered.get(&f.name).cloned(),
+            ..pick_item(f)
+        })
+        .collect();
     form.file = file;
     form.pick = Default::default();
     form.pick.visible = (0..form.functions.len()).collect();
@@ -514,6 +547,7 @@ fn pick_item(info: &FunctionInfo) -> PickItem {
             .unwrap_or_default(),
         line: info.lineno,
         is_async: info.is_async,
+        registered_as: None,
     }
 }
 

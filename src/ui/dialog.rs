@@ -254,6 +254,15 @@ fn register(
                         style,
                     ),
                     Span::styled(format!("  line {}{asy}", item.line), theme.dim),
+                    Span::styled(
+                        item.registered_as
+                            .as_ref()
+                            .map(|n| {
+                                format!("  ✓ registered as `{}`", crate::state::text::one_line(n))
+                            })
+                            .unwrap_or_default(),
+                        theme.ok,
+                    ),
                 ]));
                 let doc = if item.doc.is_empty() {
                     "(no docstring)".to_string()

@@ -313,13 +313,11 @@ fn draw_tasks(state: &State, ed: &Editor, theme: &Theme, frame: &mut Frame, area
 /// inputs it sets, `name=?` for a required parameter still without a value; parameters
 /// left to their default are not listed (the function's signature is in the detail).
 fn function_name(state: &State, t: &Task) -> String {
-    let Some(row) = t.function_id.as_ref().and_then(|fid| {
-        state
-            .functions
-            .rows
-            .iter()
-            .find(|r| &r.function.id == fid)
-    }) else {
+    let Some(row) = t
+        .function_id
+        .as_ref()
+        .and_then(|fid| state.functions.rows.iter().find(|r| &r.function.id == fid))
+    else {
         return "(function not in the library)".into();
     };
     let f = &row.function;
