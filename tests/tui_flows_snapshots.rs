@@ -404,3 +404,27 @@ fn a_manual_flow_starts_no_run_so_the_save_dialog_says_nothing() {
     };
     assert_eq!(dd.starts_run, None);
 }
+
+#[test]
+fn the_name_column_is_sized_to_the_names_when_schedules_are_short() {
+    let (mut s, km) = base();
+    let mut f = daily_sales().flow;
+    f.id = "dag_00000000000000b1".into();
+    f.name = "quarterly revenue reconciliation for the EMEA region".into();
+    f.schedule = String::new();
+    let mut flows: Vec<_> = s.flows.rows.iter().map(|r| r.flow.clone()).collect();
+    flows.push(f.clone());
+    s.flows.apply(FlowsData {
+        flows,
+        deploys: HashMap::new(),
+    });
+    for (w, h) in [(160, 48), (80, 24)] {
+        s.status.messages.clear();
+        let t = draw(&mut s, &km, w, h);
+        let screen = text(&t);
+        if w == 160 {
+            assert!(screen.contains(&f.name), "{screen}");
+        }
+        insta::assert_snapshot!(format!("flows_long_name_{w}x{h}"), screen);
+    }
+}
