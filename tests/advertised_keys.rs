@@ -768,3 +768,31 @@ fn the_edge_picker_offers_only_edges_that_do_not_exist() {
     }
     assert!(!offered.contains(&from.as_str()));
 }
+
+#[test]
+fn the_help_lists_the_commands_aligned() {
+    let km = keymap();
+    let mut s = functions_pane(&km);
+    press(&mut s, &km, "?");
+    draw(&mut s, &km, 160, 48);
+    press(&mut s, &km, "<End>");
+    let shown = screen(&mut s, &km, 160, 48);
+    // The column where each command's description starts.
+    let starts: Vec<usize> = shown
+        .lines()
+        .filter_map(|l| {
+            let at = l.find("  :")?;
+            let rest = &l[at + 2..];
+            let end = rest.find("  ")?;
+            let after = &rest[end..];
+            let desc = after.len() - after.trim_start().len();
+            Some(rest[..end + desc].chars().count())
+        })
+        .collect();
+    assert!(starts.len() >= 8, "{shown}");
+    assert!(
+        starts.windows(2).all(|w| w[0] == w[1]),
+        "{starts:?}\n{shown}"
+    );
+    insta::assert_snapshot!("help_commands_160x48", shown);
+}
