@@ -265,6 +265,36 @@ fn help(km: &Keymap) -> State {
     s
 }
 
+/// The registration form's function list (a file read).
+fn register_pick(km: &Keymap) -> State {
+    let mut s = functions_pane(km);
+    press(&mut s, km, "a");
+    type_text(&mut s, km, "/srv/udf/etl.py");
+    let fx = press(&mut s, km, "<Enter>");
+    let (id, _) = job_of(&fx, |j| matches!(j, Job::Inspect { .. }));
+    let info = |name: &str| flowdeck::python::FunctionInfo {
+        name: name.into(),
+        lineno: 1,
+        end_lineno: 2,
+        is_async: false,
+        decorators: Vec::new(),
+        params: Vec::new(),
+        doc: None,
+        source: String::new(),
+    };
+    answer(
+        &mut s,
+        km,
+        id,
+        JobResult::Inspected {
+            path: "/srv/udf/etl.py".into(),
+            file: PathBuf::from("/srv/udf/etl.py"),
+            functions: Ok(vec![info("extract"), info("load")]),
+        },
+    );
+    s
+}
+
 /// The save dialog of a scheduled flow whose deploy would start a run.
 fn save_dialog(km: &Keymap) -> State {
     let mut s = flow_editor(km);
@@ -305,6 +335,11 @@ fn states(km: &Keymap) -> Vec<(Context, &'static str, State)> {
         (Context::Dialog, "confirm dialog", confirm_dialog(km)),
         (Context::Dialog, "help", help(km)),
         (Context::Dialog, "save dialog", save_dialog(km)),
+        (
+            Context::Dialog,
+            "register: the file's functions",
+            register_pick(km),
+        ),
     ]
 }
 

@@ -97,3 +97,35 @@ fn the_last_file_is_offered_again_and_registered_functions_are_marked() {
     let (_, job) = job_of(&fx, |j| matches!(j, Job::Inspect { .. }));
     assert_eq!(job, Job::Inspect { path: file.clone() });
 }
+
+#[test]
+fn space_marks_several_functions_and_enter_registers_them_all() {
+    let km = keymap();
+    let mut s = state_with(0);
+    press(&mut s, &km, "1 a");
+    type_text(&mut s, &km, "/srv/udf/etl.py");
+    let fx = press(&mut s, &km, "<Enter>");
+    answer_inspect(&mut s, &fx, "/srv/udf/etl.py");
+    press(&mut s, &km, "<Space> <Space>");
+    let Some(Dialog::Register(form)) = s.dialogs.last() else {
+        panic!("no form")
+    };
+    assert_eq!(form.marked.len(), 2);
+    for (w, h) in [(80, 24), (160, 48)] {
+        s.status.messages.clear();
+        let t = draw(&mut s, &km, w, h);
+        let screen = text(&t);
+        assert!(screen.contains("[x] extract()"), "{screen}");
+        insta::assert_snapshot!(format!("register_marked_{w}x{h}"), screen);
+    }
+    let fx = press(&mut s, &km, "<Enter>");
+    let registered: Vec<String> = jobs(&fx)
+        .into_iter()
+        .filter_map(|(_, j)| match j {
+            Job::Register { function, .. } => Some(function),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(registered, ["extract", "load"]);
+    assert!(s.dialogs.is_empty());
+}

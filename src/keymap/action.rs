@@ -118,6 +118,8 @@ pub enum Action {
     ShowError,
     /// In the options editor: list the options (name, type, default, doc); Enter inserts.
     OptionList,
+    /// In a list of functions to register: mark one, to register several at once.
+    Mark,
 }
 
 impl Action {
@@ -182,6 +184,7 @@ impl Action {
         Action::Revisions,
         Action::ShowError,
         Action::OptionList,
+        Action::Mark,
     ];
 
     /// The snake_case name, as written in keymap files.

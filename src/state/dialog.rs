@@ -93,6 +93,8 @@ pub struct RegisterForm {
     pub file: PathBuf,
     pub functions: Vec<PickItem>,
     pub pick: ListNav,
+    /// Functions marked (Space) to register together, by position in `functions`.
+    pub marked: std::collections::BTreeSet<usize>,
     /// A function named on the command line (`:function add FILE FUNCTION`).
     pub preselect: Option<String>,
     pub name: Field,
@@ -113,6 +115,7 @@ impl RegisterForm {
             file: PathBuf::new(),
             functions: Vec::new(),
             pick: ListNav::default(),
+            marked: Default::default(),
             preselect,
             name: Field::single("Name", ""),
             description: Field::multi("Description", ""),

@@ -139,6 +139,35 @@ fn reimport(state: &mut State, fx: &mut Vec<Effect>) {
     fx.push(e);
 }
 
+/// Enter with functions marked: registers each under its function's name and
+/// docstring, one job each (the worker runs them in order), and closes the form.
+fn register_marked(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(Dialog::Register(form)) = state.dialogs.pop() else {
+        return;
+    };
+    let n = form.marked.len();
+    for &i in &form.marked {
+        let Some(item) = form.functions.get(i) else {
+            continue;
+        };
+        let job = Job::Register {
+            file: form.file.clone(),
+            function: item.name.clone(),
+            name: Some(item.name.clone()),
+            description: Some(item.doc.clone()),
+            reimport: false,
+        };
+        let label = format!("registering {}", one_line(&item.name));
+        let (_, e) = state.start_job(label, false, job);
+        fx.push(e);
+    }
+    state.info(format!(
+        "registering {n} function{} of {}",
+        if n == 1 { "" } else { "s" },
+        one_line(&form.file.display().to_string())
+    ));
+}
+
 pub(super) fn register_form_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     let Some(Dialog::Register(form)) = state.dialogs.last_mut() else {
         return;
@@ -189,6 +218,17 @@ pub(super) fn register_form_action(state: &mut State, action: Action, fx: &mut V
         (RegisterStep::Pick, Action::PageDown) => form.pick.move_by(5),
         (RegisterStep::Pick, Action::First) => form.pick.first(),
         (RegisterStep::Pick, Action::Last) => form.pick.last(),
+        (RegisterStep::Pick, Action::Mark) => {
+            if let Some(i) = form.pick.selected_row() {
+                if !form.marked.remove(&i) {
+                    form.marked.insert(i);
+                }
+                form.pick.move_by(1);
+            }
+        }
+        (RegisterStep::Pick, Action::Submit | Action::Confirm) if !form.marked.is_empty() => {
+            register_marked(state, fx)
+        }
         (RegisterStep::Pick, Action::Submit | Action::Confirm) => to_details(form),
         (RegisterStep::Details, Action::Cancel) => {
             form.step = RegisterStep::Pick;

@@ -192,8 +192,14 @@ fn register(
             (Action::Submit, "lists the file's functions"),
             (Action::Cancel, "cancels"),
         ],
+        RegisterStep::Pick if !f.marked.is_empty() => &[
+            (Action::Submit, "registers the marked"),
+            (Action::Mark, "marks"),
+            (Action::Cancel, "back to the path"),
+        ],
         RegisterStep::Pick => &[
             (Action::Submit, "chooses"),
+            (Action::Mark, "marks several"),
             (Action::Cancel, "back to the path"),
         ],
         RegisterStep::Details => &[
@@ -247,8 +253,18 @@ fn register(
                 } else {
                     ""
                 };
+                let mark = if f.marked.contains(&i) {
+                    "[x] "
+                } else if f.marked.is_empty() {
+                    ""
+                } else {
+                    "[ ] "
+                };
                 lines.push(Line::from(vec![
-                    Span::styled(format!("{} ", if selected { "›" } else { " " }), style),
+                    Span::styled(
+                        format!("{} {mark}", if selected { "›" } else { " " }),
+                        style,
+                    ),
                     Span::styled(
                         ellipsize(&item.signature, usize::from(inner_w).saturating_sub(12)),
                         style,
