@@ -100,21 +100,3 @@ pub fn edit_key(area: &mut TextArea<'static>, key: KeyEvent) -> bool {
         _ => area.input(key),
     }
 }
-
-/// Whether a dialog's focused input holds several lines: there Enter breaks the line and
-/// `C-s` finishes; in a one-line field Enter finishes.
-pub fn multiline_focus(dialog: &super::Dialog) -> bool {
-    use super::dialog::{Dialog, RegisterStep};
-    use super::flow_editor::FlowDialog;
-    match dialog {
-        Dialog::Register(f) => f.step == RegisterStep::Details && f.focus == 1,
-        Dialog::Edit(f) => f.focus == 1,
-        Dialog::TriggerConf(f) => f.field.multiline,
-        Dialog::Flow(d) => match &**d {
-            FlowDialog::Text(p) => p.field.multiline,
-            FlowDialog::Options(_) => true,
-            _ => false,
-        },
-        Dialog::Confirm(_) | Dialog::Message(_) => false,
-    }
-}

@@ -977,7 +977,7 @@ fn after_change(state: &mut State, fx: &mut Vec<Effect>) {
 
 /// Keymap hints for the status bar, for whatever has the keys now.
 pub fn hints<'k>(state: &State, keymap: &'k Keymap) -> Vec<(Key, &'k str)> {
-    let multiline = state.dialogs.last().is_some_and(input::multiline_focus);
+    let multiline = state.dialogs.last().is_some_and(dialog::multiline_focus);
     // The log viewer's hints are its own keys and the global ones: the Runs pane's
     // (trigger, clear…) still work there but are about the run, not the log.
     let mut contexts = state.contexts();
