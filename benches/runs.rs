@@ -16,9 +16,10 @@ use std::path::PathBuf;
 
 use chrono::{Duration, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use flowdeck::ui::widgets::runs::{
-    Grid, GridState, GridView, LogDocument, LogView, LogViewer, RunView, TaskCellView, TaskState,
+use flowdeck::state::view::runs::{
+    GridState, GridView, LogDocument, LogViewer, RunView, TaskCellView, TaskState,
 };
+use flowdeck::ui::widgets::runs::{Grid, LogView};
 use ratatui::backend::TestBackend;
 use ratatui::widgets::{Block, Borders};
 use ratatui::Terminal;

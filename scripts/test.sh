@@ -20,6 +20,9 @@ started_here=0
 if ! scripts/dev-airflow.sh status >/dev/null 2>&1; then
   started_here=1
 fi
+if [ "$started_here" = 1 ]; then
+  echo "test: starting the pinned Airflow (the first time this installs it into .airflow/, about five minutes)"
+fi
 scripts/dev-airflow.sh start
 stop_airflow() {
   if [ "$started_here" = 1 ]; then
@@ -32,5 +35,9 @@ eval "$(scripts/dev-airflow.sh env)"
 export FLOWDECK_REQUIRE_AIRFLOW=1
 export FLOWDECK_AIRFLOW_VENV="${FLOWDECK_AIRFLOW_VENV:-$repo/.airflow/venv}"
 
+echo "test: building the tests and benches (the first build takes a few minutes)"
 cargo build --tests --benches --quiet
+binaries=$(find tests -maxdepth 1 -name '*.rs' | wc -l)
+echo "test: running the unit tests and $binaries test binaries against Airflow at $FLOWDECK_AIRFLOW_URL"
 cargo test --quiet "$@"
+echo "test: all passed"

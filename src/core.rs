@@ -17,21 +17,25 @@ pub struct Core {
     pub client: Arc<Client>,
     /// Shared with the TUI's deploy tasks, which outlive a single call.
     pub deployer: Arc<Deployer>,
+    /// The database file did not exist before this open: flowdeck just created it.
+    pub first_run: bool,
 }
 
 impl Core {
     pub fn open(settings: Settings) -> anyhow::Result<Core> {
+        let first_run = !settings.db.exists();
         let store = Arc::new(Store::open(&settings.db)?);
-        Core::with_store(settings, store)
+        Core::with_store(settings, store, first_run)
     }
 
     /// For commands that only read the database (see [`Store::open_read_only`]).
     pub fn open_read_only(settings: Settings) -> anyhow::Result<Core> {
+        let first_run = !settings.db.exists();
         let store = Arc::new(Store::open_read_only(&settings.db)?);
-        Core::with_store(settings, store)
+        Core::with_store(settings, store, first_run)
     }
 
-    fn with_store(settings: Settings, store: Arc<Store>) -> anyhow::Result<Core> {
+    fn with_store(settings: Settings, store: Arc<Store>, first_run: bool) -> anyhow::Result<Core> {
         let client = Arc::new(Client::new(airflow_config(&settings))?);
         let renderer = Renderer::new(&RenderConfig {
             templates_dir: settings.templates_dir.clone(),
@@ -51,6 +55,22 @@ impl Core {
             client,
             deployer,
             settings,
+            first_run,
+        })
+    }
+
+    /// What a first run says once: where the database and the DAG files are, and which
+    /// Airflow is expected (and how to point elsewhere).
+    pub fn first_run_note(&self) -> Option<String> {
+        self.first_run.then(|| {
+            format!(
+                "first run: created the database {}; DAG files go to {} (--dags-folder / \
+                 FLOWDECK_DAGS_FOLDER); Airflow expected at {} (--airflow-url / \
+                 FLOWDECK_AIRFLOW_URL; for the dev Airflow: eval \"$(scripts/dev-airflow.sh env)\")",
+                self.settings.db.display(),
+                self.settings.dags_folder.display(),
+                self.settings.airflow_url
+            )
         })
     }
 

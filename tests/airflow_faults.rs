@@ -629,7 +629,7 @@ async fn run_ids_are_path_encoded() {
         .expect("logs");
     assert_eq!(
         chunk.lines[0].text,
-        "07:20:51 INFO task.stdout: hi ^[]0;title^G"
+        "07:20:51.851 INFO  hi ^[]0;title^G  source=task.stdout"
     );
     assert_eq!(chunk.continuation_token.as_deref(), Some("abc"));
     let requests = server.received_requests().await.unwrap_or_default();

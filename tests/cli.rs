@@ -361,3 +361,25 @@ fn dates_and_schedules_as_airflow_reads_them() {
         "{exported}"
     );
 }
+
+#[test]
+fn the_first_run_says_where_the_database_and_the_dags_folder_are() {
+    let cli = Cli::new();
+    let out = cli.run(&["function", "list"]);
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let db = cli.dir.path().join("db.redb");
+    let dags = cli.dir.path().join("dags");
+    assert!(
+        err.starts_with("flowdeck: first run: created the database "),
+        "{err}"
+    );
+    assert!(err.contains(&db.display().to_string()), "{err}");
+    assert!(err.contains(&dags.display().to_string()), "{err}");
+    assert!(err.contains("FLOWDECK_AIRFLOW_URL"), "{err}");
+    assert!(err.contains("scripts/dev-airflow.sh env"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // Said once: the next run finds the database.
+    let out = cli.run(&["function", "list"]);
+    assert!(String::from_utf8_lossy(&out.stderr).is_empty());
+}

@@ -5,13 +5,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use flowdeck::model::document::{apply_document, parse_document, render_document, to_document};
 use flowdeck::model::sample::{daily_sales, epoch, etl_functions, large_flow, DAILY_SALES};
 use flowdeck::model::{Edge, FlowSpec, Mode};
-use flowdeck::ui::widgets::diff::{DiffLineKind, DiffSummary, DiffView, FlowDiff};
+use flowdeck::state::view::diff::{DiffLineKind, DiffSummary, FlowDiff};
+use flowdeck::state::view::options_editor::{Consumed, EditorKind, OptionsEditor};
+use flowdeck::ui::widgets::diff::DiffView;
 use flowdeck::ui::widgets::graph::{
     import_error_style, run_state_style, Direction, GraphLayout, GraphView, BOX_HEIGHT,
 };
-use flowdeck::ui::widgets::options_editor::{
-    option_reference, Consumed, EditorKind, OptionsEditor,
-};
+use flowdeck::ui::widgets::options_editor::option_reference;
 use proptest::prelude::*;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -739,10 +739,10 @@ fn options_editor_recovers_when_fixed() {
     type_text(&mut editor, "ie");
     assert_eq!(editor.text(), "retries = 2\n");
     assert!(editor.problems().is_empty(), "{:?}", editor.problems());
-    // Undo back to the loaded text: clean again.
-    editor.input(ctrl('u'));
-    editor.input(ctrl('u'));
-    editor.input(ctrl('u'));
+    // Undo (C-z, as in every text input) back to the loaded text: clean again.
+    editor.input(ctrl('z'));
+    editor.input(ctrl('z'));
+    editor.input(ctrl('z'));
     assert_eq!(editor.text(), "retrys = 2\n");
     assert!(!editor.is_dirty());
 }

@@ -10,12 +10,13 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
-use flowdeck::ui::widgets::runs::format::parse_time;
-use flowdeck::ui::widgets::runs::{
-    task_order_from_dag_tasks, Grid, GridState, GridView, LogDocument, LogView, LogViewer,
-    OutputView, RunView, RunsList, RunsListState, TaskCellView, TaskDetail, TaskDetailState,
-    TaskInstanceView, TaskState,
+use flowdeck::state::view::runs::format::parse_time;
+use flowdeck::state::view::runs::{
+    task_order_from_dag_tasks, GridState, GridView, LogDocument, LogViewer, OutputView, RunView,
+    RunsListState, TaskCellView, TaskDetailState, TaskInstanceView, TaskState,
 };
+use flowdeck::ui::widgets::runs::style::state_color;
+use flowdeck::ui::widgets::runs::{Grid, LogView, RunsList, TaskDetail};
 use proptest::prelude::*;
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
@@ -215,7 +216,7 @@ fn runs_list_recorded() {
     });
     insta::assert_snapshot!(t.backend());
     // Failed is red, like Airflow.
-    assert!(find_cell(t.backend().buffer(), "■", TaskState::Failed.color()).is_some());
+    assert!(find_cell(t.backend().buffer(), "■", state_color(TaskState::Failed)).is_some());
 }
 
 #[test]
@@ -241,8 +242,8 @@ fn runs_list_many_scrolled() {
         "the window moved just enough to show the selection"
     );
     let buf = t.backend().buffer();
-    assert!(find_cell(buf, "■", TaskState::Success.color()).is_some());
-    assert!(find_cell(buf, "■", TaskState::Failed.color()).is_some());
+    assert!(find_cell(buf, "■", state_color(TaskState::Success)).is_some());
+    assert!(find_cell(buf, "■", state_color(TaskState::Failed)).is_some());
 }
 
 #[test]
@@ -290,11 +291,11 @@ fn grid_recorded() {
     );
     let buf = t.backend().buffer();
     assert!(
-        find_cell(buf, "■", TaskState::Success.color()).is_some(),
+        find_cell(buf, "■", state_color(TaskState::Success)).is_some(),
         "extract is green"
     );
     assert!(
-        find_cell(buf, "■", TaskState::Failed.color()).is_some(),
+        find_cell(buf, "■", state_color(TaskState::Failed)).is_some(),
         "load is red"
     );
 }

@@ -10,8 +10,8 @@ use flowdeck::model::sample::{daily_sales, epoch, etl_functions, large_flow};
 use flowdeck::model::FlowSpec;
 use flowdeck::state::dialog::Dialog;
 use flowdeck::state::flow_editor::{DiffDialog, Editor, FlowDialog};
-use flowdeck::state::{FlowsData, LibraryData, State};
-use flowdeck::ui::widgets::diff::{DiffSummary, FlowDiff};
+use flowdeck::state::view::diff::{DiffSummary, FlowDiff};
+use flowdeck::state::{FlowsData, Job, JobResult, LibraryData, State};
 use std::collections::HashMap;
 use tui_common::*;
 
@@ -228,6 +228,217 @@ fn diff_before_saving() {
             spec: new,
             against: "v1 (deployed)".into(),
             scroll: 0,
+            starts_run: None,
         }))));
     snap("diff_before_saving", &mut s, &km, 120, 36);
+}
+
+#[test]
+fn pickers_find_what_you_type() {
+    let (mut s, km) = base();
+    let mut functions = etl_functions();
+    let mut transform = flowdeck::model::sample::function("transform", &[("rows", None)]);
+    transform.id = "fn_transform".into();
+    functions.push(transform);
+    s.functions.apply(LibraryData {
+        functions,
+        usage: HashMap::new(),
+    });
+    open(&mut s, daily_sales());
+    press(&mut s, &km, "<Tab> a");
+    type_text(&mut s, &km, "tr");
+    let Some(Dialog::Flow(d)) = s.dialogs.last() else {
+        panic!("no picker")
+    };
+    let FlowDialog::Pick(p) = &**d else {
+        panic!("{d:?}")
+    };
+    // `transform` starts with what was typed: first, and selected; `extract` only holds
+    // it, so it comes after.
+    let order: Vec<&str> = p
+        .nav
+        .visible
+        .iter()
+        .map(|&i| p.items[i].label.as_str())
+        .collect();
+    let t = order
+        .iter()
+        .position(|l| *l == "transform")
+        .expect("listed");
+    let e = order.iter().position(|l| *l == "extract").expect("listed");
+    assert_eq!(t, 0, "{order:?}");
+    assert!(t < e, "{order:?}");
+    assert_eq!(p.chosen().map(|i| i.label.as_str()), Some("transform"));
+    // The matched characters are highlighted (bold).
+    let term = draw(&mut s, &km, 80, 24);
+    let buf = term.backend().buffer();
+    let row = (0..buf.area.height)
+        .find(|&y| {
+            (0..buf.area.width)
+                .map(|x| buf[(x, y)].symbol())
+                .collect::<String>()
+                .contains("› transform")
+        })
+        .expect("the row of transform");
+    let x = (0..buf.area.width)
+        .find(|&x| buf[(x, row)].symbol() == "t" && buf[(x + 1, row)].symbol() == "r")
+        .expect("its label");
+    assert!(buf[(x, row)]
+        .modifier
+        .contains(ratatui::style::Modifier::BOLD));
+    assert!(!buf[(x + 2, row)]
+        .modifier
+        .contains(ratatui::style::Modifier::BOLD));
+    for (w, h) in [(80, 24), (160, 48)] {
+        snap(&format!("picker_ranked_tr_{w}x{h}"), &mut s, &km, w, h);
+    }
+    // Enter takes it: the new task is a transform, not `extract_2`.
+    press(&mut s, &km, "<Enter>");
+    let Some(Dialog::Flow(d)) = s.dialogs.last() else {
+        panic!("no prompt")
+    };
+    let FlowDialog::Text(p) = &**d else {
+        panic!("{d:?}")
+    };
+    assert!(
+        p.field.text().starts_with("transform"),
+        "{}",
+        p.field.text()
+    );
+}
+
+/// The save of a new scheduled flow, as far as the diff dialog (the worker's answer to
+/// the prepare job given by hand).
+fn save_new_scheduled_flow(s: &mut State, km: &Keymap) {
+    let mut spec = daily_sales();
+    spec.flow.name = "nightly load".into();
+    spec.flow.id = flowdeck::model::ids::flow_id_for("nightly load");
+    for t in &mut spec.tasks {
+        t.flow_id = spec.flow.id.clone();
+    }
+    for e in &mut spec.edges {
+        e.flow_id = spec.flow.id.clone();
+    }
+    spec.flow.schedule = "0 2 * * *".into();
+    spec.flow.unpause_on_deploy = true;
+    open(s, spec.clone());
+    if let Some(ed) = s.flows.editor.as_mut() {
+        ed.is_new = true;
+    }
+    let fx = press(s, km, "<C-s>");
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, flowdeck::state::Effect::Run(..))),
+        "{:?} {:?}",
+        s.dialogs.last(),
+        s.status.messages.last()
+    );
+    let (id, _) = job_of(&fx, |j| matches!(j, Job::PrepareSave { .. }));
+    answer(
+        s,
+        km,
+        id,
+        JobResult::SavePrepared(Ok(Box::new(flowdeck::state::event::Prepared {
+            old_text: String::new(),
+            new_text: "[flow]\n".into(),
+            old_spec: spec.clone(),
+            spec,
+            against: "nothing deployed yet".into(),
+            problems: Vec::new(),
+        }))),
+    );
+}
+
+#[test]
+fn saving_a_scheduled_flow_says_a_run_will_start_and_offers_to_deploy_paused() {
+    let (mut s, km) = base();
+    save_new_scheduled_flow(&mut s, &km);
+    let Some(Dialog::Flow(d)) = s.dialogs.last() else {
+        panic!("no save dialog: {:?}", s.dialogs.last())
+    };
+    let FlowDialog::Diff(dd) = &**d else {
+        panic!("{d:?}")
+    };
+    let sentence = dd.starts_run.clone().expect("the run it starts is named");
+    assert!(
+        sentence.contains("Airflow will start the latest `0 2 * * *` run right away"),
+        "{sentence}"
+    );
+    for (w, h) in [(80, 24), (160, 48)] {
+        s.status.messages.clear();
+        let t = draw(&mut s, &km, w, h);
+        let screen = text(&t);
+        assert!(screen.contains("deploy paused"), "{screen}");
+        insta::assert_snapshot!(format!("save_starts_a_run_{w}x{h}"), screen);
+    }
+    // p deploys it paused: the stored flow does not unpause.
+    let fx = press(&mut s, &km, "p");
+    let (_, job) = job_of(&fx, |j| matches!(j, Job::SaveFlow { .. }));
+    let Job::SaveFlow { spec, .. } = job else {
+        unreachable!()
+    };
+    assert!(!spec.flow.unpause_on_deploy);
+    // y deploys as set (unpaused).
+    let (mut s, km) = base();
+    save_new_scheduled_flow(&mut s, &km);
+    let fx = press(&mut s, &km, "y");
+    let (_, job) = job_of(&fx, |j| matches!(j, Job::SaveFlow { .. }));
+    let Job::SaveFlow { spec, .. } = job else {
+        unreachable!()
+    };
+    assert!(spec.flow.unpause_on_deploy);
+}
+
+#[test]
+fn a_manual_flow_starts_no_run_so_the_save_dialog_says_nothing() {
+    let (mut s, km) = base();
+    let mut spec = daily_sales();
+    spec.flow.schedule = String::new();
+    open(&mut s, spec.clone());
+    let fx = press(&mut s, &km, "<C-s>");
+    let (id, _) = job_of(&fx, |j| matches!(j, Job::PrepareSave { .. }));
+    answer(
+        &mut s,
+        &km,
+        id,
+        JobResult::SavePrepared(Ok(Box::new(flowdeck::state::event::Prepared {
+            old_text: String::new(),
+            new_text: String::new(),
+            old_spec: spec.clone(),
+            spec,
+            against: "nothing deployed yet".into(),
+            problems: Vec::new(),
+        }))),
+    );
+    let Some(Dialog::Flow(d)) = s.dialogs.last() else {
+        panic!("no save dialog")
+    };
+    let FlowDialog::Diff(dd) = &**d else {
+        panic!("{d:?}")
+    };
+    assert_eq!(dd.starts_run, None);
+}
+
+#[test]
+fn the_name_column_is_sized_to_the_names_when_schedules_are_short() {
+    let (mut s, km) = base();
+    let mut f = daily_sales().flow;
+    f.id = "dag_00000000000000b1".into();
+    f.name = "quarterly revenue reconciliation for the EMEA region".into();
+    f.schedule = String::new();
+    let mut flows: Vec<_> = s.flows.rows.iter().map(|r| r.flow.clone()).collect();
+    flows.push(f.clone());
+    s.flows.apply(FlowsData {
+        flows,
+        deploys: HashMap::new(),
+    });
+    for (w, h) in [(160, 48), (80, 24)] {
+        s.status.messages.clear();
+        let t = draw(&mut s, &km, w, h);
+        let screen = text(&t);
+        if w == 160 {
+            assert!(screen.contains(&f.name), "{screen}");
+        }
+        insta::assert_snapshot!(format!("flows_long_name_{w}x{h}"), screen);
+    }
 }

@@ -583,3 +583,131 @@ fn the_log_of_a_task_that_never_ran_is_explained_not_requested() {
     );
     insta::assert_snapshot!("runs_pane_log_of_a_task_that_never_ran", shown);
 }
+
+/// The run just triggered with `t`, as Airflow answers it.
+fn new_run() -> DagRun {
+    let mut run = recorded_runs()[0].clone();
+    run.run_id = "manual__new".into();
+    run.state = DagRunState::Queued;
+    run.run_after = run.run_after.map(|t| t + chrono::Duration::seconds(30));
+    run
+}
+
+fn trigger_new_run(s: &mut State, km: &Keymap) {
+    let fx = press(s, km, "t");
+    let (id, _) = one_airflow_job(&fx);
+    answer_airflow(
+        s,
+        km,
+        id,
+        AirflowAnswer::Triggered {
+            dag_id: DAG.into(),
+            result: Ok(new_run()),
+        },
+    );
+}
+
+#[test]
+fn after_t_the_new_run_is_selected_in_the_list_and_the_grid() {
+    let (mut s, km) = opened();
+    let old = recorded_runs()[0].run_id.clone();
+    assert_eq!(
+        s.runs.selected_run().map(|r| r.run_id.clone()),
+        Some(old.clone())
+    );
+    trigger_new_run(&mut s, &km);
+    // Selected at once, before the poller lists it.
+    assert_eq!(
+        s.runs.selected_run().map(|r| r.run_id.as_str()),
+        Some("manual__new")
+    );
+    assert_eq!(
+        s.runs.selected_cell().map(|(r, _)| r),
+        Some("manual__new".to_string())
+    );
+    // A report that does not list it yet does not move the cursor back.
+    poll(&mut s, &km, runs_event(recorded_runs()));
+    assert_eq!(
+        s.runs.selected_run().map(|r| r.run_id.as_str()),
+        Some("manual__new")
+    );
+    // Nor does the report that lists it; the older run is still there, below it.
+    poll(
+        &mut s,
+        &km,
+        runs_event(vec![new_run(), recorded_runs()[0].clone()]),
+    );
+    assert_eq!(
+        s.runs.selected_run().map(|r| r.run_id.as_str()),
+        Some("manual__new")
+    );
+    assert!(s.runs.runs.iter().any(|r| r.run_id == old));
+    // Enter opens the grid on the new run's tasks.
+    press(&mut s, &km, "<Enter>");
+    assert_eq!(s.runs.view, View::Grid);
+    assert_eq!(
+        s.runs.selected_cell().map(|(r, _)| r),
+        Some("manual__new".to_string())
+    );
+    // Moving away afterwards is the operator's choice: the next report keeps it.
+    press(&mut s, &km, "h");
+    let moved = s.runs.selected_cell().map(|(r, _)| r);
+    assert_eq!(moved, Some(old.clone()));
+    poll(
+        &mut s,
+        &km,
+        runs_event(vec![new_run(), recorded_runs()[0].clone()]),
+    );
+    assert_eq!(s.runs.selected_cell().map(|(r, _)| r), Some(old));
+}
+
+#[test]
+fn t_from_the_grid_moves_the_grid_cursor_to_the_new_run() {
+    let (mut s, km) = opened();
+    press(&mut s, &km, "<Enter>");
+    assert_eq!(s.runs.view, View::Grid);
+    trigger_new_run(&mut s, &km);
+    assert_eq!(
+        s.runs.selected_cell().map(|(r, _)| r),
+        Some("manual__new".to_string())
+    );
+    poll(
+        &mut s,
+        &km,
+        runs_event(vec![new_run(), recorded_runs()[0].clone()]),
+    );
+    assert_eq!(
+        s.runs.selected_cell().map(|(r, _)| r),
+        Some("manual__new".to_string())
+    );
+}
+
+#[test]
+fn in_the_task_detail_j_and_k_move_between_the_runs_tasks() {
+    let (mut s, km) = opened();
+    press(&mut s, &km, "<Enter> <Enter>");
+    assert_eq!(s.runs.view, View::Detail);
+    let task = |s: &State| s.runs.detail.as_ref().map(|d| d.task_id.clone());
+    assert_eq!(task(&s).as_deref(), Some("extract"));
+    let fx = press(&mut s, &km, "j");
+    assert_eq!(s.runs.view, View::Detail);
+    assert_eq!(task(&s).as_deref(), Some("load"));
+    let (_, job) = one_airflow_job(&fx);
+    assert!(
+        matches!(&job, AirflowJob::TaskDetail { task_id, .. } if task_id == "load"),
+        "{job:?}"
+    );
+    // At the last task j stays.
+    let fx = press(&mut s, &km, "j");
+    assert_eq!(task(&s).as_deref(), Some("load"));
+    assert!(airflow_jobs(&fx).is_empty());
+    press(&mut s, &km, "k");
+    assert_eq!(task(&s).as_deref(), Some("extract"));
+    // Esc still goes back to the grid, on the task last shown.
+    press(&mut s, &km, "<Esc>");
+    assert_eq!(s.runs.view, View::Grid);
+    assert_eq!(
+        s.runs.selected_cell().map(|(_, t)| t).as_deref(),
+        Some("extract")
+    );
+}

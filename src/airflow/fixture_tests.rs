@@ -169,7 +169,7 @@ fn v3_task_instances() {
 }
 
 fn is_clock(s: &str) -> bool {
-    chrono::NaiveTime::parse_from_str(s, "%H:%M:%S").is_ok()
+    chrono::NaiveTime::parse_from_str(s, "%H:%M:%S%.3f").is_ok()
 }
 
 #[test]
@@ -177,15 +177,15 @@ fn v3_logs_become_readable_lines() {
     let log: WireLog = parse(&v3("task_log_extract_try1.json"));
     let lines = content_to_lines(&log.content);
     let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
-    // Fixtures get re-recorded: check the shape "HH:MM:SS LEVEL logger: event".
+    // Fixtures get re-recorded: check the shape "HH:MM:SS.mmm LEVEL event  source=logger".
     let hello = texts
         .iter()
-        .find(|t| t.ends_with(" INFO task.stdout: hello from extract"))
+        .find(|t| t.ends_with(" INFO  hello from extract  source=task.stdout"))
         .unwrap_or_else(|| panic!("{texts:#?}"));
-    assert!(is_clock(&hello[..8]), "{hello}");
+    assert!(is_clock(&hello[..12]), "{hello}");
     // Group markers become headers; closing markers vanish.
     assert!(
-        texts.iter().any(|t| t.ends_with("▸ Pre Execute")),
+        texts.iter().any(|t| t.contains(" ▸ Pre Execute  source=")),
         "{texts:#?}"
     );
     assert!(!texts.iter().any(|t| t.contains("::endgroup::")));
@@ -198,13 +198,16 @@ fn v3_logs_become_readable_lines() {
     let texts: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
     let at = texts
         .iter()
-        .position(|t| t.ends_with(" ERROR task: Task failed with exception") && is_clock(&t[..8]))
+        .position(|t| {
+            t.contains(" ERROR Task failed with exception  source=task") && is_clock(&t[..12])
+        })
         .unwrap_or_else(|| panic!("{texts:#?}"));
-    assert_eq!(texts[at + 1], "  Traceback (most recent call last):");
-    assert!(texts.contains(
-        &"    File \"/work/main/.airflow/dags/dag_fixture0000000001.py\", line 20, in _load"
-    ));
-    assert!(texts.contains(&"  ValueError: load failed on purpose (flowdeck fixture)"));
+    assert_eq!(texts[at + 1].trim(), "Traceback (most recent call last):");
+    assert!(texts.iter().any(|t| t.trim()
+        == "File \"/work/main/.airflow/dags/dag_fixture0000000001.py\", line 20, in _load"));
+    assert!(texts
+        .iter()
+        .any(|t| t.trim() == "ValueError: load failed on purpose (flowdeck fixture)"));
     assert!(lines[at..]
         .iter()
         .take(3)

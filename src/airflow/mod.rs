@@ -9,8 +9,10 @@ mod config;
 mod error;
 #[cfg(test)]
 mod fixture_tests;
+pub mod log_line;
 pub mod logs;
 pub mod poller;
+pub mod sanitize;
 pub mod text;
 mod types;
 pub mod xcom;

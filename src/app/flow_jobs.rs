@@ -2,7 +2,7 @@
 //! the deployed version), renaming, duplicating and deleting flows on the worker
 //! thread, and deploying on the async runtime with progress sent as events.
 
-use super::worker::Context;
+use super::context::Context;
 use crate::deploy::Deployer;
 use crate::model::document::{apply_document, render_document, to_document};
 use crate::model::options::OptionProblem;
@@ -212,9 +212,10 @@ fn check_code(ctx: &Context, code: &str) -> Vec<OptionProblem> {
         Ok(_) => Vec::new(),
         Err(e) => {
             let message = e.to_string();
+            let line = line_of(&message).unwrap_or(1);
             vec![OptionProblem {
-                line: line_of(&message).unwrap_or(1),
-                message,
+                line,
+                message: without_line(&message, line),
             }]
         }
     }
@@ -228,6 +229,45 @@ fn line_of(message: &str) -> Option<usize> {
         .next()?
         .parse()
         .ok()
+}
+
+/// The message without the line number the editor already shows in front of it
+/// (`line 2: line 2: invalid syntax` read twice), and without literal `\n` escapes.
+fn without_line(message: &str, line: usize) -> String {
+    let mut m = message.replace("\\n", " ");
+    for pattern in [
+        format!("line {line}: "),
+        format!(" (line {line})"),
+        format!(", line {line}"),
+        format!("line {line}, "),
+    ] {
+        if let Some(at) = m.find(&pattern) {
+            m.replace_range(at..at + pattern.len(), "");
+            break;
+        }
+    }
+    let m = m.trim().trim_end_matches(':').trim().to_string();
+    if m.is_empty() {
+        message.to_string()
+    } else {
+        m
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    #[test]
+    fn the_line_number_is_said_once() {
+        assert_eq!(without_line("line 2: invalid syntax", 2), "invalid syntax");
+        assert_eq!(without_line("invalid syntax (line 2)", 2), "invalid syntax");
+        assert_eq!(
+            without_line("python3: expected ':'\\n  File x, line 3", 3),
+            "python3: expected ':'   File x"
+        );
+        assert_eq!(without_line("line 2", 2), "line 2");
+    }
 }
 
 /// Runs a deploy job on the async runtime. Progress records go out as

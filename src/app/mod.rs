@@ -11,6 +11,7 @@
 //! ```
 
 pub mod airflow_jobs;
+pub mod context;
 pub mod flow_jobs;
 pub mod logging;
 pub mod store_watch;
@@ -81,6 +82,9 @@ impl Session {
             Err(e) => state.flows.loading = state::functions::Loading::Failed(e),
         }
         state::startup_warnings(&mut state, &warnings);
+        if let Some(note) = core.first_run_note() {
+            state.info(note);
+        }
         state::offer_drafts(&mut state, offered_drafts(&core.store));
         Ok(Session {
             state,

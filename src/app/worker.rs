@@ -13,7 +13,7 @@ use crate::state::{Event, FlowsData, Job, JobId, JobResult, LibraryData};
 use crate::store::Store;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::sync::Arc;
+
 use tokio::sync::mpsc::UnboundedSender;
 
 pub const THREAD_NAME: &str = "flowdeck-worker";
@@ -21,16 +21,10 @@ pub const THREAD_NAME: &str = "flowdeck-worker";
 /// Largest file shown in a preview; the rest is cut (a UDF file this big is unusual).
 const PREVIEW_LIMIT: usize = 1 << 20;
 
+pub use super::context::Context;
+
 pub struct Worker {
     jobs: mpsc::Sender<(JobId, Job)>,
-}
-
-#[derive(Clone)]
-pub struct Context {
-    pub store: Arc<Store>,
-    pub python: Python,
-    pub library: PathBuf,
-    pub deployer: Arc<crate::deploy::Deployer>,
 }
 
 impl Worker {

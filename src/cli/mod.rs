@@ -81,6 +81,9 @@ pub fn run(command: Command, settings: Settings) -> anyhow::Result<i32> {
     } else {
         Core::open(settings)?
     };
+    if let Some(note) = core.first_run_note() {
+        eprintln!("flowdeck: {note}");
+    }
     match command {
         Command::Function(c) => function::run(c, &core),
         Command::Flow(c) => flow::run(c, &core),

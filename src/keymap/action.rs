@@ -119,6 +119,10 @@ pub enum Action {
     /// Flow editor inputs: switch the selected value between template (Airflow renders
     /// it) and text (the task receives it as typed).
     ToggleKind,
+    /// In the options editor: list the options (name, type, default, doc); Enter inserts.
+    OptionList,
+    /// In a list of functions to register: mark one, to register several at once.
+    Mark,
 }
 
 impl Action {
@@ -183,6 +187,8 @@ impl Action {
         Action::Revisions,
         Action::ShowError,
         Action::ToggleKind,
+        Action::OptionList,
+        Action::Mark,
     ];
 
     /// The snake_case name, as written in keymap files.

@@ -12,6 +12,7 @@ pub mod ident;
 pub mod ids;
 pub mod literal;
 pub mod merge;
+pub mod mode;
 pub mod options;
 pub mod sample;
 pub mod schedule;

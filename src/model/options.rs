@@ -2,7 +2,7 @@
 //! flowdeck supports, with line numbers so an editor can point at the problem.
 
 use super::literal::Literal;
-use super::task::Mode;
+use super::mode::Mode;
 use super::template::{check_template, has_jinja_delimiter, StrKind};
 use super::text::{nearest, one_line};
 use std::collections::BTreeMap;
@@ -32,6 +32,36 @@ pub enum OptionType {
 }
 
 impl OptionType {
+    /// A short name for lists: `int`, `bool`, `duration`, `string`…
+    pub fn short(self) -> &'static str {
+        match self {
+            OptionType::Int { .. } => "int",
+            OptionType::Float => "number",
+            OptionType::Bool => "bool",
+            OptionType::Str => "string",
+            OptionType::Duration => "duration",
+            OptionType::Choice(_) => "choice",
+            OptionType::StrOrList => "string or list",
+            OptionType::StrTable => "table",
+            OptionType::Mounts => "mounts",
+        }
+    }
+
+    /// A value of this type as TOML text, to start from when nothing better is known.
+    pub fn example(self) -> String {
+        match self {
+            OptionType::Int { min, .. } => min.max(0).to_string(),
+            OptionType::Float => "1.0".into(),
+            OptionType::Bool => "false".into(),
+            OptionType::Str | OptionType::StrOrList => "\"\"".into(),
+            OptionType::Duration => "\"5m\"".into(),
+            OptionType::Choice(c) => format!("\"{}\"", c.first().copied().unwrap_or("")),
+            OptionType::StrTable => "{}".into(),
+            OptionType::Mounts => "[]".into(),
+        }
+    }
+
+    /// Describes the values this type accepts, for messages.
     pub fn describe(self) -> String {
         match self {
             OptionType::Int { min, max } => format!("an integer from {min} to {max}"),
@@ -62,6 +92,52 @@ pub struct OptionSpec {
     pub ty: OptionType,
     pub applies: Applies,
     pub help: &'static str,
+}
+
+impl OptionSpec {
+    /// Airflow's own default for the option (BaseOperator / DockerOperator, Airflow 3),
+    /// as TOML text; `None` when Airflow has none (unset).
+    pub fn airflow_default(&self) -> Option<&'static str> {
+        Some(match self.key {
+            "owner" => "\"airflow\"",
+            "retries" => "0",
+            "retry_delay" => "\"5m\"",
+            "retry_exponential_backoff" => "false",
+            "trigger_rule" => "\"all_success\"",
+            "depends_on_past" | "wait_for_downstream" => "false",
+            "pool" => "\"default_pool\"",
+            "pool_slots" | "priority_weight" => "1",
+            "queue" => "\"default\"",
+            "weight_rule" => "\"downstream\"",
+            "email_on_failure" | "email_on_retry" => "true",
+            "do_xcom_push" | "show_return_value_in_logs" => "true",
+            "docker_url" => "\"unix://var/run/docker.sock\"",
+            "auto_remove" => "\"never\"",
+            "mount_tmp_dir" => "true",
+            "force_pull" | "tty" | "xcom_all" | "retrieve_output" => "false",
+            _ => return None,
+        })
+    }
+
+    /// Whether the option may be set on a task of `mode` (`None`: the flow's defaults,
+    /// which apply to every task).
+    pub fn applies_to(&self, mode: Option<Mode>) -> bool {
+        matches!(
+            (self.applies, mode),
+            (Applies::All, _)
+                | (Applies::Python, Some(Mode::Python))
+                | (Applies::Docker, Some(Mode::Docker))
+        )
+    }
+
+    /// The line the option list inserts: `key = value`, the value Airflow's default or
+    /// an example of the type.
+    pub fn insert_line(&self) -> String {
+        let value = self
+            .airflow_default()
+            .map_or_else(|| self.ty.example(), str::to_string);
+        format!("{} = {value}", self.key)
+    }
 }
 
 pub const TRIGGER_RULES: &[&str] = &[

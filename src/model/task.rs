@@ -7,32 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Mode {
-    /// PythonOperator calling the library function.
-    #[default]
-    Python,
-    /// DockerOperator running an image.
-    Docker,
-}
-
-impl Mode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Python => "python",
-            Mode::Docker => "docker",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Mode> {
-        match s {
-            "python" => Some(Mode::Python),
-            "docker" => Some(Mode::Docker),
-            _ => None,
-        }
-    }
-}
+pub use super::mode::Mode;
 
 /// Where a function parameter gets its value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

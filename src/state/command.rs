@@ -9,6 +9,8 @@ pub enum Command {
         force: bool,
     },
     Help,
+    /// The log of messages said since start.
+    Messages,
     Focus(Pane),
     Refresh,
     /// Write missing and stale DAG files, remove orphaned flowdeck files.
@@ -42,6 +44,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("refresh", "Reload everything from the database"),
     ("reconcile", "Make the dags folder match the saved flows"),
     ("help", "Show the keys and commands"),
+    ("messages", "Every message said since start, newest last"),
     (
         "quit | q",
         "Quit (asks first when something is unsaved; quit! does not)",
@@ -57,6 +60,7 @@ const WORDS: &[&str] = &[
     "refresh",
     "reconcile",
     "help",
+    "messages",
     "quit",
 ];
 
@@ -70,6 +74,7 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         ("q" | "quit" | "exit", []) => Command::Quit { force: false },
         ("q!" | "quit!", []) => Command::Quit { force: true },
         ("h" | "help", _) => Command::Help,
+        ("messages" | "mes", []) => Command::Messages,
         ("1" | "functions", []) => Command::Focus(Pane::Functions),
         ("2" | "flows", []) => Command::Focus(Pane::Flows),
         ("3" | "runs", []) => Command::Focus(Pane::Runs),

@@ -11,8 +11,8 @@ use super::{Dialog, Effect, Job, MessageBox, Pane, State};
 use crate::keymap::Action;
 use crate::model::document::{render_document, to_document};
 use crate::model::{FlowSpec, Function};
+use crate::state::view::options_editor::OptionsEditor;
 use crate::store::Base;
-use crate::ui::widgets::options_editor::OptionsEditor;
 use chrono::Local;
 
 fn push(state: &mut State, d: FlowDialog) {
@@ -161,7 +161,7 @@ fn choose(state: &mut State, choice: Choice, fx: &mut Vec<Effect>) {
             } else if let Some(ed) = state.flows.editor.as_mut() {
                 ed.is_new = true;
             }
-            super::flows_actions::store_with_base(state, mine, base, fx);
+            super::flow_editor::store_with_base(state, mine, base, fx);
         }
         Choice::KeepEditing | Choice::Later => {}
         Choice::Restore(offered) => restore(state, *offered, fx),

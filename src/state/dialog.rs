@@ -13,7 +13,7 @@ pub enum Dialog {
     Register(Box<RegisterForm>),
     Edit(Box<EditForm>),
     /// The conf of a run to trigger (Runs pane, `T`).
-    TriggerConf(Box<super::runs::ConfForm>),
+    TriggerConf(Box<super::trigger::ConfForm>),
     /// The Flows pane's prompts, pickers, options editor, diff and revisions.
     Flow(Box<super::flow_editor::FlowDialog>),
 }
@@ -79,6 +79,8 @@ pub struct PickItem {
     pub doc: String,
     pub line: usize,
     pub is_async: bool,
+    /// The library name of this function when it is registered already from this file.
+    pub registered_as: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +93,8 @@ pub struct RegisterForm {
     pub file: PathBuf,
     pub functions: Vec<PickItem>,
     pub pick: ListNav,
+    /// Functions marked (Space) to register together, by position in `functions`.
+    pub marked: std::collections::BTreeSet<usize>,
     /// A function named on the command line (`:function add FILE FUNCTION`).
     pub preselect: Option<String>,
     pub name: Field,
@@ -111,6 +115,7 @@ impl RegisterForm {
             file: PathBuf::new(),
             functions: Vec::new(),
             pick: ListNav::default(),
+            marked: Default::default(),
             preselect,
             name: Field::single("Name", ""),
             description: Field::multi("Description", ""),
@@ -182,5 +187,22 @@ impl Dialog {
             Dialog::Edit(f) => f.busy,
             _ => None,
         }
+    }
+}
+
+/// Whether a dialog's focused input holds several lines: there Enter breaks the line and
+/// `C-s` finishes; in a one-line field Enter finishes.
+pub fn multiline_focus(dialog: &Dialog) -> bool {
+    use super::flow_editor::FlowDialog;
+    match dialog {
+        Dialog::Register(f) => f.step == RegisterStep::Details && f.focus == 1,
+        Dialog::Edit(f) => f.focus == 1,
+        Dialog::TriggerConf(f) => f.field.multiline,
+        Dialog::Flow(d) => match &**d {
+            FlowDialog::Text(p) => p.field.multiline,
+            FlowDialog::Options(_) => true,
+            _ => false,
+        },
+        Dialog::Confirm(_) | Dialog::Message(_) => false,
     }
 }

@@ -11,10 +11,10 @@ use super::list::ListNav;
 use crate::model::deploy::DeployRecord;
 use crate::model::schedule::{check_schedule_at, describe_schedule, next_runs_line};
 use crate::model::{Flow, FlowSpec, Literal, Problem};
+use crate::state::view::diff::{DiffSummary, FlowDiff};
+use crate::state::view::graph::GraphLayout;
+use crate::state::view::options_editor::OptionsEditor;
 use crate::store::Revision;
-use crate::ui::widgets::diff::{DiffSummary, FlowDiff};
-use crate::ui::widgets::graph::GraphLayout;
-use crate::ui::widgets::options_editor::OptionsEditor;
 use chrono::{NaiveDate, Utc};
 
 /// The part of the editor that has the keys.
@@ -380,6 +380,9 @@ pub enum PickPurpose {
     EdgeTo {
         from: String,
     },
+    /// An option to add to the options editor under the picker (F1); the item's value
+    /// is the line to insert, its label the key.
+    InsertOption,
 }
 
 #[derive(Debug, Clone)]
@@ -397,6 +400,9 @@ pub struct Picker {
     pub nav: ListNav,
     pub filter: Field,
     pub purpose: PickPurpose,
+    /// For each item, the characters of its label the filter matched (char positions),
+    /// for highlighting; empty when nothing is typed or only the detail matched.
+    pub matched: Vec<Vec<u32>>,
 }
 
 impl Picker {
@@ -407,21 +413,38 @@ impl Picker {
             nav: ListNav::default(),
             filter: Field::single("Filter", ""),
             purpose,
+            matched: Vec::new(),
         };
         p.refilter();
         p
     }
 
+    /// Ranks the items against the filter (see [`super::rank`]): the best match first
+    /// and selected, so Enter takes what was typed.
     pub fn refilter(&mut self) {
-        let filter = self.filter.text().to_lowercase();
-        let items = &self.items;
-        self.nav.refilter(items.len(), |i| {
-            let hay = format!("{} {}", items[i].label, items[i].detail).to_lowercase();
-            super::list::matches(&hay, &filter)
-        });
-        if self.nav.selected >= self.nav.len() {
-            self.nav.selected = 0;
+        let filter = self.filter.text();
+        let pairs: Vec<(&str, &str)> = self
+            .items
+            .iter()
+            .map(|i| (i.label.as_str(), i.detail.as_str()))
+            .collect();
+        let ranked = super::rank::rank(&filter, &pairs);
+        self.matched = vec![Vec::new(); self.items.len()];
+        let keep = self.nav.selected_row();
+        self.nav.visible = ranked.iter().map(|r| r.index).collect();
+        for r in ranked {
+            self.matched[r.index] = r.positions;
         }
+        if filter.trim().is_empty() {
+            // Nothing typed: the selection stays where it was.
+            if let Some(row) = keep {
+                if self.nav.select_row(row) {
+                    return;
+                }
+            }
+        }
+        self.nav.selected = 0;
+        self.nav.offset = 0;
     }
 
     pub fn chosen(&self) -> Option<&PickItem> {
@@ -455,6 +478,10 @@ pub struct DiffDialog {
     /// "v3 (deployed)" or "nothing deployed yet".
     pub against: String,
     pub scroll: usize,
+    /// Set when this deploy will make Airflow start a run at once: the flow has a
+    /// schedule, is unpaused on deploy and is paused or new in Airflow, so Airflow runs
+    /// the latest interval as soon as it is unpaused. The sentence the dialog shows.
+    pub starts_run: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -652,6 +679,29 @@ pub fn deploy_label(
         Some(d) if d.version == version => d.state.label().to_string(),
         Some(d) => format!("{} (v{})", d.state.label(), d.version),
     }
+}
+
+/// Stores `spec` expecting `base` in the database ("save mine anyway" passes the version
+/// it overrides).
+pub(super) fn store_with_base(
+    state: &mut super::State,
+    spec: crate::model::FlowSpec,
+    base: crate::store::Base,
+    fx: &mut Vec<super::Effect>,
+) {
+    let label = format!("saving {}", crate::model::text::one_line(&spec.flow.name));
+    let (id, e) = state.start_job(
+        label,
+        false,
+        super::Job::SaveFlow {
+            spec: Box::new(spec),
+            base,
+        },
+    );
+    if let Some(ed) = state.flows.editor.as_mut() {
+        ed.busy = Some(id);
+    }
+    fx.push(e);
 }
 
 #[cfg(test)]

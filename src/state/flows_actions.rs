@@ -17,14 +17,15 @@ use crate::keymap::Action;
 use crate::model::deploy::{DeployRecord, DeployState};
 use crate::model::ident::check_variable_id;
 use crate::model::ids::{flow_id_for, new_id};
+use crate::model::options::OPTION_SPECS;
 use crate::model::template::{check_template, has_jinja_delimiter, has_strings};
 use crate::model::validate::{add_implied_edges, describe, find_cycle, validate};
 use crate::model::{Edge, FlowSpec, Function, Input, Literal, Mode, StrKind, Task};
+use crate::state::view::diff::{DiffSummary, FlowDiff};
+use crate::state::view::graph::Direction;
+use crate::state::view::options_editor::{Consumed, EditorKind, OptionsEditor};
 use crate::store::SaveOutcome;
-use crate::ui::widgets::diff::{DiffSummary, FlowDiff};
-use crate::ui::widgets::graph::Direction;
-use crate::ui::widgets::options_editor::{Consumed, OptionsEditor};
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// Key of the editor's entry in `State::dirty`.
 const DIRTY_KEY: &str = "flow-editor";
@@ -67,6 +68,16 @@ pub(super) fn sync_dirty(state: &mut State) {
 
 /// The Flows pane's own keys. Returns false for keys every pane handles alike.
 pub(super) fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
+    let in_inputs = state
+        .flows
+        .editor
+        .as_ref()
+        .is_some_and(|e| e.section == Section::Inputs);
+    if action == Action::ToggleKind && !in_inputs {
+        // The key is bound pane-wide; say where it works rather than ignore it.
+        state.info("t switches the selected input between template and text: open a task's inputs (Enter on a task) first");
+        return true;
+    }
     if state.flows.editor.is_some() {
         return editor_action(state, action, fx);
     }
@@ -156,16 +167,37 @@ fn open_selected(state: &mut State, fx: &mut Vec<Effect>) {
 
 fn prompt(title: &str, text: &str, purpose: TextPurpose) -> TextPrompt {
     let multiline = purpose == TextPurpose::Setting(Setting::Description);
+    let label = field_label(&purpose);
     TextPrompt {
         title: title.to_string(),
         field: if multiline {
-            Field::multi("", text)
+            Field::multi(label, text)
         } else {
-            Field::single("", text)
+            Field::single(label, text)
         },
         purpose,
         note: String::new(),
         check: Ok(String::new()),
+    }
+}
+
+/// What the input box of a prompt holds, for its title (never an empty box).
+fn field_label(purpose: &TextPurpose) -> &'static str {
+    match purpose {
+        TextPurpose::NewFlow
+        | TextPurpose::RenameFlow { .. }
+        | TextPurpose::DuplicateFlow { .. } => "Flow name",
+        TextPurpose::Setting(Setting::Name) => "Flow name",
+        TextPurpose::Setting(Setting::Schedule) => "Schedule (cron or @preset; empty: manual only)",
+        TextPurpose::Setting(Setting::StartDate) => "Start date (YYYY-MM-DD, UTC)",
+        TextPurpose::Setting(Setting::Tags) => "Tags (comma separated)",
+        TextPurpose::Setting(Setting::Description) => "Description",
+        TextPurpose::Setting(_) => "Value",
+        TextPurpose::NewTask { .. } | TextPurpose::RenameTask { .. } => "Task id",
+        TextPurpose::Literal { .. } => "Value",
+        TextPurpose::Template { .. } => "Template",
+        TextPurpose::RunParam { .. } => "Run parameter",
+        TextPurpose::OutputKey { .. } => "Key (empty: the whole output)",
     }
 }
 
@@ -178,73 +210,94 @@ fn push_prompt(state: &mut State, mut p: TextPrompt) {
 fn check_text(state: &State, p: &TextPrompt) -> Result<String, String> {
     let text = p.field.text();
     let ed = state.flows.editor.as_ref();
-    let name_check = |renaming: Option<&str>| -> Result<String, String> {
-        let name = text.trim();
-        if name.is_empty() {
-            return Err("type a name, e.g. `daily sales`".into());
-        }
-        let taken = state
-            .flows
-            .rows
-            .iter()
-            .any(|r| r.flow.name == name && Some(r.flow.id.as_str()) != renaming);
-        if taken {
-            return Err(format!("a flow named `{}` exists already", one_line(name)));
-        }
-        Ok(match renaming {
-            Some(id) => format!("id {id} (kept)"),
-            None => format!("id {}", flow_id_for(name)),
-        })
-    };
     match &p.purpose {
-        TextPurpose::NewFlow | TextPurpose::DuplicateFlow { .. } => name_check(None),
-        TextPurpose::RenameFlow { flow_id, .. } => name_check(Some(flow_id)),
-        TextPurpose::Setting(Setting::Name) => {
-            name_check(Some(ed.map_or("", |e| e.spec.flow.id.as_str())))
+        TextPurpose::NewFlow | TextPurpose::DuplicateFlow { .. } => {
+            check_flow_name(state, &text, None)
         }
-        TextPurpose::Setting(Setting::Schedule) => {
-            let start = ed.map_or_else(
+        TextPurpose::RenameFlow { flow_id, .. } => check_flow_name(state, &text, Some(flow_id)),
+        TextPurpose::Setting(Setting::Name) => check_flow_name(
+            state,
+            &text,
+            Some(ed.map_or("", |e| e.spec.flow.id.as_str())),
+        ),
+        TextPurpose::Setting(setting) => check_setting(state, *setting, &text),
+        TextPurpose::NewTask { .. } => check_task_id(state, &text, None),
+        TextPurpose::RenameTask { task_id } => check_task_id(state, &text, Some(task_id)),
+        purpose => check_input_text(purpose, &text),
+    }
+}
+
+/// A flow name: not empty, not another flow's; the answer names the id it gets
+/// (`renaming`: the flow's own id, which it keeps).
+fn check_flow_name(state: &State, text: &str, renaming: Option<&str>) -> Result<String, String> {
+    let name = text.trim();
+    if name.is_empty() {
+        return Err("type a name, e.g. `daily sales`".into());
+    }
+    let taken = state
+        .flows
+        .rows
+        .iter()
+        .any(|r| r.flow.name == name && Some(r.flow.id.as_str()) != renaming);
+    if taken {
+        return Err(format!("a flow named `{}` exists already", one_line(name)));
+    }
+    Ok(match renaming {
+        Some(id) => format!("id {id} (kept)"),
+        None => format!("id {}", flow_id_for(name)),
+    })
+}
+
+/// A flow setting other than its name: schedule (read against the flow's start date
+/// and now), start date, tags.
+fn check_setting(state: &State, setting: Setting, text: &str) -> Result<String, String> {
+    match setting {
+        Setting::Schedule => {
+            let start = state.flows.editor.as_ref().map_or_else(
                 || state.runs.wall_now().date_naive(),
                 |e| e.spec.flow.start_date,
             );
-            check_schedule_text(&text, start, state.runs.wall_now())
+            check_schedule_text(text, start, state.runs.wall_now())
         }
-        TextPurpose::Setting(Setting::StartDate) => {
-            parse_date(&text).map(|d| format!("first logical date {d} (UTC)"))
-        }
-        TextPurpose::Setting(Setting::Tags) => parse_tags(&text).map(|t| match t.len() {
+        Setting::StartDate => parse_date(text).map(|d| format!("first logical date {d} (UTC)")),
+        Setting::Tags => parse_tags(text).map(|t| match t.len() {
             0 => "no tags".to_string(),
             1 => "1 tag".to_string(),
             n => format!("{n} tags"),
         }),
-        TextPurpose::Setting(_) => Ok(String::new()),
-        TextPurpose::NewTask { .. } | TextPurpose::RenameTask { .. } => {
-            let id = text.trim();
-            check_variable_id(id)?;
-            let renaming = match &p.purpose {
-                TextPurpose::RenameTask { task_id } => Some(task_id.as_str()),
-                _ => None,
-            };
-            let taken = ed.is_some_and(|e| {
-                e.spec
-                    .tasks
-                    .iter()
-                    .any(|t| t.variable_id == id && Some(t.id.as_str()) != renaming)
-            });
-            if taken {
-                return Err(format!("this flow already has a task `{id}`"));
-            }
-            Ok(format!("Python variable and Airflow task_id `{id}`"))
-        }
-        TextPurpose::Literal { .. } => describe_literal(&text).map(|d| {
-            if parse_literal(&text).is_ok_and(|l| has_strings(&l)) {
+        _ => Ok(String::new()),
+    }
+}
+
+/// A task id: a Python identifier no other task of the flow has (`renaming`: the task's
+/// own record id).
+fn check_task_id(state: &State, text: &str, renaming: Option<&str>) -> Result<String, String> {
+    let id = text.trim();
+    check_variable_id(id)?;
+    let taken = state.flows.editor.as_ref().is_some_and(|e| {
+        e.spec
+            .tasks
+            .iter()
+            .any(|t| t.variable_id == id && Some(t.id.as_str()) != renaming)
+    });
+    if taken {
+        return Err(format!("this flow already has a task `{id}`"));
+    }
+    Ok(format!("Python variable and Airflow task_id `{id}`"))
+}
+
+/// The value of a task input: literal, template, run parameter or output key.
+fn check_input_text(purpose: &TextPurpose, text: &str) -> Result<String, String> {
+    match purpose {
+        TextPurpose::Literal { .. } => describe_literal(text).map(|d| {
+            if parse_literal(text).is_ok_and(|l| has_strings(&l)) {
                 format!("{d}: text, the task receives it exactly as typed")
             } else {
                 d
             }
         }),
-        TextPurpose::Template { .. } => match check_template(&text) {
-            Ok(()) if has_jinja_delimiter(&text) => {
+        TextPurpose::Template { .. } => match check_template(text) {
+            Ok(()) if has_jinja_delimiter(text) => {
                 Ok("template: rendered by Airflow when the task runs".into())
             }
             Ok(()) => Ok("template without {{ … }}: e.g. {{ ds }}, {{ params.day }}".into()),
@@ -260,7 +313,47 @@ fn check_text(state: &State, p: &TextPrompt) -> Result<String, String> {
             Ok("the whole output (return value)".into())
         }
         TextPurpose::OutputKey { .. } => Ok(format!("output[\"{}\"]", one_line(text.trim()))),
+        _ => Ok(String::new()),
     }
+}
+
+/// F1 in the options editor: every option the text may hold, with its type, Airflow's
+/// default and what it does; Enter adds the chosen one (see
+/// [`OptionsEditor::insert_option`]).
+fn open_option_list(state: &mut State) {
+    let Some(FlowDialog::Options(o)) = top(state) else {
+        return;
+    };
+    let mode = match o.editor.kind() {
+        EditorKind::TaskOptions(mode) => Some(mode),
+        EditorKind::FlowDefaults => None,
+        EditorKind::Code => {
+            state.info("this is python code: F1 lists options in a task's options editor (o)");
+            return;
+        }
+    };
+    let items = OPTION_SPECS
+        .iter()
+        .filter(|s| s.applies_to(mode))
+        .map(|s| PickItem {
+            label: s.key.to_string(),
+            detail: format!(
+                "{} · default {} — {}",
+                s.ty.short(),
+                s.airflow_default().unwrap_or("unset"),
+                s.help
+            ),
+            value: s.insert_line(),
+        })
+        .collect();
+    push(
+        state,
+        FlowDialog::Pick(Picker::new(
+            "Options (Enter adds one)",
+            items,
+            PickPurpose::InsertOption,
+        )),
+    );
 }
 
 /// Keys the top dialog takes before the keymap sees them: the options editor takes
@@ -277,9 +370,13 @@ pub(super) fn raw_key(state: &mut State, ev: KeyEvent) -> bool {
             o.editor.input(ev) == Consumed::Consumed
         }
         FlowDialog::Pick(p) => {
+            // Letters filter, so moving takes the arrows or C-p / C-n (as in a shell).
+            let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
             match ev.code {
                 KeyCode::Up => p.nav.move_by(-1),
                 KeyCode::Down => p.nav.move_by(1),
+                KeyCode::Char('p') if ctrl => p.nav.move_by(-1),
+                KeyCode::Char('n') if ctrl => p.nav.move_by(1),
                 KeyCode::PageUp => p.nav.move_by(-10),
                 KeyCode::PageDown => p.nav.move_by(10),
                 _ => return false,
@@ -323,8 +420,16 @@ pub(super) fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effe
     match d {
         FlowDialog::Choice(_) => super::conflicts::choice_action(state, action, fx),
         FlowDialog::Text(p) => match action {
+            // Esc in the task-id step goes back one step, to the function picker.
+            Action::Cancel if matches!(p.purpose, TextPurpose::NewTask { .. }) => {
+                state.dialogs.pop();
+                open_task_picker(state);
+            }
             Action::Cancel => {
                 state.dialogs.pop();
+            }
+            Action::OptionList => {
+                state.info("F1 lists the options in an options editor (o on a task)");
             }
             Action::Submit if p.field.multiline => p.field.newline(),
             Action::Submit | Action::Save => {
@@ -362,6 +467,7 @@ pub(super) fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effe
                 state.dialogs.pop();
             }
             Action::Save => apply_options(state, fx),
+            Action::OptionList => open_option_list(state),
             _ => {}
         },
         FlowDialog::Diff(dd) => {
@@ -375,6 +481,14 @@ pub(super) fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effe
                 Action::Cancel | Action::Back => {
                     state.dialogs.pop();
                     state.info("not saved; your edits are kept");
+                }
+                // `p`: save and deploy, but leave it paused in Airflow (no run starts).
+                Action::TogglePause if dd.starts_run.is_some() => {
+                    let mut spec = dd.spec.clone();
+                    spec.flow.unpause_on_deploy = false;
+                    state.dialogs.pop();
+                    store(state, spec, fx);
+                    state.info("deploying paused: no run starts until you unpause it (p in Runs)");
                 }
                 Action::MoveDown => dd.scroll = (dd.scroll + 1).min(len.saturating_sub(1)),
                 Action::MoveUp => dd.scroll = dd.scroll.saturating_sub(1),
@@ -632,6 +746,12 @@ fn set_input(state: &mut State, task_id: &str, param: &str, input: Option<Input>
 }
 
 fn picked(state: &mut State, purpose: PickPurpose, item: PickItem, _fx: &mut [Effect]) {
+    if purpose == PickPurpose::InsertOption {
+        if let Some(FlowDialog::Options(o)) = top(state) {
+            o.editor.insert_option(&item.label, &item.value);
+        }
+        return;
+    }
     let Some(ed) = state.flows.editor.as_ref() else {
         return;
     };
@@ -757,17 +877,31 @@ fn picked(state: &mut State, purpose: PickPurpose, item: PickItem, _fx: &mut [Ef
             push_prompt(state, p);
         }
         PickPurpose::EdgeFrom => {
+            // Only edges that do not exist yet.
+            let exists = |to: &str| {
+                ed.spec
+                    .edges
+                    .iter()
+                    .any(|e| e.from_task_id == item.value && e.to_task_id == to)
+            };
             let items: Vec<PickItem> = ed
                 .spec
                 .tasks
                 .iter()
-                .filter(|t| t.id != item.value)
+                .filter(|t| t.id != item.value && !exists(&t.id))
                 .map(|t| PickItem {
                     label: t.variable_id.clone(),
                     detail: task_detail(state, t),
                     value: t.id.clone(),
                 })
                 .collect();
+            if items.is_empty() {
+                state.info(format!(
+                    "`{}` has an edge to every other task already",
+                    one_line(&item.label)
+                ));
+                return;
+            }
             push(
                 state,
                 FlowDialog::Pick(Picker::new(
@@ -778,6 +912,7 @@ fn picked(state: &mut State, purpose: PickPurpose, item: PickItem, _fx: &mut [Ef
             );
         }
         PickPurpose::EdgeTo { from } => add_edge(state, &from, &item.value),
+        PickPurpose::InsertOption => {}
     }
 }
 
@@ -835,7 +970,6 @@ fn task_detail(state: &State, t: &Task) -> String {
 }
 
 fn editor_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
-    let lib = state.functions.rows.clone();
     let Some((busy, section)) = state
         .flows
         .editor
@@ -844,7 +978,36 @@ fn editor_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> boo
     else {
         return false;
     };
-    let mutating = matches!(
+    if busy && changes_the_flow(action) {
+        state.info("saving… one moment");
+        return true;
+    }
+    match action {
+        Action::Save => save(state, fx),
+        Action::NextSection => cycle_section(state, section, true),
+        Action::PrevSection => cycle_section(state, section, false),
+        Action::Revisions => open_revisions(state, fx),
+        Action::ShowError => {
+            if let Some(id) = state.flows.editor.as_ref().map(|e| e.spec.flow.id.clone()) {
+                show_error(state, &id);
+            }
+        }
+        _ => {
+            return match section {
+                Section::Settings => settings_action(state, action, fx),
+                Section::Tasks => tasks_action(state, action, fx),
+                Section::Graph => graph_action(state, action, fx),
+                Section::Inputs => inputs_action(state, action, fx),
+                Section::Edges => edges_action(state, action, fx),
+            }
+        }
+    }
+    true
+}
+
+/// Keys that change the flow or start a job: refused while a save is running.
+fn changes_the_flow(action: Action) -> bool {
+    matches!(
         action,
         Action::Add
             | Action::Delete
@@ -855,295 +1018,368 @@ fn editor_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> boo
             | Action::Save
             | Action::Open
             | Action::Submit
-    );
-    if busy && mutating {
-        state.info("saving… one moment");
-        return true;
+    )
+}
+
+/// Tab / Shift-Tab: the next or previous section (Inputs counts as Tasks).
+fn cycle_section(state: &mut State, section: Section, forward: bool) {
+    let Some(ed) = state.flows.editor.as_mut() else {
+        return;
+    };
+    let cur = if section == Section::Inputs {
+        Section::Tasks
+    } else {
+        section
+    };
+    let i = Section::CYCLE.iter().position(|s| *s == cur).unwrap_or(0);
+    let n = Section::CYCLE.len();
+    let next = if forward {
+        (i + 1) % n
+    } else {
+        (i + n - 1) % n
+    };
+    ed.section = Section::CYCLE[next];
+}
+
+/// `R`: reads the flow's revisions (a new flow has none yet).
+fn open_revisions(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(ed) = state.flows.editor.as_ref() else {
+        return;
+    };
+    if ed.is_new {
+        state.info("a new flow has no revisions until it is saved");
+        return;
     }
+    let flow_id = ed.spec.flow.id.clone();
+    let (_, e) = state.start_job("reading revisions", false, Job::LoadRevisions { flow_id });
+    fx.push(e);
+}
+
+/// Keys of the Settings section: move, edit the setting, or jump to adding a task.
+fn settings_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
     let Some(ed) = state.flows.editor.as_mut() else {
         return false;
     };
-    match (section, action) {
-        (_, Action::Save) => save(state, fx),
-        (_, Action::NextSection | Action::PrevSection) => {
-            let cur = if section == Section::Inputs {
-                Section::Tasks
-            } else {
-                section
-            };
-            let i = Section::CYCLE.iter().position(|s| *s == cur).unwrap_or(0);
-            let n = Section::CYCLE.len();
-            let next = if action == Action::NextSection {
-                (i + 1) % n
-            } else {
-                (i + n - 1) % n
-            };
-            ed.section = Section::CYCLE[next];
+    match action {
+        Action::MoveUp => ed.setting = ed.setting.saturating_sub(1),
+        Action::MoveDown => ed.setting = (ed.setting + 1).min(Setting::ALL.len() - 1),
+        Action::First => ed.setting = 0,
+        Action::Last => ed.setting = Setting::ALL.len() - 1,
+        Action::Open | Action::Edit | Action::MoveRight => edit_setting(state),
+        Action::Add => {
+            ed.section = Section::Tasks;
+            open_task_picker(state);
         }
-        (Section::Inputs, Action::Back | Action::MoveLeft) => ed.section = Section::Tasks,
-        (Section::Graph, Action::MoveLeft) => graph_move(state, Direction::Left),
-        (Section::Graph, Action::MoveRight) => graph_move(state, Direction::Right),
-        (Section::Graph, Action::MoveUp) => graph_move(state, Direction::Up),
-        (Section::Graph, Action::MoveDown) => graph_move(state, Direction::Down),
-        (_, Action::Back | Action::MoveLeft) => leave(state, fx),
-        (_, Action::Revisions) => {
-            if ed.is_new {
-                state.info("a new flow has no revisions until it is saved");
-            } else {
-                let flow_id = ed.spec.flow.id.clone();
-                let (_, e) =
-                    state.start_job("reading revisions", false, Job::LoadRevisions { flow_id });
-                fx.push(e);
-            }
-        }
-        (_, Action::ShowError) => {
-            let id = ed.spec.flow.id.clone();
-            show_error(state, &id);
-        }
-        (Section::Settings, Action::MoveUp) => ed.setting = ed.setting.saturating_sub(1),
-        (Section::Settings, Action::MoveDown) => {
-            ed.setting = (ed.setting + 1).min(Setting::ALL.len() - 1)
-        }
-        (Section::Settings, Action::First) => ed.setting = 0,
-        (Section::Settings, Action::Last) => ed.setting = Setting::ALL.len() - 1,
-        (Section::Settings, Action::Open | Action::Edit | Action::MoveRight) => edit_setting(state),
-        (Section::Tasks | Section::Graph, Action::Add) => open_task_picker(state),
-        (Section::Tasks, Action::MoveUp) => ed.tasks.move_by(-1),
-        (Section::Tasks, Action::MoveDown) => ed.tasks.move_by(1),
-        (Section::Tasks, Action::PageUp) => ed.tasks.move_by(-10),
-        (Section::Tasks, Action::PageDown) => ed.tasks.move_by(10),
-        (Section::Tasks, Action::First) => ed.tasks.first(),
-        (Section::Tasks, Action::Last) => ed.tasks.last(),
-        (Section::Tasks | Section::Graph, Action::Open | Action::Edit | Action::MoveRight) => {
+        Action::Back | Action::MoveLeft => leave(state, fx),
+        _ => return false,
+    }
+    true
+}
+
+/// Keys of the Tasks section: move in the list, else what any task view does.
+fn tasks_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
+    let Some(ed) = state.flows.editor.as_mut() else {
+        return false;
+    };
+    match action {
+        Action::MoveUp => ed.tasks.move_by(-1),
+        Action::MoveDown => ed.tasks.move_by(1),
+        Action::PageUp => ed.tasks.move_by(-10),
+        Action::PageDown => ed.tasks.move_by(10),
+        Action::First => ed.tasks.first(),
+        Action::Last => ed.tasks.last(),
+        _ => return task_action(state, action, fx),
+    }
+    true
+}
+
+/// Keys of the Graph section: arrows move between boxes, else what any task view does.
+fn graph_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
+    match action {
+        Action::MoveLeft => graph_move(state, Direction::Left),
+        Action::MoveRight => graph_move(state, Direction::Right),
+        Action::MoveUp => graph_move(state, Direction::Up),
+        Action::MoveDown => graph_move(state, Direction::Down),
+        _ => return task_action(state, action, fx),
+    }
+    true
+}
+
+/// Keys on the selected task, in the Tasks list and the graph.
+fn task_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
+    let lib = state.functions.rows.clone();
+    let Some(ed) = state.flows.editor.as_mut() else {
+        return false;
+    };
+    match action {
+        Action::Add => open_task_picker(state),
+        Action::Open | Action::Edit | Action::MoveRight => {
             if ed.selected_task().is_some() {
                 ed.section = Section::Inputs;
                 ed.inputs = Default::default();
                 ed.refresh_inputs(&lib);
             }
         }
-        (Section::Tasks | Section::Inputs | Section::Graph, Action::Rename) => {
-            if let Some(t) = ed.selected_task() {
-                let p = prompt(
-                    &format!("Rename task `{}`", one_line(&t.variable_id)),
-                    &t.variable_id,
-                    TextPurpose::RenameTask {
-                        task_id: t.id.clone(),
-                    },
-                );
-                push_prompt(state, p);
-            }
-        }
-        (Section::Tasks | Section::Graph, Action::Delete) => {
-            if let Some(t) = ed.selected_task() {
-                let readers: Vec<String> = ed
-                    .spec
-                    .tasks
-                    .iter()
-                    .filter(|o| o.upstream_inputs().any(|u| u == t.id))
-                    .map(|o| format!("`{}`", o.variable_id))
-                    .collect();
-                let edges = ed
-                    .spec
-                    .edges
-                    .iter()
-                    .filter(|e| e.from_task_id == t.id || e.to_task_id == t.id)
-                    .count();
-                let mut body = format!(
-                    "Removes task `{}` and its {edges} edge{}.",
-                    one_line(&t.variable_id),
-                    if edges == 1 { "" } else { "s" }
-                );
-                if !readers.is_empty() {
-                    body.push_str(&format!(
-                        "\nInputs of {} read its output; they are cleared.",
-                        readers.join(", ")
-                    ));
-                }
-                body.push_str("\nNothing is saved until Ctrl-s.");
-                let task_id = t.id.clone();
-                let title = format!("Remove task `{}`?", one_line(&t.variable_id));
-                state.dialogs.push(Dialog::Confirm(Confirm {
-                    title,
-                    body,
-                    yes: "remove".into(),
-                    on_yes: OnYes::Flow(FlowYes::RemoveTask { task_id }),
-                }));
-            }
-        }
-        (Section::Tasks | Section::Inputs | Section::Graph, Action::Options) => {
-            if let Some(t) = ed.selected_task() {
-                let (task_id, text, mode) = (t.id.clone(), t.options.clone(), t.mode);
-                let title = format!("Options of task `{}`", one_line(&t.variable_id));
-                push(
-                    state,
-                    FlowDialog::Options(OptionsDialog {
-                        target: OptionsTarget::Task { task_id },
-                        title,
-                        editor: OptionsEditor::new(&text, mode),
-                        busy: None,
-                    }),
-                );
-            }
-        }
-        (Section::Tasks | Section::Inputs | Section::Graph, Action::Code) => {
-            if let Some(t) = ed.selected_task() {
-                if t.mode == Mode::Docker {
-                    state.info("a docker task runs its image; python_callable is for python tasks");
-                    return true;
-                }
-                let (task_id, text) = (t.id.clone(), t.python_callable.clone());
-                let title = format!("python_callable of task `{}`", one_line(&t.variable_id));
-                push(
-                    state,
-                    FlowDialog::Options(OptionsDialog {
-                        target: OptionsTarget::Code { task_id },
-                        title,
-                        editor: OptionsEditor::code(&text),
-                        busy: None,
-                    }),
-                );
-            }
-        }
-        (Section::Inputs, Action::MoveUp) => ed.inputs.move_by(-1),
-        (Section::Inputs, Action::MoveDown) => ed.inputs.move_by(1),
-        (Section::Inputs, Action::First) => ed.inputs.first(),
-        (Section::Inputs, Action::Last) => ed.inputs.last(),
-        (Section::Inputs, Action::Open | Action::Edit | Action::MoveRight) => {
-            let (Some(t), Some(param)) = (ed.selected_task(), ed.selected_param(&lib)) else {
-                state.info("this task has no parameters to give values");
-                return true;
-            };
-            let task_id = t.id.clone();
-            let items = [
-                (
-                    "literal",
-                    "Literal value",
-                    "a number, text, list… the task receives exactly as typed",
-                ),
-                (
-                    "task",
-                    "Upstream output",
-                    "the return value of another task (XCom); adds the edge",
-                ),
-                ("param", "Run parameter", "a key of the run's conf / params"),
-                (
-                    "template",
-                    "Airflow template",
-                    "Jinja such as {{ ds }}, rendered at run time",
-                ),
-                ("clear", "No value", "leave it to the function's default"),
-            ]
-            .into_iter()
-            .map(|(v, l, d)| PickItem {
-                label: l.into(),
-                detail: d.into(),
-                value: v.into(),
-            })
-            .collect();
-            push(
-                state,
-                FlowDialog::Pick(Picker::new(
-                    format!("Value of `{}`", one_line(&param)),
-                    items,
-                    PickPurpose::InputKind { task_id, param },
-                )),
-            );
-        }
-        (Section::Inputs, Action::ToggleKind) => {
-            let (Some(t), Some(param)) = (ed.selected_task(), ed.selected_param(&lib)) else {
-                state.info("this task has no parameters to give values");
-                return true;
-            };
-            let task_id = t.id.clone();
-            match t.inputs.get(&param).cloned() {
-                Some(Input::Value { value, strings }) if has_strings(&value) => {
-                    let strings = strings.toggled();
-                    set_input(
-                        state,
-                        &task_id,
-                        &param,
-                        Some(Input::Value { value, strings }),
-                    );
-                    state.info(match strings {
-                        StrKind::Template => format!(
-                            "`{}` is now a template: Airflow renders it when the task runs",
-                            one_line(&param)
-                        ),
-                        StrKind::Text => format!(
-                            "`{}` is now text: the task receives it exactly as typed",
-                            one_line(&param)
-                        ),
-                    });
-                }
-                _ => state.info(
-                    "only a value holding text can be a template or text; this input has none",
-                ),
-            }
-        }
-        (Section::Inputs, Action::Delete) => {
+        Action::Delete => confirm_remove_task(state),
+        Action::Back | Action::MoveLeft => leave(state, fx),
+        _ => return task_dialog_action(state, action),
+    }
+    true
+}
+
+/// Rename, options and python_callable of the selected task: each opens its dialog.
+fn task_dialog_action(state: &mut State, action: Action) -> bool {
+    match action {
+        Action::Rename => rename_task(state),
+        Action::Options => open_task_options(state),
+        Action::Code => open_task_code(state),
+        _ => return false,
+    }
+    true
+}
+
+fn rename_task(state: &mut State) {
+    let Some(t) = state.flows.editor.as_ref().and_then(|e| e.selected_task()) else {
+        return;
+    };
+    let p = prompt(
+        &format!("Rename task `{}`", one_line(&t.variable_id)),
+        &t.variable_id,
+        TextPurpose::RenameTask {
+            task_id: t.id.clone(),
+        },
+    );
+    push_prompt(state, p);
+}
+
+/// Asks before removing the selected task, naming its edges and the inputs it feeds.
+fn confirm_remove_task(state: &mut State) {
+    let Some(ed) = state.flows.editor.as_ref() else {
+        return;
+    };
+    let Some(t) = ed.selected_task() else {
+        return;
+    };
+    let readers: Vec<String> = ed
+        .spec
+        .tasks
+        .iter()
+        .filter(|o| o.upstream_inputs().any(|u| u == t.id))
+        .map(|o| format!("`{}`", o.variable_id))
+        .collect();
+    let edges = ed
+        .spec
+        .edges
+        .iter()
+        .filter(|e| e.from_task_id == t.id || e.to_task_id == t.id)
+        .count();
+    let mut body = format!(
+        "Removes task `{}` and its {edges} edge{}.",
+        one_line(&t.variable_id),
+        if edges == 1 { "" } else { "s" }
+    );
+    if !readers.is_empty() {
+        body.push_str(&format!(
+            "\nInputs of {} read its output; they are cleared.",
+            readers.join(", ")
+        ));
+    }
+    body.push_str("\nNothing is saved until Ctrl-s.");
+    let task_id = t.id.clone();
+    let title = format!("Remove task `{}`?", one_line(&t.variable_id));
+    state.dialogs.push(Dialog::Confirm(Confirm {
+        title,
+        body,
+        yes: "remove".into(),
+        on_yes: OnYes::Flow(FlowYes::RemoveTask { task_id }),
+    }));
+}
+
+/// `o`: the options editor on the selected task's options.
+fn open_task_options(state: &mut State) {
+    let Some(t) = state.flows.editor.as_ref().and_then(|e| e.selected_task()) else {
+        return;
+    };
+    let (task_id, text, mode) = (t.id.clone(), t.options.clone(), t.mode);
+    let title = format!("Options of task `{}`", one_line(&t.variable_id));
+    push(
+        state,
+        FlowDialog::Options(OptionsDialog {
+            target: OptionsTarget::Task { task_id },
+            title,
+            editor: OptionsEditor::new(&text, mode),
+            busy: None,
+        }),
+    );
+}
+
+/// `c`: the code editor on the selected python task's python_callable override.
+fn open_task_code(state: &mut State) {
+    let Some(t) = state.flows.editor.as_ref().and_then(|e| e.selected_task()) else {
+        return;
+    };
+    if t.mode == Mode::Docker {
+        state.info("a docker task runs its image; python_callable is for python tasks");
+        return;
+    }
+    let (task_id, text) = (t.id.clone(), t.python_callable.clone());
+    let title = format!("python_callable of task `{}`", one_line(&t.variable_id));
+    push(
+        state,
+        FlowDialog::Options(OptionsDialog {
+            target: OptionsTarget::Code { task_id },
+            title,
+            editor: OptionsEditor::code(&text),
+            busy: None,
+        }),
+    );
+}
+
+/// Keys of the Inputs section (the selected task's parameters).
+fn inputs_action(state: &mut State, action: Action, _fx: &mut [Effect]) -> bool {
+    let lib = state.functions.rows.clone();
+    let Some(ed) = state.flows.editor.as_mut() else {
+        return false;
+    };
+    match action {
+        Action::MoveUp => ed.inputs.move_by(-1),
+        Action::MoveDown => ed.inputs.move_by(1),
+        Action::First => ed.inputs.first(),
+        Action::Last => ed.inputs.last(),
+        Action::Back | Action::MoveLeft => ed.section = Section::Tasks,
+        Action::Open | Action::Edit | Action::MoveRight => pick_input_kind(state),
+        Action::ToggleKind => toggle_input_kind(state),
+        Action::Delete => {
             if let (Some(t), Some(param)) = (ed.selected_task(), ed.selected_param(&lib)) {
                 let task_id = t.id.clone();
                 set_input(state, &task_id, &param, None);
             }
         }
-        (Section::Edges, Action::MoveUp) => ed.edges.move_by(-1),
-        (Section::Edges, Action::MoveDown) => ed.edges.move_by(1),
-        (Section::Edges, Action::First) => ed.edges.first(),
-        (Section::Edges, Action::Last) => ed.edges.last(),
-        (Section::Edges, Action::Add) => {
-            if ed.spec.tasks.len() < 2 {
-                state.info("an edge needs two tasks; add tasks first (Tab to Tasks, a)");
-                return true;
-            }
-            let tasks = ed.spec.tasks.clone();
-            let items: Vec<PickItem> = tasks
-                .iter()
-                .map(|t| PickItem {
-                    label: t.variable_id.clone(),
-                    detail: task_detail(state, t),
-                    value: t.id.clone(),
-                })
-                .collect();
-            push(
-                state,
-                FlowDialog::Pick(Picker::new(
-                    "Edge from which task?",
-                    items,
-                    PickPurpose::EdgeFrom,
-                )),
-            );
-        }
-        (Section::Edges, Action::Delete) => {
-            let Some(e) = ed.selected_edge().cloned() else {
-                return true;
-            };
-            let reader = ed.spec.task(&e.to_task_id).and_then(|t| {
-                t.inputs.iter().find_map(|(k, i)| match i {
-                    Input::Task { task, .. } if *task == e.from_task_id => Some(k.clone()),
-                    _ => None,
-                })
-            });
-            if let Some(param) = reader {
-                let msg = format!(
-                    "`{}`'s input `{param}` reads `{}`'s output, so this edge must stay; change that input first",
-                    ed.spec.var_of(&e.to_task_id),
-                    ed.spec.var_of(&e.from_task_id)
-                );
-                state.error(msg);
-                return true;
-            }
-            edit(state, |ed| {
-                ed.spec.edges.retain(|x| x.id != e.id);
-                Ok(())
-            });
-        }
-        (Section::Settings, Action::Add) => {
-            ed.section = Section::Tasks;
-            open_task_picker(state);
-        }
+        _ => return task_dialog_action(state, action),
+    }
+    true
+}
+
+/// Enter on a parameter: what kind of value it takes (literal, upstream output, …).
+fn pick_input_kind(state: &mut State) {
+    let lib = state.functions.rows.clone();
+    let Some(ed) = state.flows.editor.as_ref() else {
+        return;
+    };
+    let (Some(t), Some(param)) = (ed.selected_task(), ed.selected_param(&lib)) else {
+        state.info("this task has no parameters to give values");
+        return;
+    };
+    let task_id = t.id.clone();
+    let items = [
+        (
+            "literal",
+            "Literal value",
+            "a number, text, list… the task receives exactly as typed",
+        ),
+        (
+            "task",
+            "Upstream output",
+            "the return value of another task (XCom); adds the edge",
+        ),
+        ("param", "Run parameter", "a key of the run's conf / params"),
+        (
+            "template",
+            "Airflow template",
+            "Jinja such as {{ ds }}, rendered at run time",
+        ),
+        ("clear", "No value", "leave it to the function's default"),
+    ]
+    .into_iter()
+    .map(|(v, l, d)| PickItem {
+        label: l.into(),
+        detail: d.into(),
+        value: v.into(),
+    })
+    .collect();
+    push(
+        state,
+        FlowDialog::Pick(Picker::new(
+            format!("Value of `{}`", one_line(&param)),
+            items,
+            PickPurpose::InputKind { task_id, param },
+        )),
+    );
+}
+
+/// Keys of the Edges section.
+fn edges_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
+    let Some(ed) = state.flows.editor.as_mut() else {
+        return false;
+    };
+    match action {
+        Action::MoveUp => ed.edges.move_by(-1),
+        Action::MoveDown => ed.edges.move_by(1),
+        Action::First => ed.edges.first(),
+        Action::Last => ed.edges.last(),
+        Action::Add => pick_edge_from(state),
+        Action::Delete => remove_edge(state),
+        Action::Back | Action::MoveLeft => leave(state, fx),
         _ => return false,
     }
     true
+}
+
+/// `a` in Edges: pick the task the new edge starts from.
+fn pick_edge_from(state: &mut State) {
+    let Some(ed) = state.flows.editor.as_ref() else {
+        return;
+    };
+    if ed.spec.tasks.len() < 2 {
+        state.info("an edge needs two tasks; add tasks first (Tab to Tasks, a)");
+        return;
+    }
+    let tasks = ed.spec.tasks.clone();
+    let items: Vec<PickItem> = tasks
+        .iter()
+        .map(|t| PickItem {
+            label: t.variable_id.clone(),
+            detail: task_detail(state, t),
+            value: t.id.clone(),
+        })
+        .collect();
+    push(
+        state,
+        FlowDialog::Pick(Picker::new(
+            "Edge from which task?",
+            items,
+            PickPurpose::EdgeFrom,
+        )),
+    );
+}
+
+/// `d` in Edges: removes the selected edge, unless an input reads through it.
+fn remove_edge(state: &mut State) {
+    let Some(ed) = state.flows.editor.as_ref() else {
+        return;
+    };
+    let Some(e) = ed.selected_edge().cloned() else {
+        return;
+    };
+    let reader = ed.spec.task(&e.to_task_id).and_then(|t| {
+        t.inputs.iter().find_map(|(k, i)| match i {
+            Input::Task { task, .. } if *task == e.from_task_id => Some(k.clone()),
+            _ => None,
+        })
+    });
+    if let Some(param) = reader {
+        let msg = format!(
+            "`{}`'s input `{param}` reads `{}`'s output, so this edge must stay; change that input first",
+            ed.spec.var_of(&e.to_task_id),
+            ed.spec.var_of(&e.from_task_id)
+        );
+        state.error(msg);
+        return;
+    }
+    edit(state, |ed| {
+        ed.spec.edges.retain(|x| x.id != e.id);
+        Ok(())
+    });
 }
 
 fn graph_move(state: &mut State, dir: Direction) {
@@ -1401,30 +1637,7 @@ fn store(state: &mut State, spec: FlowSpec, fx: &mut Vec<Effect>) {
         .editor
         .as_ref()
         .map_or(crate::store::Base::Any, Editor::base);
-    store_with_base(state, spec, base, fx);
-}
-
-/// Stores `spec` expecting `base` in the database ("save mine anyway" passes the version
-/// it overrides).
-pub(super) fn store_with_base(
-    state: &mut State,
-    spec: FlowSpec,
-    base: crate::store::Base,
-    fx: &mut Vec<Effect>,
-) {
-    let label = format!("saving {}", one_line(&spec.flow.name));
-    let (id, e) = state.start_job(
-        label,
-        false,
-        Job::SaveFlow {
-            spec: Box::new(spec),
-            base,
-        },
-    );
-    if let Some(ed) = state.flows.editor.as_mut() {
-        ed.busy = Some(id);
-    }
-    fx.push(e);
+    super::flow_editor::store_with_base(state, spec, base, fx);
 }
 
 fn deploy(state: &mut State, flow_id: String, fx: &mut Vec<Effect>) {
@@ -1731,6 +1944,7 @@ fn prepared(state: &mut State, p: Prepared) {
     }
     let diff = FlowDiff::new(&p.old_text, &p.new_text);
     let summary = DiffSummary::between(&p.old_spec, &p.spec);
+    let starts_run = starts_a_run(state, &p.spec);
     push(
         state,
         FlowDialog::Diff(DiffDialog {
@@ -1739,8 +1953,37 @@ fn prepared(state: &mut State, p: Prepared) {
             summary,
             against: p.against,
             scroll: 0,
+            starts_run,
         }),
     );
+}
+
+/// Whether deploying `spec` makes Airflow start a run right away, and the sentence
+/// that says so: a scheduled flow that flowdeck unpauses on deploy, while Airflow has it
+/// paused or does not know it yet (a new DAG), and whose start date is past. Airflow
+/// then runs the latest interval at once (catchup or not).
+fn starts_a_run(state: &State, spec: &FlowSpec) -> Option<String> {
+    let f = &spec.flow;
+    if !f.unpause_on_deploy || f.schedule.trim().is_empty() || f.schedule.trim() == "@once" {
+        return None;
+    }
+    let paused_or_new = state.airflow.dag(&f.id).is_none_or(|d| d.is_paused);
+    if !paused_or_new {
+        return None;
+    }
+    let today = chrono::Utc::now().date_naive();
+    if f.start_date > today {
+        return None;
+    }
+    let catchup = if f.catchup {
+        " and, with catchup on, every interval since the start date"
+    } else {
+        ""
+    };
+    Some(format!(
+        "Deploying unpauses it: Airflow will start the latest `{}` run right away{catchup}.",
+        one_line(&f.schedule)
+    ))
 }
 
 fn saved(state: &mut State, outcome: SaveOutcome, fx: &mut Vec<Effect>) {
@@ -1807,5 +2050,41 @@ pub(super) fn relevant(state: &State, action: Action) -> bool {
             (Section::Edges, Action::Delete) => ed.selected_edge().is_some(),
             _ => false,
         },
+    }
+}
+
+/// `t` in the inputs: the selected value between template (Airflow renders it) and text
+/// (the task receives it exactly as typed).
+fn toggle_input_kind(state: &mut State) {
+    let lib = state.functions.rows.clone();
+    let Some(ed) = state.flows.editor.as_ref() else {
+        return;
+    };
+    let (Some(t), Some(param)) = (ed.selected_task(), ed.selected_param(&lib)) else {
+        state.info("this task has no parameters to give values");
+        return;
+    };
+    let task_id = t.id.clone();
+    match t.inputs.get(&param).cloned() {
+        Some(Input::Value { value, strings }) if has_strings(&value) => {
+            let strings = strings.toggled();
+            set_input(
+                state,
+                &task_id,
+                &param,
+                Some(Input::Value { value, strings }),
+            );
+            state.info(match strings {
+                StrKind::Template => format!(
+                    "`{}` is now a template: Airflow renders it when the task runs",
+                    one_line(&param)
+                ),
+                StrKind::Text => format!(
+                    "`{}` is now text: the task receives it exactly as typed",
+                    one_line(&param)
+                ),
+            });
+        }
+        _ => state.info("only a value holding text can be a template or text; this input has none"),
     }
 }

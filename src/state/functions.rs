@@ -91,6 +91,9 @@ pub struct FunctionsState {
     pub changed: HashSet<String>,
     /// Select this function id once the next load arrives (after registering it).
     pub select_after_load: Option<String>,
+    /// The last file read for registering: `a` starts from it (a file often holds
+    /// several functions).
+    pub last_path: String,
 }
 
 impl Default for FunctionsState {
@@ -104,6 +107,7 @@ impl Default for FunctionsState {
             preview_pending: None,
             changed: HashSet::new(),
             select_after_load: None,
+            last_path: String::new(),
         }
     }
 }

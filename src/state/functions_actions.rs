@@ -34,7 +34,18 @@ pub(super) fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) ->
         Action::Last if detail => state.functions.scroll_preview(isize::MAX / 2),
         Action::ScrollPreviewDown => state.functions.scroll_preview(preview_page),
         Action::ScrollPreviewUp => state.functions.scroll_preview(-preview_page),
-        Action::Register => open_register(state, "", None, fx),
+        Action::Register => {
+            // The file read last is offered: Enter on the empty path reads it again.
+            let last = state.functions.last_path.clone();
+            open_register(state, "", None, fx);
+            if let Some(Dialog::Register(form)) = state.dialogs.last_mut() {
+                if !last.is_empty() {
+                    form.path
+                        .area
+                        .set_placeholder_text(format!("Enter: {} again", one_line(&last)));
+                }
+            }
+        }
         Action::Edit => open_edit(state),
         Action::Delete => confirm_delete(state),
         Action::Reimport => reimport(state, fx),
@@ -128,6 +139,35 @@ fn reimport(state: &mut State, fx: &mut Vec<Effect>) {
     fx.push(e);
 }
 
+/// Enter with functions marked: registers each under its function's name and
+/// docstring, one job each (the worker runs them in order), and closes the form.
+fn register_marked(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(Dialog::Register(form)) = state.dialogs.pop() else {
+        return;
+    };
+    let n = form.marked.len();
+    for &i in &form.marked {
+        let Some(item) = form.functions.get(i) else {
+            continue;
+        };
+        let job = Job::Register {
+            file: form.file.clone(),
+            function: item.name.clone(),
+            name: Some(item.name.clone()),
+            description: Some(item.doc.clone()),
+            reimport: false,
+        };
+        let label = format!("registering {}", one_line(&item.name));
+        let (_, e) = state.start_job(label, false, job);
+        fx.push(e);
+    }
+    state.info(format!(
+        "registering {n} function{} of {}",
+        if n == 1 { "" } else { "s" },
+        one_line(&form.file.display().to_string())
+    ));
+}
+
 pub(super) fn register_form_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     let Some(Dialog::Register(form)) = state.dialogs.last_mut() else {
         return;
@@ -145,7 +185,11 @@ pub(super) fn register_form_action(state: &mut State, action: Action, fx: &mut V
             state.dialogs.pop();
         }
         (RegisterStep::Path, Action::Submit | Action::Save) => {
-            let path = form.path.text().trim().to_string();
+            let mut path = form.path.text().trim().to_string();
+            if path.is_empty() && !state.functions.last_path.is_empty() {
+                path = state.functions.last_path.clone();
+                form.path.set_text(&path);
+            }
             if path.is_empty() {
                 form.error = Some("type the path of a Python file (Tab completes)".into());
                 return;
@@ -174,6 +218,17 @@ pub(super) fn register_form_action(state: &mut State, action: Action, fx: &mut V
         (RegisterStep::Pick, Action::PageDown) => form.pick.move_by(5),
         (RegisterStep::Pick, Action::First) => form.pick.first(),
         (RegisterStep::Pick, Action::Last) => form.pick.last(),
+        (RegisterStep::Pick, Action::Mark) => {
+            if let Some(i) = form.pick.selected_row() {
+                if !form.marked.remove(&i) {
+                    form.marked.insert(i);
+                }
+                form.pick.move_by(1);
+            }
+        }
+        (RegisterStep::Pick, Action::Submit | Action::Confirm) if !form.marked.is_empty() => {
+            register_marked(state, fx)
+        }
         (RegisterStep::Pick, Action::Submit | Action::Confirm) => to_details(form),
         (RegisterStep::Details, Action::Cancel) => {
             form.step = RegisterStep::Pick;
@@ -459,6 +514,18 @@ fn inspected(
     file: std::path::PathBuf,
     functions: Result<Vec<FunctionInfo>, String>,
 ) {
+    if functions.is_ok() {
+        state.functions.last_path = path.to_string();
+    }
+    // Functions of this file in the library already, by function name.
+    let file_text = file.display().to_string();
+    let registered: std::collections::HashMap<String, String> = state
+        .functions
+        .rows
+        .iter()
+        .filter(|r| r.function.source_path == file_text)
+        .map(|r| (r.function.function.clone(), r.function.name.clone()))
+        .collect();
     let Some(Dialog::Register(form)) = state.dialogs.last_mut() else {
         return;
     };
@@ -479,7 +546,13 @@ fn inspected(
             return;
         }
     };
-    form.functions = functions.iter().map(pick_item).collect();
+    form.functions = functions
+        .iter()
+        .map(|f| PickItem {
+            registered_as: registered.get(&f.name).cloned(),
+            ..pick_item(f)
+        })
+        .collect();
     form.file = file;
     form.pick = Default::default();
     form.pick.visible = (0..form.functions.len()).collect();
@@ -514,6 +587,7 @@ fn pick_item(info: &FunctionInfo) -> PickItem {
             .unwrap_or_default(),
         line: info.lineno,
         is_async: info.is_async,
+        registered_as: None,
     }
 }
 

@@ -83,3 +83,20 @@ impl Field {
         }
     }
 }
+
+/// The editing keys every text input shares, one-line fields and the options / code
+/// editor alike: `C-u` deletes to the start of the line, `C-k` to its end, `C-z` undoes,
+/// `C-y` redoes; the rest is tui-textarea's (arrows, Home/End, C-a/C-e, M-b/M-f, C-w…).
+/// True when the text or the cursor changed.
+pub fn edit_key(area: &mut TextArea<'static>, key: KeyEvent) -> bool {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Char('u') if ctrl => area.delete_line_by_head(),
+        KeyCode::Char('k') if ctrl => area.delete_line_by_end(),
+        KeyCode::Char('z') if ctrl => area.undo(),
+        KeyCode::Char('y') if ctrl => area.redo(),
+        // tui-textarea's C-r would redo and C-v page: keep one meaning each.
+        KeyCode::Char('r') if ctrl => false,
+        _ => area.input(key),
+    }
+}

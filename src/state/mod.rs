@@ -32,10 +32,13 @@ pub mod functions;
 pub mod input;
 pub mod list;
 pub mod live;
+pub mod rank;
 pub mod runs;
 pub mod status;
 pub mod team;
 pub mod text;
+pub mod trigger;
+pub mod view;
 
 mod conflicts;
 mod flows_actions;
@@ -308,16 +311,19 @@ impl State {
 
     pub fn info(&mut self, text: impl Into<String>) {
         let now = self.now;
+        self.status.dialogs = self.dialogs.len();
         self.status.push(Level::Info, text, now);
     }
 
     pub fn warn(&mut self, text: impl Into<String>) {
         let now = self.now;
+        self.status.dialogs = self.dialogs.len();
         self.status.push(Level::Warning, text, now);
     }
 
     pub fn error(&mut self, text: impl Into<String>) {
         let now = self.now;
+        self.status.dialogs = self.dialogs.len();
         self.status.push(Level::Error, text, now);
     }
 
@@ -403,7 +409,11 @@ impl State {
         self.help = None;
         self.dialogs.push(Dialog::Confirm(Confirm {
             title: "Quit flowdeck?".into(),
-            body: format!("Not saved: {}.\nQuitting now loses it.", unsaved.join("; ")),
+            body: format!(
+                "Not saved: {}.\nQuitting now loses {}.",
+                unsaved.join("; "),
+                if unsaved.len() == 1 { "it" } else { "them" }
+            ),
             yes: "quit".into(),
             on_yes: OnYes::Quit,
         }));
@@ -596,6 +606,11 @@ fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                 state.dialogs.pop();
             }
             Action::Help => state.help = Some(Help::default()),
+            // Enter never confirms (a reflex must not delete or quit): say which key does.
+            Action::Submit => {
+                let yes = c.yes.clone();
+                state.info(format!("y to {yes}, n or Esc to keep things as they are"));
+            }
             _ => {}
         },
         Dialog::Message(_) => match action {
@@ -668,6 +683,7 @@ fn run_command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::Quit { force: false } => state.request_quit(fx),
         Command::Help => state.help = Some(Help::default()),
+        Command::Messages => show_messages(state),
         Command::Focus(p) => state.focus = p,
         Command::Refresh => refresh(state, fx),
         Command::Reconcile => {
@@ -912,7 +928,42 @@ fn on_job(state: &mut State, id: JobId, result: JobResult, fx: &mut Vec<Effect>)
 
 /// Keeps derived requests in step with the selection (the preview of the selected
 /// function), whatever moved it: a key, a click, a filter or a reload.
+/// `:messages`: every message said since start (the last [`status::LOG_LEN`]), newest
+/// last, with its age and level.
+fn show_messages(state: &mut State) {
+    let now = state.now;
+    let body = if state.status.log.is_empty() {
+        "No messages yet.".to_string()
+    } else {
+        state
+            .status
+            .log
+            .iter()
+            .map(|m| {
+                let level = match m.level {
+                    Level::Info => "info ",
+                    Level::Warning => "warn ",
+                    Level::Error => "error",
+                };
+                format!(
+                    "{:>4} ago  {level}  {}",
+                    status::age(now.saturating_duration_since(m.at)),
+                    m.text
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    state.dialogs.push(Dialog::Message(MessageBox {
+        title: format!("Messages ({})", state.status.log.len()),
+        body,
+        error: false,
+    }));
+}
+
 fn after_change(state: &mut State, fx: &mut Vec<Effect>) {
+    let open = state.dialogs.len();
+    state.status.dialogs_open(open);
     runs::after_change(state, fx);
     flows_actions::sync_dirty(state);
     if state.focus != Pane::Functions || !state.functions.preview_stale() {
@@ -933,10 +984,23 @@ fn after_change(state: &mut State, fx: &mut Vec<Effect>) {
 
 /// Keymap hints for the status bar, for whatever has the keys now.
 pub fn hints<'k>(state: &State, keymap: &'k Keymap) -> Vec<(Key, &'k str)> {
+    let multiline = state.dialogs.last().is_some_and(dialog::multiline_focus);
+    // The log viewer's hints are its own keys and the global ones: the Runs pane's
+    // (trigger, clear…) still work there but are about the run, not the log.
+    let mut contexts = state.contexts();
+    if contexts.first() == Some(&Context::Log) {
+        contexts.retain(|c| *c != Context::Runs);
+    }
     keymap
-        .hints(&state.contexts())
+        .hints(&contexts)
         .into_iter()
         .filter(|(k, _)| relevant(state, keymap, *k))
+        .map(|(k, h)| match keymap.lookup(&state.contexts(), k) {
+            // In a text of several lines Enter breaks the line and C-s finishes it.
+            Some(Action::Submit) if multiline => (k, "new line"),
+            Some(Action::Save) if multiline => (k, "done"),
+            _ => (k, h),
+        })
         .collect()
 }
 

@@ -10,10 +10,11 @@
 use super::airflow::{AirflowAnswer, AirflowJob};
 use super::dialog::{Confirm, Dialog, MessageBox, OnYes};
 use super::input::Field;
+pub use super::trigger::ConfForm;
 use super::{Effect, Job, Pane, State};
 use crate::airflow::{DagRun, ManualState, PollEvent, RunKey, TaskInstance};
 use crate::keymap::{Action, Context};
-use crate::ui::widgets::runs::{
+use crate::state::view::runs::{
     task_order_from_dag_tasks, GridState, GridView, LogAction, LogDocument, LogViewer, OutputView,
     RunView, RunsListState, TaskCellView, TaskDetailState, TaskInstanceView, TaskState,
 };
@@ -70,44 +71,6 @@ pub struct LogPane {
     pub complete: BTreeMap<u32, bool>,
 }
 
-/// The conf typed before a trigger (`T`).
-#[derive(Debug, Clone)]
-pub struct ConfForm {
-    pub dag_id: String,
-    pub flow_name: String,
-    pub field: Field,
-    pub error: Option<String>,
-}
-
-impl ConfForm {
-    /// What the field holds, if it is a JSON object (`None` for an empty field).
-    pub fn parse(&self) -> Result<Option<Value>, String> {
-        let text = self.field.text();
-        if text.trim().is_empty() {
-            return Ok(None);
-        }
-        match serde_json::from_str::<Value>(&text) {
-            Ok(v @ Value::Object(_)) => Ok(Some(v)),
-            Ok(other) => Err(format!(
-                "the conf must be a JSON object ({{\"key\": value, …}}), not {}",
-                json_kind(&other)
-            )),
-            Err(e) => Err(format!("not valid JSON: {e}")),
-        }
-    }
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct RunsState {
     /// The flow shown (follows the Flows pane's selection while this pane is open).
@@ -133,6 +96,9 @@ pub struct RunsState {
     pub watching: Option<(Vec<String>, Vec<RunKey>)>,
     /// A fixed wall clock for tests; `None` is the real one.
     pub clock: Option<DateTime<Utc>>,
+    /// A run just triggered from here: selected in the list and the grid as soon as it
+    /// is listed (at once, and again when the poller's first report of it comes).
+    pub select_next: Option<RunView>,
     /// Last known state of each run of the shown flow (to notice one finishing).
     seen: HashMap<String, TaskState>,
 }
@@ -445,6 +411,22 @@ pub fn on_poll(state: &mut State, event: PollEvent, fx: &mut Vec<Effect>) {
     }
 }
 
+/// A run triggered from here: listed at once (newest first) and selected in the list and
+/// the grid, so Enter and `L` open its tasks; kept selected when the poller's report,
+/// which may not list it yet, comes.
+fn select_new_run(rs: &mut RunsState, run: &DagRun) {
+    if !rs.runs.iter().any(|r| r.run_id == run.run_id) {
+        rs.runs.insert(0, run_view(run));
+        rs.rebuild_grid();
+    }
+    rs.widgets
+        .borrow_mut()
+        .list
+        .select_run(&rs.runs, &run.run_id);
+    rs.grid_follows_list();
+    rs.select_next = Some(run_view(run));
+}
+
 fn kind_name(kind: crate::airflow::PollKind) -> &'static str {
     use crate::airflow::PollKind;
     match kind {
@@ -500,13 +482,29 @@ fn on_runs(state: &mut State, runs: BTreeMap<String, Vec<DagRun>>, fx: &mut Vec<
             }
         }
         state.runs.seen = views.iter().map(|v| (v.run_id.clone(), v.state)).collect();
-        let keep = state
-            .runs
-            .widgets
-            .borrow()
-            .list
-            .selected(&state.runs.runs)
-            .map(|r| r.run_id.clone());
+        let mut views = views;
+        let wanted = match state.runs.select_next.clone() {
+            Some(new) if views.iter().any(|v| v.run_id == new.run_id) => {
+                state.runs.select_next = None;
+                Some(new.run_id)
+            }
+            // Airflow answered the trigger with the run; its list may lag a report.
+            Some(new) => {
+                let id = new.run_id.clone();
+                views.insert(0, new);
+                Some(id)
+            }
+            None => None,
+        };
+        let keep = wanted.or_else(|| {
+            state
+                .runs
+                .widgets
+                .borrow()
+                .list
+                .selected(&state.runs.runs)
+                .map(|r| r.run_id.clone())
+        });
         state.runs.runs = views;
         state.runs.runs_at = Some(state.now);
         let ids: Vec<&str> = state.runs.runs.iter().map(|r| r.run_id.as_str()).collect();
@@ -721,10 +719,35 @@ fn navigate(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
             true
         }
         View::Detail => {
+            // j/k move to the run's previous / next task (as in the grid); the output
+            // scrolls with PageUp/PageDown, Home/End.
+            if matches!(action, Action::MoveUp | Action::MoveDown) {
+                {
+                    let mut w = rs.widgets.borrow_mut();
+                    let before = w
+                        .grid
+                        .selected(&rs.grid)
+                        .map(|(r, t)| (r.to_string(), t.to_string()));
+                    if action == Action::MoveUp {
+                        w.grid.up(&rs.grid);
+                    } else {
+                        w.grid.down(&rs.grid);
+                    }
+                    let after = w
+                        .grid
+                        .selected(&rs.grid)
+                        .map(|(r, t)| (r.to_string(), t.to_string()));
+                    if before == after {
+                        return true;
+                    }
+                }
+                // The grid view's cursor is what `selected_cell` reads in the detail's place.
+                rs.view = View::Grid;
+                open_detail(state, fx);
+                return true;
+            }
             let mut w = rs.widgets.borrow_mut();
             match action {
-                Action::MoveUp => w.detail.scroll_up(1),
-                Action::MoveDown => w.detail.scroll_down(1),
                 Action::PageUp => w.detail.page_up(),
                 Action::PageDown => w.detail.page_down(),
                 Action::First => w.detail.top(),
@@ -1199,8 +1222,10 @@ pub fn on_answer(state: &mut State, answer: AirflowAnswer, fx: &mut Vec<Effect>)
                 } else {
                     state.info(text);
                 }
+                if state.runs.dag_id.as_deref() == Some(dag_id.as_str()) {
+                    select_new_run(&mut state.runs, &run);
+                }
                 state.runs.pinned.push(RunKey::new(dag_id, run.run_id));
-                // The grid's cursor follows the newest run, so the new one is in view.
                 fx.push(Effect::PollNow);
             }
             Err(e) => state.error(format!("cannot trigger {}: {e}", flow_name(state, &dag_id))),
@@ -1361,7 +1386,7 @@ fn on_log(
             return;
         }
     };
-    let token = crate::ui::widgets::runs::log::continuation_token(&body).map(str::to_string);
+    let token = crate::state::view::runs::log::continuation_token(&body).map(str::to_string);
     {
         let mut v = log.viewer.borrow_mut();
         if continued {

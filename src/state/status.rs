@@ -34,7 +34,13 @@ pub struct Message {
     pub level: Level,
     pub at: Instant,
     pub ttl: Duration,
+    /// How many dialogs were open when it was said: a message about a dialog's content
+    /// ("python3 refused the code") goes when that dialog closes.
+    pub dialogs: usize,
 }
+
+/// Most messages kept for `:messages`.
+pub const LOG_LEN: usize = 200;
 
 #[derive(Debug, Clone)]
 pub struct Status {
@@ -43,6 +49,10 @@ pub struct Status {
     pub db_path: String,
     /// Newest last. Only the newest unexpired one is shown.
     pub messages: Vec<Message>,
+    /// Every message said, newest last, at most [`LOG_LEN`]: the `:messages` log.
+    pub log: Vec<Message>,
+    /// Dialogs open now (set by the state before each message), stamped on new messages.
+    pub dialogs: usize,
 }
 
 impl Status {
@@ -52,6 +62,8 @@ impl Status {
             health: None,
             db_path: super::text::one_line(db_path),
             messages: Vec::new(),
+            log: Vec::new(),
+            dialogs: 0,
         }
     }
 
@@ -67,15 +79,28 @@ impl Status {
             Level::Error => tracing::warn!(message = %text, "shown to the user"),
             _ => tracing::info!(message = %text, "shown to the user"),
         }
-        self.messages.push(Message {
+        let m = Message {
             text,
             level,
             at: now,
             ttl,
-        });
+            dialogs: self.dialogs,
+        };
+        self.log.push(m.clone());
+        if self.log.len() > LOG_LEN {
+            self.log.remove(0);
+        }
+        self.messages.push(m);
         if self.messages.len() > 20 {
             self.messages.remove(0);
         }
+    }
+
+    /// `open` dialogs are open now: messages said inside a dialog that has closed since
+    /// go (what they were about is gone).
+    pub fn dialogs_open(&mut self, open: usize) {
+        self.messages.retain(|m| m.dialogs <= open);
+        self.dialogs = open;
     }
 
     pub fn current(&self, now: Instant) -> Option<&Message> {

@@ -1,7 +1,7 @@
 //! A question with several answers (a save refused by someone else's newer version, a
 //! draft to restore): the text, then the answers, one selected.
 
-use super::dialog::foot;
+use super::form::foot;
 use super::theme::Theme;
 use super::{block, ellipsize, popup};
 use crate::keymap::{Action, Context, Keymap};

@@ -1,16 +1,14 @@
 //! Dialogs and forms: confirmations, error messages, the registration wizard and the
 //! function editor.
 
+use super::form::{busy_line, field, foot, key};
 use super::theme::Theme;
-use super::{block, ellipsize, popup, spinner, wrapped_rows};
+use super::{block, ellipsize, popup, wrapped_rows};
 use crate::keymap::{Action, Context, Keymap};
 use crate::state::dialog::{Confirm, Dialog, EditForm, MessageBox, RegisterForm, RegisterStep};
-use crate::state::input::Field;
 use crate::state::list::clamp_offset;
-use crate::state::status::elapsed;
-use crate::state::{JobId, ListArea, Pane, Screen, State};
+use crate::state::{ListArea, Pane, Screen, State};
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
@@ -32,13 +30,6 @@ pub fn draw(
         Dialog::TriggerConf(f) => super::runs::conf_dialog(f, keymap, theme, frame, area),
         Dialog::Flow(d) => super::flow_editor::draw_dialog(d, state, keymap, theme, frame, area),
     }
-}
-
-pub(super) fn key(keymap: &Keymap, ctx: Context, action: Action) -> String {
-    keymap
-        .key_for(&[ctx], action)
-        .map(|k| k.to_string())
-        .unwrap_or_else(|| action.name())
 }
 
 pub(super) fn width_for(area: Rect, want: u16) -> u16 {
@@ -118,35 +109,6 @@ fn message(m: &MessageBox, keymap: &Keymap, theme: &Theme, frame: &mut Frame, ar
     );
 }
 
-/// A text field in a box titled with its label; only the focused one shows a cursor.
-pub(super) fn field(f: &Field, focused: bool, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let mut ta = f.area.clone();
-    ta.set_block(
-        block(format!(" {} ", f.label), focused, theme).title_style(if focused {
-            theme.title
-        } else {
-            theme.dim
-        }),
-    );
-    ta.set_cursor_line_style(Style::new());
-    ta.set_cursor_style(if focused { theme.cursor } else { Style::new() });
-    ta.set_style(theme.text);
-    frame.render_widget(&ta, area);
-}
-
-pub(super) fn busy_line<'a>(
-    busy: Option<JobId>,
-    state: &'a State,
-    theme: &Theme,
-) -> Option<Line<'a>> {
-    let job = state.jobs.get(&busy?)?;
-    let d = state.now.saturating_duration_since(job.started);
-    Some(Line::styled(
-        format!("{} {}… {}", spinner(d), job.label, elapsed(d)),
-        theme.accent,
-    ))
-}
-
 fn error_rows(error: Option<&String>, width: u16) -> u16 {
     error.map_or(0, |e| wrapped_rows(e, width).min(6))
 }
@@ -167,24 +129,6 @@ fn completion_text(f: &RegisterForm) -> Option<String> {
         })
         .collect();
     Some(format!("{} matches: {}", names.len(), names.join("  ")))
-}
-
-/// `key does · key does` from the keymap, for the foot of a form.
-pub(super) fn foot<'a>(
-    keymap: &Keymap,
-    ctx: Context,
-    items: &[(Action, &str)],
-    theme: &Theme,
-) -> Line<'a> {
-    let mut spans = Vec::new();
-    for (i, (action, what)) in items.iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::styled(" · ", theme.dim));
-        }
-        spans.push(Span::styled(key(keymap, ctx, *action), theme.key));
-        spans.push(Span::styled(format!(" {what}"), theme.dim));
-    }
-    Line::from(spans)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -248,8 +192,14 @@ fn register(
             (Action::Submit, "lists the file's functions"),
             (Action::Cancel, "cancels"),
         ],
+        RegisterStep::Pick if !f.marked.is_empty() => &[
+            (Action::Submit, "registers the marked"),
+            (Action::Mark, "marks"),
+            (Action::Cancel, "back to the path"),
+        ],
         RegisterStep::Pick => &[
             (Action::Submit, "chooses"),
+            (Action::Mark, "marks several"),
             (Action::Cancel, "back to the path"),
         ],
         RegisterStep::Details => &[
@@ -303,13 +253,32 @@ fn register(
                 } else {
                     ""
                 };
+                let mark = if f.marked.contains(&i) {
+                    "[x] "
+                } else if f.marked.is_empty() {
+                    ""
+                } else {
+                    "[ ] "
+                };
                 lines.push(Line::from(vec![
-                    Span::styled(format!("{} ", if selected { "›" } else { " " }), style),
+                    Span::styled(
+                        format!("{} {mark}", if selected { "›" } else { " " }),
+                        style,
+                    ),
                     Span::styled(
                         ellipsize(&item.signature, usize::from(inner_w).saturating_sub(12)),
                         style,
                     ),
                     Span::styled(format!("  line {}{asy}", item.line), theme.dim),
+                    Span::styled(
+                        item.registered_as
+                            .as_ref()
+                            .map(|n| {
+                                format!("  ✓ registered as `{}`", crate::state::text::one_line(n))
+                            })
+                            .unwrap_or_default(),
+                        theme.ok,
+                    ),
                 ]));
                 let doc = if item.doc.is_empty() {
                     "(no docstring)".to_string()

@@ -2,7 +2,7 @@
 //! task list with the selected task's inputs, the edges, and the graph (drawn from the
 //! layout cached in the state, never laid out here). Also the editor's dialogs.
 
-use super::dialog::{busy_line, field, foot, key};
+use super::form::{busy_line, field, foot, key};
 use super::theme::Theme;
 use super::{block, ellipsize, popup, spinner};
 use crate::keymap::{Action, Context, Keymap};
@@ -16,6 +16,7 @@ use crate::state::flow_editor::{
 use crate::state::list::clamp_offset;
 use crate::state::status::elapsed;
 use crate::state::text::one_line;
+use crate::state::view::options_editor::EditorKind;
 use crate::state::{Screen, State};
 use crate::ui::widgets::diff::DiffView;
 use crate::ui::widgets::graph::{
@@ -309,18 +310,41 @@ fn draw_tasks(state: &State, ed: &Editor, theme: &Theme, frame: &mut Frame, area
     frame.render_widget(Paragraph::new(lines), area);
 }
 
+/// The task's call as configured: `extract(day={{ ds }}, region=params.region)` — the
+/// inputs it sets, `name=?` for a required parameter still without a value; parameters
+/// left to their default are not listed (the function's signature is in the detail).
 fn function_name(state: &State, t: &Task) -> String {
-    t.function_id
+    let Some(row) = t
+        .function_id
         .as_ref()
-        .and_then(|fid| {
-            state
-                .functions
-                .rows
-                .iter()
-                .find(|r| &r.function.id == fid)
-                .map(|r| r.signature())
+        .and_then(|fid| state.functions.rows.iter().find(|r| &r.function.id == fid))
+    else {
+        return "(function not in the library)".into();
+    };
+    let f = &row.function;
+    let spec = state.flows.editor.as_ref().map(|e| &e.spec);
+    let args: Vec<String> = f
+        .params
+        .iter()
+        .filter(|p| p.takes_input())
+        .filter_map(|p| {
+            let value = match t.inputs.get(&p.name) {
+                Some(Input::Value { value, .. }) => value.to_python(),
+                Some(Input::Task { task, key }) => {
+                    let from = spec.map_or(task.as_str(), |s| s.var_of(task));
+                    match key {
+                        Some(k) => format!("{from}[{k:?}]"),
+                        None => from.to_string(),
+                    }
+                }
+                Some(Input::Param { name }) => format!("params.{name}"),
+                None if p.default.is_none() => "?".to_string(),
+                None => return None,
+            };
+            Some(format!("{}={}", p.name, one_line(&value)))
         })
-        .unwrap_or_else(|| "(function not in the library)".into())
+        .collect();
+    format!("{}({})", one_line(&f.function), args.join(", "))
 }
 
 /// How an input gets its value, in words.
@@ -638,18 +662,19 @@ fn picker(p: &Picker, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: R
             .filter_map(|(i, &ri)| {
                 let item = p.items.get(ri)?;
                 let on = offset + i == nav.selected;
+                let mut spans = vec![Span::styled(if on { "› " } else { "  " }, theme.accent)];
+                let matched = p.matched.get(ri).map_or(&[][..], Vec::as_slice);
+                spans.extend(highlighted(&item.label, matched, label_w, theme));
                 Some(
-                    Line::from(vec![
-                        Span::styled(if on { "› " } else { "  " }, theme.accent),
-                        Span::raw(format!(
-                            "{:<label_w$}  ",
-                            ellipsize(&one_line(&item.label), label_w)
-                        )),
-                        Span::styled(
-                            ellipsize(&one_line(&item.detail), w.saturating_sub(label_w + 4)),
-                            if on { Style::new() } else { theme.dim },
-                        ),
-                    ])
+                    Line::from(
+                        spans
+                            .into_iter()
+                            .chain([Span::styled(
+                                ellipsize(&one_line(&item.detail), w.saturating_sub(label_w + 4)),
+                                if on { Style::new() } else { theme.dim },
+                            )])
+                            .collect::<Vec<_>>(),
+                    )
                     .style(selected_style(on, true, theme)),
                 )
             })
@@ -664,6 +689,39 @@ fn picker(p: &Picker, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: R
     );
     line.spans.insert(0, Span::styled("↑↓ move · ", theme.dim));
     frame.render_widget(line, foot_row);
+}
+
+/// A picker's label padded to `width` columns, the characters the filter matched
+/// (`matched`, char positions) in the accent colour and bold.
+fn highlighted(label: &str, matched: &[u32], width: usize, theme: &Theme) -> Vec<Span<'static>> {
+    let shown = ellipsize(&one_line(label), width);
+    let hl = theme.accent.add_modifier(ratatui::style::Modifier::BOLD);
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut run = String::new();
+    let mut run_hl = false;
+    for (i, c) in shown.chars().enumerate() {
+        let on = u32::try_from(i).is_ok_and(|i| matched.binary_search(&i).is_ok()) && c != '…';
+        if on != run_hl && !run.is_empty() {
+            let text = std::mem::take(&mut run);
+            spans.push(if run_hl {
+                Span::styled(text, hl)
+            } else {
+                Span::raw(text)
+            });
+        }
+        run_hl = on;
+        run.push(c);
+    }
+    if !run.is_empty() {
+        spans.push(if run_hl {
+            Span::styled(run, hl)
+        } else {
+            Span::raw(run)
+        });
+    }
+    let pad = width.saturating_sub(unicode_width::UnicodeWidthStr::width(shown.as_str())) + 2;
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans
 }
 
 fn options(
@@ -682,16 +740,16 @@ fn options(
     frame.render_widget(b, r);
     let [ed, foot_row] = Layout::vertical([Constraint::Min(4), Constraint::Length(1)]).areas(inner);
     frame.render_widget(&o.editor, ed);
+    let code = o.editor.kind() == EditorKind::Code;
     let line = busy_line(o.busy, state, theme).unwrap_or_else(|| {
-        foot(
-            keymap,
-            Context::Editor,
-            &[
-                (Action::Save, "apply"),
-                (Action::Cancel, "close (asks if changed)"),
-            ],
-            theme,
-        )
+        let mut items = vec![
+            (Action::Save, "apply"),
+            (Action::Cancel, "close (asks if changed)"),
+        ];
+        if !code {
+            items.push((Action::OptionList, "list options"));
+        }
+        foot(keymap, Context::Editor, &items, theme)
     });
     frame.render_widget(line, foot_row);
 }
@@ -708,8 +766,21 @@ fn diff(d: &DiffDialog, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area:
     let b = block(title, true, theme);
     let inner = b.inner(r);
     frame.render_widget(b, r);
-    let [body, foot_row] =
-        Layout::vertical([Constraint::Min(2), Constraint::Length(1)]).areas(inner);
+    let warn_rows = u16::from(d.starts_run.is_some()) * 2;
+    let [warn, body, foot_row] = Layout::vertical([
+        Constraint::Length(warn_rows),
+        Constraint::Min(2),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    if let Some(sentence) = &d.starts_run {
+        frame.render_widget(
+            Paragraph::new(sentence.as_str())
+                .style(theme.warn)
+                .wrap(Wrap { trim: true }),
+            warn,
+        );
+    }
     if d.diff.is_empty() {
         frame.render_widget(
             Paragraph::new("No changes against the deployed version: saving deploys it again.")
@@ -733,6 +804,16 @@ fn diff(d: &DiffDialog, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area:
         Span::styled(" back to editing", theme.dim),
         Span::styled(" · j/k scroll", theme.dim),
     ]);
+    let mut line = line;
+    if d.starts_run.is_some() {
+        line.spans.insert(2, Span::styled(" · ", theme.dim));
+        line.spans.insert(
+            3,
+            Span::styled(key(keymap, Context::Dialog, Action::TogglePause), theme.key),
+        );
+        line.spans
+            .insert(4, Span::styled(" deploy paused", theme.ok));
+    }
     frame.render_widget(line, foot_row);
 }
 

@@ -13,6 +13,7 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw(
     state: &State,
@@ -77,7 +78,6 @@ pub fn draw(
     }
     let (header, rows_area, offset) = super::list_rows(inner, nav, Pane::Flows, screen);
     let rows_h = usize::from(rows_area.height);
-    let name_w = if inner.width >= 100 { 28 } else { 16 };
     // Seven columns, six gaps of one; the schedule takes what is left.
     let deploy_w: u16 = if inner.width >= 100 { 16 } else { 13 };
     let run_w: u16 = if inner.width >= 100 { 10 } else { 0 };
@@ -100,10 +100,32 @@ pub fn draw(
     };
     // One gap between columns; the CHANGED column (and its gap) only when shown.
     let changed_gap = u16::from(changed_w > 0);
-    let schedule_w = inner
+    // NAME and SCHEDULE share what the other columns leave, sized to their content: a
+    // long name is not cut while the schedules are short (or empty), and the other way.
+    let avail = inner
         .width
-        .saturating_sub(1 + name_w + 20 + 4 + deploy_w + run_w + 6 + changed_w + changed_gap)
-        .max(8);
+        .saturating_sub(1 + 20 + 4 + deploy_w + run_w + 6 + changed_w + changed_gap);
+    let widest = |f: &dyn Fn(&crate::state::flows::FlowRow) -> &str, head: &str| -> u16 {
+        let w = fl
+            .rows
+            .iter()
+            .map(|r| UnicodeWidthStr::width(f(r)))
+            .max()
+            .unwrap_or(0)
+            .max(head.len());
+        u16::try_from(w).unwrap_or(u16::MAX)
+    };
+    let name_content = widest(&|r| r.name.as_str(), "NAME");
+    let schedule_content = widest(&|r| r.schedule.as_str(), "SCHEDULE");
+    let name_w = if name_content + schedule_content <= avail {
+        name_content
+    } else {
+        // Not room for both: the schedule keeps up to half, the name the rest.
+        name_content
+            .min(avail.saturating_sub(schedule_content.min(avail / 2)))
+            .max(avail.min(12))
+    };
+    let schedule_w = avail.saturating_sub(name_w).max(8);
     let mut widths = vec![
         Constraint::Length(1),
         Constraint::Length(name_w),

@@ -41,7 +41,7 @@ pub fn lines(state: &State, keymap: &Keymap) -> Vec<HelpLine> {
         ),
         (
             Context::Dialog,
-            "In dialogs, pickers and this help".to_string(),
+            "In dialogs and this help (a picker: type to filter, ↑↓ or C-p/C-n move, Enter chooses)".to_string(),
         ),
     ]);
     let mut out = Vec::new();
@@ -91,6 +91,16 @@ pub fn draw(
         .max()
         .unwrap_or(8)
         .min(24);
+    // Commands line up among themselves: their own column, as wide as the longest.
+    let cmd_w = content
+        .iter()
+        .filter_map(|l| match l {
+            HelpLine::Keys(k, _) if k.starts_with(':') => Some(k.width()),
+            _ => None,
+        })
+        .max()
+        .unwrap_or(8)
+        .min(40);
     // All the height but the status row (Airflow, waits stay visible), at most 100 wide.
     let w = area.width.min(100);
     let r = Rect::new(
@@ -119,6 +129,10 @@ pub fn draw(
         .take(rows)
         .map(|l| match l {
             HelpLine::Section(t) => Line::styled(t.clone(), theme.title),
+            HelpLine::Keys(k, d) if k.starts_with(':') => Line::from(vec![
+                Span::styled(format!("  {k:<cmd_w$}  "), theme.key),
+                Span::raw(d.clone()),
+            ]),
             HelpLine::Keys(k, d) if k.width() > key_w => Line::from(vec![
                 Span::styled(format!("  {k}  "), theme.key),
                 Span::raw(d.clone()),

@@ -7,6 +7,7 @@ pub mod choice;
 pub mod dialog;
 pub mod flow_editor;
 pub mod flows;
+mod form;
 pub mod functions;
 pub mod help;
 pub mod runs;
@@ -46,9 +47,19 @@ pub fn draw(state: &State, keymap: &Keymap, frame: &mut Frame) -> Screen {
         );
         return screen;
     }
-    let [tabs, body, line, status_row] = Layout::vertical([
+    // A message gets rows of its own above the key hints (two when it is long: an
+    // error cut in half is no use), so it never hides the hints or the status line.
+    let message_rows = state.status.current(state.now).map_or(0, |m| {
+        if m.text.width() > usize::from(area.width) {
+            2
+        } else {
+            1
+        }
+    });
+    let [tabs, body, message, line, status_row] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(1),
+        Constraint::Length(message_rows),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
@@ -59,21 +70,18 @@ pub fn draw(state: &State, keymap: &Keymap, frame: &mut Frame) -> Screen {
         Pane::Flows => flows::draw(state, keymap, &theme, frame, body, &mut screen),
         Pane::Runs => runs::draw(state, keymap, &theme, frame, body, &mut screen),
     }
-    // A message too long for one row takes the status row too, for the seconds it
-    // shows: an error cut in half is no use.
-    let long = state.prompt.is_none()
-        && state
-            .status
-            .current(state.now)
-            .is_some_and(|m| m.text.width() > usize::from(line.width));
-    if long {
-        status::draw_message(state, &theme, frame, Rect { height: 2, ..line });
-    } else {
-        status::draw_line(state, keymap, &theme, frame, line);
-        status::draw_status(state, &theme, frame, status_row);
+    if message_rows > 0 {
+        status::draw_message(state, &theme, frame, message);
     }
+    status::draw_line(state, keymap, &theme, frame, line);
+    status::draw_status(state, &theme, frame, status_row);
+    // Dialogs stay above the message, the hints and the status line.
+    let above = Rect {
+        height: body.bottom().saturating_sub(area.y),
+        ..area
+    };
     for d in &state.dialogs {
-        dialog::draw(d, state, keymap, &theme, frame, area, &mut screen);
+        dialog::draw(d, state, keymap, &theme, frame, above, &mut screen);
     }
     if state.help.is_some() {
         help::draw(state, keymap, &theme, frame, area, &mut screen);

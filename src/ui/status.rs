@@ -1,6 +1,7 @@
-//! The two bottom rows. The upper one is the command line / filter while typing, else
-//! the newest message, else key hints; the lower one says what flowdeck is talking to
-//! (Airflow and its health, the database) and what it is waiting for.
+//! The bottom rows: the newest message (only while there is one, on rows of its own),
+//! the command line / filter while typing, else the key hints; and the line that says
+//! what flowdeck is talking to (Airflow and its health, the database) and what it is
+//! waiting for.
 
 use super::theme::Theme;
 use super::{ellipsize, ellipsize_start, key_spans, spinner};
@@ -28,18 +29,6 @@ pub fn draw_line(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Fram
         frame.render_widget(
             &field,
             Rect::new(area.x + 1, area.y, area.width.saturating_sub(1), 1),
-        );
-        return;
-    }
-    if let Some(m) = state.status.current(state.now) {
-        let style = match m.level {
-            Level::Info => theme.info,
-            Level::Warning => theme.warn,
-            Level::Error => theme.error,
-        };
-        frame.render_widget(
-            Line::from(Span::styled(ellipsize(&m.text, area.width.into()), style)),
-            area,
         );
         return;
     }

@@ -1,5 +1,5 @@
-//! Task-instance detail: state, try, operator, times, and the task's output (its XCom
-//! `return_value`, pretty-printed and scrollable).
+//! The task-instance detail widget: state, try, operator, times, and the task's output,
+//! scrolled by a [`TaskDetailState`].
 
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
@@ -7,47 +7,10 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, StatefulWidget, Widget};
 
-use super::format::{self, put, put_right};
-use super::model::{OutputView, TaskInstanceView};
-
-/// Scroll position of the output part of a [`TaskDetail`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TaskDetailState {
-    scroll: usize,
-    page: usize,
-}
-
-impl TaskDetailState {
-    pub fn scroll_down(&mut self, n: usize) {
-        // Clamped against the output's length when drawn.
-        self.scroll = self.scroll.saturating_add(n);
-    }
-
-    pub fn scroll_up(&mut self, n: usize) {
-        self.scroll = self.scroll.saturating_sub(n);
-    }
-
-    pub fn page_down(&mut self) {
-        self.scroll_down(self.page.max(1));
-    }
-
-    pub fn page_up(&mut self) {
-        self.scroll_up(self.page.max(1));
-    }
-
-    pub fn top(&mut self) {
-        self.scroll = 0;
-    }
-
-    pub fn bottom(&mut self) {
-        self.scroll = usize::MAX;
-    }
-
-    /// First output line shown by the last draw.
-    pub fn scroll(&self) -> usize {
-        self.scroll
-    }
-}
+use super::format::{put, put_right};
+use super::style::state_badge;
+use crate::state::view::runs::format;
+use crate::state::view::runs::{OutputView, TaskDetailState, TaskInstanceView};
 
 /// The task-instance detail widget.
 pub struct TaskDetail<'a> {
@@ -134,7 +97,7 @@ impl StatefulWidget for TaskDetail<'_> {
         }
         field("task", &[(&task, bold)]);
         field("run", &[(&ti.run_id, plain)]);
-        let badge = ti.state.badge();
+        let badge = state_badge(ti.state);
         field("state", &[(&badge.content, badge.style)]);
         let tries = if ti.try_number == 0 {
             "not tried yet".to_string()

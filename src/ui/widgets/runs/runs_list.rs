@@ -1,5 +1,5 @@
-//! The runs list: one line per DAG run, newest first (the order the API returns with
-//! `order_by=-run_after`), with a selection that scrolls.
+//! The runs list widget: one line per DAG run, newest first, drawn from a
+//! [`RunsListState`].
 
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
@@ -7,74 +7,10 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, StatefulWidget, Widget};
 
-use super::format::{self, put, put_right};
-use super::model::RunView;
-
-/// Selection and scroll position of a [`RunsList`]. Keep one per list across frames.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RunsListState {
-    selected: usize,
-    offset: usize,
-    /// Rows shown by the last draw: what a page is.
-    page: usize,
-}
-
-impl RunsListState {
-    /// Index of the selected run in the slice given to the widget, if there is any run.
-    pub fn selected_index(&self, len: usize) -> Option<usize> {
-        (len > 0).then(|| self.selected.min(len - 1))
-    }
-
-    /// The selected run.
-    pub fn selected<'a>(&self, runs: &'a [RunView]) -> Option<&'a RunView> {
-        self.selected_index(runs.len()).and_then(|i| runs.get(i))
-    }
-
-    /// Selects the run with this id (after the list was refreshed, to keep the operator's
-    /// place). Returns false, leaving the selection alone, when it is gone.
-    pub fn select_run(&mut self, runs: &[RunView], run_id: &str) -> bool {
-        match runs.iter().position(|r| r.run_id == run_id) {
-            Some(i) => {
-                self.selected = i;
-                true
-            }
-            None => false,
-        }
-    }
-
-    pub fn select_index(&mut self, index: usize) {
-        self.selected = index;
-    }
-
-    pub fn next(&mut self, len: usize) {
-        self.selected = (self.selected + 1).min(len.saturating_sub(1));
-    }
-
-    pub fn previous(&mut self) {
-        self.selected = self.selected.saturating_sub(1);
-    }
-
-    pub fn page_down(&mut self, len: usize) {
-        self.selected = (self.selected + self.page.max(1)).min(len.saturating_sub(1));
-    }
-
-    pub fn page_up(&mut self) {
-        self.selected = self.selected.saturating_sub(self.page.max(1));
-    }
-
-    pub fn first(&mut self) {
-        self.selected = 0;
-    }
-
-    pub fn last(&mut self, len: usize) {
-        self.selected = len.saturating_sub(1);
-    }
-
-    /// Index of the first row drawn (for tests and mouse handling).
-    pub fn offset(&self) -> usize {
-        self.offset
-    }
-}
+use super::format::{put, put_right};
+use super::style::state_style;
+use crate::state::view::runs::format;
+use crate::state::view::runs::{RunView, RunsListState};
 
 /// The runs list widget. Draws only the rows that fit, so its cost does not grow with the
 /// number of runs.
@@ -288,7 +224,7 @@ impl StatefulWidget for RunsList<'_> {
             cell(
                 &state_text,
                 cols.state,
-                base.patch(run.state.style()),
+                base.patch(state_style(run.state)),
                 false,
             );
             cell(&run.run_id, cols.run_id, base, false);

@@ -7,6 +7,7 @@ use ratatui::widgets::StatefulWidget;
 use serde_json::json;
 
 use super::*;
+use crate::state::view::runs::log::*;
 
 /// A viewer with one try holding `lines`, drawn once at `w`×`h` (text area `w-1` × `h-2`).
 fn viewer(lines: &[String], w: u16, h: u16) -> (LogViewer, Buffer) {

@@ -7,13 +7,14 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, StatefulWidget, Widget};
 use unicode_width::UnicodeWidthStr;
 
-use super::doc::LogDocument;
-use super::layout::{end_after_columns, row_count, row_starts, start_at_column};
-use super::line::LogLine;
-use super::search::Matcher;
-use super::viewer::{LogViewer, Pos};
+use crate::state::view::runs::log::layout::{
+    end_after_columns, row_count, row_starts, start_at_column,
+};
+use crate::state::view::runs::log::search::Matcher;
+use crate::state::view::runs::log::{LogDocument, LogLine, LogViewer, Pos};
+use crate::state::view::runs::sanitize::sanitize;
 use crate::ui::widgets::runs::format::put;
-use crate::ui::widgets::runs::sanitize::sanitize;
+use crate::ui::widgets::runs::style::part_style;
 
 const DIM: Color = Color::Indexed(244);
 
@@ -258,7 +259,8 @@ fn draw_segment(
     let mut p = a;
     let mut mi = 0;
     while p < b && x < right {
-        let (mut style, style_end) = line.style_at(p);
+        let (part, style_end) = line.part_at(p);
+        let mut style = part_style(part);
         let mut end = style_end.min(b);
         while mi < matches.len() && matches[mi].1 <= p {
             mi += 1;

@@ -1,4 +1,4 @@
-//! The flow graph: [`GraphLayout`] places boxes and lines once per flow change;
+//! The flow graph: [`GraphLayout`] (in `state::view::graph`) places boxes and lines once per flow change;
 //! [`GraphView`] draws the part of it that is in view, every frame.
 //!
 //! ```text
@@ -10,9 +10,7 @@
 //! Cache the layout in the pane's state and rebuild it when
 //! [`GraphLayout::is_current`] says the flow's tasks or edges changed.
 
-mod layout;
-
-pub use layout::{
+pub use crate::state::view::graph::{
     label_text, truncate, Arrow, Direction, GraphLayout, LaidEdge, NodeBox, Segment, BOX_HEIGHT,
     MAX_LABEL_WIDTH,
 };

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::format::parse_time;
 use super::sanitize::{sanitize, split_lines};
-use super::state::TaskState;
+use super::task_state::TaskState;
 
 /// One DAG run, as the runs list and the grid show it.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -1,6 +1,4 @@
-//! Airflow task-instance and DAG-run states, and the colours Airflow paints them with.
-
-use ratatui::style::{Color, Modifier, Style};
+//! Airflow task-instance and DAG-run states (their colours are `ui::widgets::runs::style`).
 
 /// The state of a task instance or a DAG run, as Airflow names it.
 ///
@@ -88,33 +86,6 @@ impl TaskState {
         }
     }
 
-    /// The colour Airflow uses for the state (`airflow.settings.STATE_COLORS`), as the
-    /// nearest xterm-256 colour: 24-bit colour is not reliable over every SSH hop and
-    /// terminal, the 256-colour palette is.
-    pub fn color(self) -> Color {
-        match self {
-            TaskState::Success => Color::Indexed(28),         // green
-            TaskState::Failed => Color::Indexed(196),         // red
-            TaskState::Running => Color::Indexed(46),         // lime
-            TaskState::Queued => Color::Indexed(244),         // gray
-            TaskState::Scheduled => Color::Indexed(180),      // tan
-            TaskState::UpForRetry => Color::Indexed(220),     // gold
-            TaskState::UpForReschedule => Color::Indexed(80), // turquoise
-            TaskState::UpstreamFailed => Color::Indexed(214), // orange
-            TaskState::Skipped => Color::Indexed(205),        // hotpink
-            TaskState::Deferred => Color::Indexed(98),        // mediumpurple
-            TaskState::Restarting => Color::Indexed(213),     // violet
-            TaskState::Removed => Color::Indexed(252),        // lightgrey
-            TaskState::NoStatus => Color::Indexed(240),       // no square: a dim dot
-            TaskState::Unknown => Color::Indexed(15),         // white
-        }
-    }
-
-    /// Foreground style for text that names the state.
-    pub fn style(self) -> Style {
-        Style::default().fg(self.color())
-    }
-
     /// The glyph that stands for the state in the grid and in lists: a square like
     /// Airflow's, or a dim dot when there is nothing to show.
     pub fn glyph(self) -> &'static str {
@@ -122,17 +93,6 @@ impl TaskState {
             TaskState::NoStatus => "·",
             _ => "■",
         }
-    }
-
-    /// Glyph and name, coloured: `■ failed`.
-    pub fn badge(self) -> ratatui::text::Span<'static> {
-        let style = match self {
-            TaskState::Failed | TaskState::UpstreamFailed => {
-                self.style().add_modifier(Modifier::BOLD)
-            }
-            _ => self.style(),
-        };
-        ratatui::text::Span::styled(format!("{} {}", self.glyph(), self.as_str()), style)
     }
 
     /// Whether the state is final: nothing will change it unless someone clears it.

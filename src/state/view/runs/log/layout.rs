@@ -140,7 +140,7 @@ pub(crate) fn end_after_columns(line: &LogLine, from: usize, cols: usize) -> usi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ui::widgets::runs::log::line::Level;
+    use crate::state::view::runs::log::line::Level;
 
     fn line(s: &str) -> LogLine {
         LogLine::plain(Level::None, s)

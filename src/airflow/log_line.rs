@@ -1,17 +1,33 @@
-//! Log lines and their parsing from Airflow's log responses.
+//! Log lines and their parsing from Airflow's log responses: the one formatter behind
+//! both `flowdeck run log` and the TUI's log viewer.
 //!
 //! Airflow 3 returns structured events (`{timestamp, event, level, logger, …}`, built by
 //! structlog); Airflow 2 returns text in its classic `[ts] {file.py:12} INFO - msg`
 //! format. Both end up as [`LogLine`]s: one terminal line of sanitized text plus the
 //! byte ranges that get their own colour, so that drawing is slicing, not parsing.
 
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::Style;
 use ratatui::text::Span;
 use serde_json::Value;
 use unicode_width::UnicodeWidthStr;
 
-use crate::ui::widgets::runs::format::parse_time;
-use crate::ui::widgets::runs::sanitize::{is_plain_ascii, sanitize_into, split_lines};
+use super::sanitize::{is_plain_ascii, sanitize_into, split_lines};
+use super::types::parse_time;
+
+/// A part of a [`LogLine`] that is drawn in its own colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinePart {
+    /// The timestamp prefix.
+    Timestamp,
+    /// Space between parts.
+    Gap,
+    /// The five-column level tag.
+    LevelTag(Level),
+    /// The message text; `group` for a log-group header.
+    Message { level: Level, group: bool },
+    /// The structured fields after the message.
+    Meta,
+}
 
 /// Severity of a log line.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -39,6 +55,18 @@ impl Level {
         }
     }
 
+    /// Lower-case name (`info`, `warning`…), `None` when no level is known.
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Level::None => None,
+            Level::Debug => Some("debug"),
+            Level::Info => Some("info"),
+            Level::Warning => Some("warning"),
+            Level::Error => Some("error"),
+            Level::Critical => Some("critical"),
+        }
+    }
+
     /// Five-column tag shown after the timestamp.
     pub fn tag(self) -> &'static str {
         match self {
@@ -48,25 +76,6 @@ impl Level {
             Level::Warning => "WARN ",
             Level::Error => "ERROR",
             Level::Critical => "CRIT ",
-        }
-    }
-
-    /// Style of the message text: errors red, warnings yellow, debug dim, the rest plain.
-    pub fn style(self) -> Style {
-        match self {
-            Level::Error | Level::Critical => Style::default().fg(Color::Indexed(196)),
-            Level::Warning => Style::default().fg(Color::Indexed(220)),
-            Level::Debug => Style::default().fg(Color::Indexed(244)),
-            Level::Info | Level::None => Style::default(),
-        }
-    }
-
-    /// Style of the level tag itself: like the message, bold for errors.
-    pub fn tag_style(self) -> Style {
-        match self {
-            Level::Error | Level::Critical => self.style().add_modifier(Modifier::BOLD),
-            Level::Info => Style::default().fg(Color::Indexed(71)),
-            _ => self.style(),
         }
     }
 }
@@ -109,7 +118,7 @@ impl LogLine {
     /// A readable line from its parts: `timestamp` as Airflow sends it (RFC 3339; shown as
     /// `HH:MM:SS.mmm` UTC), the level, the logger name, and the message. All of it is
     /// sanitized; a message with newlines is kept on one line (`^J`): use
-    /// [`LogDocument::push_event`](super::LogDocument::push_event) to split it.
+    /// `LogDocument::push_event` to split it.
     pub fn new(timestamp: Option<&str>, level: Level, logger: Option<&str>, text: &str) -> LogLine {
         let mut b = Builder::header(timestamp, level);
         b.message(text);
@@ -175,31 +184,33 @@ impl LogLine {
         self.display.get(s as usize..e as usize).unwrap_or("")
     }
 
-    /// The style of the byte at `at`, and the next byte where the style may change.
-    pub(crate) fn style_at(&self, at: usize) -> (Style, usize) {
+    /// The part of the line the byte at `at` belongs to, and the next byte where the
+    /// part may change (the TUI colours each part).
+    pub fn part_at(&self, at: usize) -> (LinePart, usize) {
         // The parts are in this order, each possibly empty:
         // timestamp | gap | level tag | gap | message | meta.
         let len = self.display.len();
         let ts_end = self.ts_end as usize;
         let (ls, le) = (self.level_range.0 as usize, self.level_range.1 as usize);
         let (ms, me) = (self.msg_start as usize, self.msg_end as usize);
-        let dim = Style::default().fg(Color::Indexed(244));
         if at < ts_end {
-            (dim, ts_end)
+            (LinePart::Timestamp, ts_end)
         } else if at < ls {
-            (Style::default(), ls)
+            (LinePart::Gap, ls)
         } else if at < le {
-            (self.level.tag_style(), le)
+            (LinePart::LevelTag(self.level), le)
         } else if at < ms {
-            (Style::default(), ms)
+            (LinePart::Gap, ms)
         } else if at < me {
-            let mut style = self.level.style();
-            if self.is_group() {
-                style = style.add_modifier(Modifier::BOLD);
-            }
-            (style, me)
+            (
+                LinePart::Message {
+                    level: self.level,
+                    group: self.is_group(),
+                },
+                me,
+            )
         } else {
-            (dim, len)
+            (LinePart::Meta, len)
         }
     }
 
@@ -331,9 +342,32 @@ impl Builder {
     }
 }
 
+/// Keys every Airflow 3 event repeats (the task's identity, the emitting source line):
+/// shown once in the UI's header, noise on every line.
+pub const QUIET_KEYS: &[&str] = &[
+    "timestamp",
+    "event",
+    "level",
+    "logger",
+    "filename",
+    "lineno",
+    "dag_id",
+    "run_id",
+    "task_id",
+    "ti_id",
+    "map_index",
+    "try_number",
+    "error_detail",
+    "exc_info",
+    "exception",
+    "chan",
+    // `Pushing xcom ti=RuntimeTaskInstance(…)`: Airflow's internal repr, a kilobyte long.
+    "ti",
+];
+
 /// Fields of a structured event that are shown in the line's own parts, repeat on every
-/// line of a task's log, or are Airflow internals: the same list the CLI's log lines use.
-use crate::airflow::logs::QUIET_KEYS as HIDDEN_FIELDS;
+/// line of a task's log, or are Airflow internals.
+const HIDDEN_FIELDS: &[&str] = QUIET_KEYS;
 
 /// Turns one structured event (one element of `content`) into lines, appended to `out`.
 /// `carry` is the level of the previous line, for plain-text items that have none.
