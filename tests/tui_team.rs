@@ -190,7 +190,7 @@ fn a_refused_save_asks_and_each_answer_does_what_it_says() {
     let saves: Vec<_> = jobs(&fx)
         .into_iter()
         .filter_map(|(_, j)| match j {
-            Job::SaveFlow { spec, base } => Some((spec, base)),
+            Job::SaveFlow { spec, base, .. } => Some((spec, base)),
             _ => None,
         })
         .collect();

@@ -30,10 +30,14 @@ pub fn execute(ctx: &Context, job: &Job) -> Option<JobResult> {
             },
         },
         Job::PrepareSave { spec } => JobResult::SavePrepared(prepare(ctx, spec).map(Box::new)),
-        Job::SaveFlow { spec, base } => JobResult::FlowSaved(
+        Job::SaveFlow {
+            spec,
+            base,
+            started_from,
+        } => JobResult::FlowSaved(
             ops::save_flow(store, &ctx.python, spec, *base)
                 .map(Box::new)
-                .map_err(|e| save_failure(store, spec, e)),
+                .map_err(|e| save_failure(store, spec, *started_from, e)),
         ),
         Job::DeleteFlow {
             flow_id,
@@ -147,10 +151,19 @@ fn prepare(ctx: &Context, spec: &FlowSpec) -> Result<Prepared, String> {
 
 /// A refused save as the editor needs it: a conflict comes with the version the editor
 /// started from and the one stored now, for the diff and the merge.
-fn save_failure(store: &Store, mine: &FlowSpec, e: ops::Error) -> SaveFailure {
-    let ops::Error::Store(crate::store::Error::Conflict(conflict)) = e else {
+fn save_failure(
+    store: &Store,
+    mine: &FlowSpec,
+    started_from: Option<u32>,
+    e: ops::Error,
+) -> SaveFailure {
+    let ops::Error::Store(crate::store::Error::Conflict(mut conflict)) = e else {
         return SaveFailure::Other(e.to_string());
     };
+    // The version the edits date from, not the one a "save mine anyway" aimed at.
+    if started_from.is_some() {
+        conflict.base = started_from;
+    }
     let base = conflict
         .base
         .and_then(|v| store.revision(&conflict.id, v).ok().flatten())

@@ -192,7 +192,15 @@ pub fn execute(ctx: &Context, job: &Job) -> JobResult {
             name,
             description,
             updated_at,
-        } => JobResult::Updated(update_function(store, id, name, description, *updated_at)),
+            base_name,
+            base_description,
+        } => update_function(
+            store,
+            id,
+            (name, description),
+            *updated_at,
+            (base_name, base_description),
+        ),
         Job::DeleteFunction { name } => JobResult::Deleted {
             name: name.clone(),
             result: store.delete_function(name).map_err(|e| e.to_string()),
@@ -231,30 +239,76 @@ pub fn load_flows(store: &Store) -> crate::store::Result<FlowsData> {
     })
 }
 
+/// Saves a function's name and description edited from `base`, checked against the
+/// version the dialog opened (`updated_at`). When someone changed it meanwhile, their
+/// change to a field this edit left alone is kept (a merge by field); when both changed
+/// the same field, the answer shows theirs and the dialog's next save goes over it.
 fn update_function(
     store: &Store,
     id: &str,
-    name: &str,
-    description: &str,
+    (name, description): (&str, &str),
     updated_at: chrono::DateTime<chrono::Utc>,
-) -> Result<crate::model::Function, String> {
-    let functions = store.functions().map_err(|e| e.to_string())?;
-    let Some(mut f) = functions.into_iter().find(|f| f.id == id) else {
-        return Err(
-            "the function is no longer in the library: someone deleted it while you edited it"
-                .into(),
-        );
+    (base_name, base_description): (&str, &str),
+) -> JobResult {
+    let current = match store.functions() {
+        Ok(fs) => fs.into_iter().find(|f| f.id == id),
+        Err(e) => return JobResult::Updated(Err(e.to_string())),
     };
+    let Some(theirs) = current else {
+        return JobResult::Updated(Err(
+            "the function is no longer in the library: someone deleted it while you edited it; Esc to close".into(),
+        ));
+    };
+    let mut f = theirs.clone();
     f.name = name.to_string();
     f.description = description.to_string();
-    store
-        .save_function(&f, Some(updated_at))
-        .map_err(|e| match e {
-            crate::store::Error::Conflict(c) => format!(
-            "{c}; Esc, then open it again to see their change (your text is still here to copy)"
-        ),
-            other => other.to_string(),
-        })
+    let expected = if theirs.updated_at == updated_at {
+        updated_at
+    } else {
+        // Changed meanwhile: merge by field where only one side changed it.
+        let clash =
+            |mine: &str, base: &str, theirs: &str| mine != base && theirs != base && mine != theirs;
+        let name_clash = clash(name, base_name, &theirs.name);
+        let description_clash = clash(description, base_description, &theirs.description);
+        if name_clash || description_clash {
+            let who = store
+                .latest_changes()
+                .ok()
+                .and_then(|l| l.get(&format!("function/{id}")).cloned());
+            let by = who.map_or("someone".to_string(), |c| {
+                format!(
+                    "{} at {}",
+                    crate::model::text::shown(&c.by.label()),
+                    c.at.with_timezone(&chrono::Local).format("%H:%M")
+                )
+            });
+            let field = if name_clash { "name" } else { "description" };
+            let theirs_value = if name_clash {
+                &theirs.name
+            } else {
+                &theirs.description
+            };
+            return JobResult::UpdateConflict {
+                message: format!(
+                    "{by} changed this function's {field} while you edited it, to `{}`; Ctrl-s saves yours over theirs, Esc keeps theirs",
+                    crate::model::text::shown(theirs_value)
+                ),
+                updated_at: theirs.updated_at,
+            };
+        }
+        if name == base_name {
+            f.name = theirs.name.clone();
+        }
+        if description == base_description {
+            f.description = theirs.description.clone();
+        }
+        theirs.updated_at
+    };
+    JobResult::Updated(
+        store
+            .save_function(&f, Some(expected))
+            .map_err(|e| e.to_string()),
+    )
 }
 
 fn read_preview(path: &Path) -> Result<String, String> {
@@ -376,5 +430,73 @@ mod tests {
         );
         assert!(complete_path(&format!("{base}zz")).is_empty());
         assert!(complete_path("/no/such/dir/x").is_empty());
+    }
+}
+
+#[cfg(test)]
+mod update_tests {
+    use super::*;
+    use crate::model::Actor;
+
+    #[test]
+    fn a_function_edit_merges_by_field_and_asks_on_the_same_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.redb");
+        let alice = Store::open_as(&path, Actor::new("alice", "h")).unwrap();
+        let bob = Store::open_as(&path, Actor::new("bob", "h")).unwrap();
+        let f = crate::model::sample::etl_functions().remove(0);
+        let seen = alice.save_function(&f, None).unwrap();
+        // bob changes the description while alice renames it.
+        let mut his = seen.clone();
+        his.description = "bob's words".into();
+        bob.save_function(&his, Some(seen.updated_at)).unwrap();
+        let merged = update_function(
+            &alice,
+            &seen.id,
+            ("extract_v2", &seen.description),
+            seen.updated_at,
+            (&seen.name, &seen.description),
+        );
+        let JobResult::Updated(Ok(saved)) = merged else {
+            panic!("expected a merge, got {merged:?}");
+        };
+        assert_eq!(
+            (saved.name.as_str(), saved.description.as_str()),
+            ("extract_v2", "bob's words")
+        );
+        // Both change the description: shown, and the next save goes over theirs.
+        let mut his = saved.clone();
+        his.description = "bob again".into();
+        bob.save_function(&his, Some(saved.updated_at)).unwrap();
+        let asked = update_function(
+            &alice,
+            &saved.id,
+            (&saved.name, "alice's words"),
+            saved.updated_at,
+            (&saved.name, &saved.description),
+        );
+        let JobResult::UpdateConflict {
+            message,
+            updated_at,
+        } = asked
+        else {
+            panic!("expected a conflict, got {asked:?}");
+        };
+        assert!(message.starts_with("bob@h at "), "{message}");
+        assert!(
+            message.contains("`bob again`") && message.contains("Ctrl-s saves yours"),
+            "{message}"
+        );
+        let anyway = update_function(
+            &alice,
+            &saved.id,
+            (&saved.name, "alice's words"),
+            updated_at,
+            (&saved.name, &saved.description),
+        );
+        let JobResult::Updated(Ok(last)) = anyway else {
+            panic!("expected a save, got {anyway:?}");
+        };
+        assert_eq!(last.description, "alice's words");
     }
 }

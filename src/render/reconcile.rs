@@ -323,6 +323,9 @@ pub fn reconcile(
             (None, _) => true,
         };
         if !ours {
+            if report.foreign.iter().any(|f| f.path == path) {
+                continue; // already found as the file of one of this database's flows
+            }
             report.foreign.push(Foreign {
                 path,
                 flow_id,

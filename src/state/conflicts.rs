@@ -45,7 +45,11 @@ pub(super) fn ask_on_conflict(state: &mut State, details: ConflictDetails) {
     push(
         state,
         FlowDialog::Choice(ChoiceDialog {
-            title: "Someone else saved this flow".into(),
+            title: if c.theirs.is_some() {
+                "Someone else saved this flow".into()
+            } else {
+                "Someone else deleted this flow".into()
+            },
             body: format!("{c}.\nNothing was saved. What now?"),
             choices,
             selected: 0,
@@ -72,7 +76,7 @@ pub fn offer_drafts(state: &mut State, mut offered: Vec<OfferedDraft>) {
         "flowdeck ended without saving your edits of flow `{name}` ({from}, {} change{}, kept at {when} by {}).",
         d.changes,
         if d.changes == 1 { "" } else { "s" },
-        one_line(&d.by.label())
+        crate::model::text::shown(&d.by.label())
     );
     if more > 0 {
         body.push_str(&format!(
@@ -151,12 +155,8 @@ fn choose(state: &mut State, choice: Choice, fx: &mut Vec<Effect>) {
             };
             let mut mine = d.mine.clone();
             if let Some(t) = &d.theirs {
-                // The save replaces theirs; the editor's original becomes theirs, so a
-                // later save compares with what is stored.
-                if let Some(ed) = state.flows.editor.as_mut() {
-                    ed.original = t.clone();
-                    ed.is_new = false;
-                }
+                // The editor keeps its original (what the edits date from): should yet
+                // another version arrive meanwhile, the next question compares with it.
                 mine.flow.version = t.flow.version;
             } else if let Some(ed) = state.flows.editor.as_mut() {
                 ed.is_new = true;
@@ -214,7 +214,7 @@ fn show_theirs(state: &mut State, d: &ConflictDetails) {
                 "Their change: v{} → v{} (by {})",
                 base.flow.version,
                 theirs.flow.version,
-                one_line(&d.conflict.by.label())
+                crate::model::text::shown(&d.conflict.by.label())
             ),
             lines,
             scroll: 0,

@@ -107,6 +107,10 @@ pub enum Job {
         /// `updated_at` of the record the dialog opened with: a change saved meanwhile
         /// by someone else is refused, not overwritten.
         updated_at: chrono::DateTime<chrono::Utc>,
+        /// Name and description as the dialog opened with them: someone else's change
+        /// to the other field is kept (a merge by field).
+        base_name: String,
+        base_description: String,
     },
     DeleteFunction {
         name: String,
@@ -128,8 +132,12 @@ pub enum Job {
     },
     SaveFlow {
         spec: Box<FlowSpec>,
-        /// The version the editor started from (or new): see `store::Base`.
+        /// What the database must hold for the save to go ahead: see `store::Base`.
         base: crate::store::Base,
+        /// The version the draft's content was edited from (`None`: a new flow). Usually
+        /// the same as `base`; "save mine anyway" sets `base` to their version while the
+        /// edits still date from this one, which a further conflict's diff and merge use.
+        started_from: Option<u32>,
     },
     /// Render, write and wait for Airflow; runs on the async runtime (it waits on
     /// Airflow for seconds) and reports progress as `Event::Deploy`.
@@ -242,6 +250,12 @@ pub enum JobResult {
         reimport: bool,
     },
     Updated(Result<Function, String>),
+    /// Someone changed the same field of the function meanwhile: the message shows
+    /// theirs; a save now goes over their version (`updated_at`).
+    UpdateConflict {
+        message: String,
+        updated_at: chrono::DateTime<chrono::Utc>,
+    },
     Deleted {
         name: String,
         result: Result<Function, String>,

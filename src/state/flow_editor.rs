@@ -689,6 +689,12 @@ pub(super) fn store_with_base(
     base: crate::store::Base,
     fx: &mut Vec<super::Effect>,
 ) {
+    // What the edits date from: the editor's original (its version, unless new).
+    let started_from = state
+        .flows
+        .editor
+        .as_ref()
+        .and_then(|ed| (!ed.is_new).then_some(ed.original.flow.version));
     let label = format!("saving {}", crate::model::text::one_line(&spec.flow.name));
     let (id, e) = state.start_job(
         label,
@@ -696,6 +702,7 @@ pub(super) fn store_with_base(
         super::Job::SaveFlow {
             spec: Box::new(spec),
             base,
+            started_from,
         },
     );
     if let Some(ed) = state.flows.editor.as_mut() {

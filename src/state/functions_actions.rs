@@ -313,6 +313,8 @@ pub(super) fn edit_form_action(state: &mut State, action: Action, fx: &mut Vec<E
                 name,
                 description: form.description.text().trim_end().to_string(),
                 updated_at: form.updated_at,
+                base_name: form.original_name.clone(),
+                base_description: form.original_description.clone(),
             };
             let label = format!("saving {}", one_line(&form.original_name));
             let (id, e) = state.start_job(label, false, job);
@@ -372,6 +374,17 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
         JobResult::Updated(Err(e)) => match state.dialogs.last_mut() {
             Some(Dialog::Edit(form)) => form.error = Some(e),
             _ => state.error(e),
+        },
+        JobResult::UpdateConflict {
+            message,
+            updated_at,
+        } => match state.dialogs.last_mut() {
+            // The next Ctrl-s saves over their version ("mine anyway"); Esc keeps theirs.
+            Some(Dialog::Edit(form)) => {
+                form.updated_at = updated_at;
+                form.error = Some(message);
+            }
+            _ => state.error(message),
         },
         JobResult::Deleted { result: Ok(f), .. } => {
             state.info(format!(

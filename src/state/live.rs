@@ -5,7 +5,6 @@
 use super::event::StoreUpdate;
 use super::flow_editor::{FlowDialog, OptionsTarget};
 use super::team::DraftElsewhere;
-use super::text::one_line;
 use super::{Dialog, Effect, Job, State};
 use crate::store::{Changed, Draft, DraftOptions};
 use chrono::Local;
@@ -57,7 +56,7 @@ fn follow_in_editor(state: &mut State, changes: &[crate::store::Change], fx: &mu
     let Some(change) = newest else {
         return;
     };
-    let who = one_line(&change.by.label());
+    let who = crate::model::text::shown(&change.by.label());
     let at = change.at.with_timezone(&Local).format("%H:%M");
     let text = match &change.what {
         Changed::FlowSaved { version, .. } if ed.is_new || *version > base => format!(
@@ -121,8 +120,8 @@ pub(super) fn keep_draft(state: &mut State, fx: &mut Vec<Effect>) {
         flow_id: ed.spec.flow.id.clone(),
         base_version: (!ed.is_new).then_some(ed.original.flow.version),
         spec: ed.spec.clone(),
+        changes: ed.edits + u32::from(options.is_some()),
         options,
-        changes: ed.edits,
         saved_at: chrono::Utc::now(),
         by: crate::model::Actor::default(),
         pid: std::process::id(),

@@ -2,7 +2,6 @@
 //! flow and function (who and when, for the lists), and who has unsaved drafts of which
 //! flow (for warnings before deleting, and the editor's banner).
 
-use crate::model::text::one_line;
 use crate::model::Actor;
 use crate::store::{Change, Changed};
 use chrono::{DateTime, Local, Utc};
@@ -58,19 +57,16 @@ impl TeamState {
         }
     }
 
-    /// "saved v4 by alice@bastion just now" for a list row, when someone other than this
-    /// process made the row's latest change.
+    /// "saved v4 by alice@bastion just now" for a list row ("by you" for this
+    /// process's own change).
     pub fn changed_label(&self, key: &str, now: DateTime<Utc>) -> Option<String> {
         let c = self.latest.get(key)?;
-        if self.is_mine(c) {
-            return None;
-        }
-        Some(format!(
-            "{} by {} {}",
-            c.what.verb(),
-            one_line(&c.by.label()),
-            ago(c.at, now)
-        ))
+        let who = if self.is_mine(c) {
+            "you".to_string()
+        } else {
+            crate::model::text::shown(&c.by.label())
+        };
+        Some(format!("{} by {who} {}", c.what.verb(), ago(c.at, now)))
     }
 
     /// A paragraph for a confirmation that would delete a flow others are editing;
@@ -84,7 +80,7 @@ impl TeamState {
             .map(|d| {
                 format!(
                     "{} (draft from {}, {} change{})",
-                    one_line(&d.by.label()),
+                    crate::model::text::shown(&d.by.label()),
                     d.saved_at.with_timezone(&Local).format("%H:%M"),
                     d.changes,
                     if d.changes == 1 { "" } else { "s" }
@@ -124,7 +120,7 @@ mod tests {
     }
 
     #[test]
-    fn labels_name_others_not_me() {
+    fn labels_name_others_and_me() {
         let mut team = TeamState::new(Actor::new("me", "host"), HashMap::new());
         let saved = Changed::FlowSaved {
             id: "dag_1".into(),
@@ -138,7 +134,10 @@ mod tests {
         );
         let pid = team.pid;
         team.apply(&[change("me", pid, saved)]);
-        assert_eq!(team.changed_label("flow/dag_1", Utc::now()), None);
+        assert_eq!(
+            team.changed_label("flow/dag_1", Utc::now()).unwrap(),
+            "saved v4 by you just now"
+        );
     }
 
     #[test]

@@ -34,8 +34,8 @@ pub struct Conflict {
 
 impl std::fmt::Display for Conflict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let name = crate::model::text::one_line(&self.name);
-        let who = crate::model::text::one_line(&self.by.label());
+        let name = crate::model::text::shown(&self.name);
+        let who = crate::model::text::shown(&self.by.label());
         let when = self
             .at
             .map(|t| format!(" at {}", t.with_timezone(&Local).format("%H:%M")))
