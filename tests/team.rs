@@ -473,3 +473,16 @@ fn a_database_where_flowdeck_cannot_write_is_one_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("it is a folder"), "{err}");
 }
+
+#[test]
+fn a_database_file_made_empty_by_an_administrator_becomes_the_database() {
+    // `install -m 660 -g team /dev/null team.redb`, as the README suggests for a team.
+    let host = Host::new();
+    std::fs::write(host.db(), b"").unwrap();
+    assert!(host.ok("alice", &["flow", "list"]).contains("NAME"));
+    assert!(host.ok("alice", &["db", "info"]).contains("schema     3"));
+    // A pipe or a device is refused at once (a pipe would block the open for ever).
+    let out = host.run_on(Path::new("/dev/null"), "alice", &["flow", "list"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a regular file"), "{err}");
+}

@@ -75,7 +75,9 @@ impl Store {
     /// file that does not exist yet, or needs an upgrade or a migration, is opened
     /// writable instead (once).
     pub fn open_read_only(path: &Path) -> Result<Store> {
-        if !path.exists() {
+        // Missing, or empty (created by an administrator with the team's permissions,
+        // `install -m 660 /dev/null …`): made a database by the writable open.
+        if std::fs::metadata(path).map_or(true, |m| m.is_file() && m.len() == 0) {
             return Store::open(path);
         }
         match open::open_read_only(path)? {

@@ -55,6 +55,15 @@ fn refuse_folder(path: &Path) -> Result<()> {
                 .into(),
         });
     }
+    // A pipe would block the open for ever, a device is no place for a database.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(Error::Open {
+            path: path.to_path_buf(),
+            reason:
+                "it is not a regular file (a device or a pipe); pass the path of a database file"
+                    .into(),
+        });
+    }
     Ok(())
 }
 
