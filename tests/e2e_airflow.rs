@@ -2,71 +2,10 @@
 //! a flow wiring outputs into inputs, deploy until ready, run it, read logs, recover from
 //! an import error, clear a failed task. Drives the real `flowdeck` binary.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-struct Env {
-    dir: tempfile::TempDir,
-    dags: PathBuf,
-}
-
-fn airflow_env() -> Option<Env> {
-    let url = std::env::var("FLOWDECK_AIRFLOW_URL").ok();
-    let dags = std::env::var("FLOWDECK_DAGS_FOLDER").ok();
-    match (url, dags) {
-        (Some(_), Some(dags)) => Some(Env {
-            dir: tempfile::tempdir().unwrap(),
-            dags: PathBuf::from(dags),
-        }),
-        _ => {
-            assert!(
-                std::env::var("FLOWDECK_REQUIRE_AIRFLOW").is_err(),
-                "FLOWDECK_REQUIRE_AIRFLOW is set but FLOWDECK_AIRFLOW_URL / FLOWDECK_DAGS_FOLDER are not: run through scripts/test.sh"
-            );
-            eprintln!("skipped: no Airflow (run scripts/test.sh)");
-            None
-        }
-    }
-}
-
-impl Env {
-    fn flowdeck(&self, args: &[&str]) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_flowdeck"))
-            .env("FLOWDECK_DB", self.dir.path().join("db.redb"))
-            .env("FLOWDECK_CONFIG", self.dir.path().join("config.toml"))
-            .env("FLOWDECK_DAGS_FOLDER", &self.dags)
-            .args(args)
-            .output()
-            .unwrap();
-        eprintln!(
-            "$ flowdeck {}\n{}{}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.flowdeck(args);
-        assert!(out.status.success(), "flowdeck {args:?} failed");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn write(&self, name: &str, text: &str) -> String {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path.display().to_string()
-    }
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{prefix} {}-{}", std::process::id(), nanos % 1_000_000_000)
-}
+mod e2e_common;
+use e2e_common::{airflow_env, unique, Env};
 
 fn setup(env: &Env) -> String {
     std::fs::write(env.dir.path().join("config.toml"), "").unwrap();

@@ -5,87 +5,14 @@
 //! DAG's doc_md, and a per-deploy tag left by an older flowdeck disappears on the next
 //! deploy. Drives the real `flowdeck` binary; reads the XCom through flowdeck's client.
 
-use flowdeck::airflow::{AirflowConfig, Client};
+use flowdeck::airflow::Client;
 use flowdeck::model::ids::flow_id_for;
 use flowdeck::render::{LEGACY_REVISION_TAG_PREFIX, REVISION_PREFIX};
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-struct Env {
-    dir: tempfile::TempDir,
-    dags: PathBuf,
-    url: String,
-}
-
-fn airflow_env() -> Option<Env> {
-    let url = std::env::var("FLOWDECK_AIRFLOW_URL").ok();
-    let dags = std::env::var("FLOWDECK_DAGS_FOLDER").ok();
-    match (url, dags) {
-        (Some(url), Some(dags)) => Some(Env {
-            dir: tempfile::tempdir().unwrap(),
-            dags: PathBuf::from(dags),
-            url,
-        }),
-        _ => {
-            assert!(
-                std::env::var("FLOWDECK_REQUIRE_AIRFLOW").is_err(),
-                "FLOWDECK_REQUIRE_AIRFLOW is set but FLOWDECK_AIRFLOW_URL / FLOWDECK_DAGS_FOLDER are not: run through scripts/test.sh"
-            );
-            eprintln!("skipped: no Airflow (run scripts/test.sh)");
-            None
-        }
-    }
-}
-
-impl Env {
-    fn flowdeck(&self, args: &[&str]) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_flowdeck"))
-            .env("FLOWDECK_DB", self.dir.path().join("db.redb"))
-            .env("FLOWDECK_CONFIG", self.dir.path().join("config.toml"))
-            .env("FLOWDECK_DAGS_FOLDER", &self.dags)
-            .args(args)
-            .output()
-            .unwrap();
-        eprintln!(
-            "$ flowdeck {}\n{}{}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.flowdeck(args);
-        assert!(out.status.success(), "flowdeck {args:?} failed");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn write(&self, name: &str, text: &str) -> String {
-        let path = self.dir.path().join(name);
-        std::fs::write(&path, text).unwrap();
-        path.display().to_string()
-    }
-
-    fn client(&self) -> Client {
-        Client::new(AirflowConfig::new(
-            self.url.clone(),
-            std::env::var("FLOWDECK_AIRFLOW_USERNAME").unwrap_or_else(|_| "admin".into()),
-            std::env::var("FLOWDECK_AIRFLOW_PASSWORD").unwrap_or_else(|_| "admin".into()),
-        ))
-        .unwrap()
-    }
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("{prefix} {}-{}", std::process::id(), nanos % 1_000_000_000)
-}
+mod e2e_common;
+use e2e_common::{airflow_env, unique};
 
 /// A UDF that returns exactly what it was given (its XCom is the inputs). `**values` also
 /// receives Airflow's context, which is left out.

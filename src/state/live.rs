@@ -116,16 +116,7 @@ pub(super) fn keep_draft(state: &mut State, fx: &mut Vec<Effect>) {
     ed.kept_edits = ed.edits;
     ed.kept_options = options.as_ref().map(|o| o.text.clone());
     ed.kept_at = Some(now);
-    let draft = Draft {
-        flow_id: ed.spec.flow.id.clone(),
-        base_version: (!ed.is_new).then_some(ed.original.flow.version),
-        spec: ed.spec.clone(),
-        changes: ed.edits + u32::from(options.is_some()),
-        options,
-        saved_at: chrono::Utc::now(),
-        by: crate::model::Actor::default(),
-        pid: std::process::id(),
-    };
+    let draft = draft_of(ed, options);
     let (_, e) = state.start_job(
         "",
         true,
@@ -166,19 +157,26 @@ pub fn draft_at_exit(state: &State) -> Option<Result<Draft, String>> {
     if !state.terminated {
         return ed.kept_at.map(|_| Err(ed.spec.flow.id.clone()));
     }
-    if !ed.dirty && open_options_text(state).is_none() {
+    let options = open_options_text(state);
+    if !ed.dirty && options.is_none() {
         return None;
     }
-    Some(Ok(Draft {
+    Some(Ok(draft_of(ed, options)))
+}
+
+/// The editor's draft as the database keeps it (the store stamps who and which process).
+/// Unsaved options text counts as one more change.
+fn draft_of(ed: &super::flow_editor::Editor, options: Option<DraftOptions>) -> Draft {
+    Draft {
         flow_id: ed.spec.flow.id.clone(),
         base_version: (!ed.is_new).then_some(ed.original.flow.version),
         spec: ed.spec.clone(),
-        options: open_options_text(state),
-        changes: ed.edits,
+        changes: ed.edits + u32::from(options.is_some()),
+        options,
         saved_at: chrono::Utc::now(),
         by: crate::model::Actor::default(),
         pid: std::process::id(),
-    }))
+    }
 }
 
 /// The job that forgets this process's draft of a flow (saved, or left).

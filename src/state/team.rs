@@ -69,6 +69,13 @@ impl TeamState {
         Some(format!("{} by {who} {}", c.what.verb(), ago(c.at, now)))
     }
 
+    /// Whether any flow still listed has a recorded change (the list's CHANGED column).
+    pub fn any_flow_change(&self) -> bool {
+        self.latest
+            .values()
+            .any(|c| matches!(c.what, Changed::FlowSaved { .. } | Changed::Deploy { .. }))
+    }
+
     /// A paragraph for a confirmation that would delete a flow others are editing;
     /// empty when nobody is.
     pub fn editing_elsewhere(&self, flow_id: &str) -> String {

@@ -97,7 +97,9 @@ impl Store {
         let mut out: Vec<Draft> = self
             .all_drafts()?
             .into_iter()
-            .filter(|d| d.by.user == self.actor.user && d.pid != me && !process_alive(d))
+            .filter(|d| {
+                d.by.user == self.actor.user && d.pid != me && !process_alive(d, &self.actor.host)
+            })
             .collect();
         out.sort_by_key(|d| std::cmp::Reverse(d.saved_at));
         Ok(out)
@@ -132,7 +134,6 @@ impl Store {
 
 /// Whether the process that wrote a draft still runs on this host (`/proc/<pid>`). A
 /// draft from another host is never "alive" here.
-fn process_alive(draft: &Draft) -> bool {
-    let this_host = super::current_actor().host;
+fn process_alive(draft: &Draft, this_host: &str) -> bool {
     draft.by.host == this_host && std::path::Path::new(&format!("/proc/{}", draft.pid)).exists()
 }

@@ -300,17 +300,7 @@ impl Store {
             };
             let Some(current) = current else {
                 if let Base::Version(v) = base {
-                    let latest = tx.open_table(LATEST).ctx("opening the change log")?;
-                    let change = Store::latest_in(&latest, &format!("flow/{id}"))?;
-                    return Err(Error::Conflict(Box::new(Conflict {
-                        kind: "flow",
-                        id: id.to_string(),
-                        name: id.to_string(),
-                        base: Some(v),
-                        theirs: None,
-                        by: change.as_ref().map(|c| c.by.clone()).unwrap_or_default(),
-                        at: change.map(|c| c.at),
-                    })));
+                    return Err(deleted_meanwhile(&tx, id, id, v)?);
                 }
                 return Err(Error::NotFound {
                     kind: "flow",
@@ -467,23 +457,7 @@ impl Store {
                 Err(self.newer_version(tx, current, base)?)
             }
             (Base::Version(v), None) => {
-                let latest = tx.open_table(LATEST).ctx("opening the change log")?;
-                let change = Store::latest_in(&latest, &format!("flow/{}", spec.flow.id))?;
-                Err(Error::Conflict(Box::new(Conflict {
-                    kind: "flow",
-                    id: spec.flow.id.clone(),
-                    name: match &change {
-                        Some(super::Change {
-                            what: Changed::FlowDeleted { name, .. },
-                            ..
-                        }) => name.clone(),
-                        _ => spec.flow.name.clone(),
-                    },
-                    base: Some(v),
-                    theirs: None,
-                    by: change.as_ref().map(|c| c.by.clone()).unwrap_or_default(),
-                    at: change.map(|c| c.at),
-                })))
+                Err(deleted_meanwhile(tx, &spec.flow.id, &spec.flow.name, v)?)
             }
         }
     }
@@ -533,6 +507,34 @@ impl Store {
         }
         Ok(out)
     }
+}
+
+/// The conflict for a flow deleted after the caller loaded version `base`: who deleted
+/// it and when, from the change log (`name` when the log has no name for it).
+fn deleted_meanwhile(
+    tx: &redb::WriteTransaction,
+    id: &str,
+    name: &str,
+    base: u32,
+) -> Result<Error> {
+    let latest = tx.open_table(LATEST).ctx("opening the change log")?;
+    let change = Store::latest_in(&latest, &format!("flow/{id}"))?;
+    let name = match &change {
+        Some(super::Change {
+            what: Changed::FlowDeleted { name, .. },
+            ..
+        }) => name.clone(),
+        _ => name.to_string(),
+    };
+    Ok(Error::Conflict(Box::new(Conflict {
+        kind: "flow",
+        id: id.to_string(),
+        name,
+        base: Some(base),
+        theirs: None,
+        by: change.as_ref().map(|c| c.by.clone()).unwrap_or_default(),
+        at: change.map(|c| c.at),
+    })))
 }
 
 fn read_functions(

@@ -108,7 +108,7 @@ fn check_foreign(path: &Path) -> Result<()> {
     if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
         return Ok(());
     }
-    let Ok(db) = catch_panic_ro(|| builder().open_read_only(path)) else {
+    let Ok(db) = catch_panic(path, || builder().open_read_only(path)) else {
         return Ok(());
     };
     let Ok(tx) = db.begin_read() else {
@@ -142,23 +142,13 @@ fn check_foreign(path: &Path) -> Result<()> {
     }
 }
 
-fn catch_panic_ro(
-    f: impl FnOnce() -> std::result::Result<redb::ReadOnlyDatabase, DatabaseError>,
-) -> std::result::Result<redb::ReadOnlyDatabase, DatabaseError> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or(Err(
-        DatabaseError::Storage(StorageError::Corrupted(
-            "redb could not read the file".into(),
-        )),
-    ))
-}
-
 /// A read-only handle in multi-writer mode (it follows other processes' commits and
 /// writes nothing). `None` when the file needs what only a writable open does (an upgrade
 /// from the redb 2 format, a repair after a crash): the caller opens it writable.
 pub(super) fn open_read_only(path: &Path) -> Result<Option<redb::ReadOnlyDatabase>> {
     refuse_folder(path)?;
     check_magic(path)?;
-    match catch_panic_ro(|| builder().open_read_only(path)) {
+    match catch_panic(path, || builder().open_read_only(path)) {
         Ok(db) => Ok(Some(db)),
         Err(
             DatabaseError::UpgradeRequired(_)
@@ -170,10 +160,10 @@ pub(super) fn open_read_only(path: &Path) -> Result<Option<redb::ReadOnlyDatabas
 }
 
 /// A damaged file must give a line, not a panic from inside redb.
-fn catch_panic(
+fn catch_panic<T>(
     path: &Path,
-    f: impl FnOnce() -> std::result::Result<Database, DatabaseError>,
-) -> std::result::Result<Database, DatabaseError> {
+    f: impl FnOnce() -> std::result::Result<T, DatabaseError>,
+) -> std::result::Result<T, DatabaseError> {
     // redb's debug builds assert on some damage (release builds return `Corrupted`).
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
         tracing::error!(path = %path.display(), "redb panicked while opening the database");

@@ -83,16 +83,14 @@ pub fn draw(
     let run_w: u16 = if inner.width >= 100 { 10 } else { 0 };
     // Who changed a flow last, when someone else did: a column where there is room,
     // else only for the selected flow, on the last row.
-    let changes: Vec<Option<String>> = fl
-        .rows
-        .iter()
-        .map(|r| {
-            state
-                .team
-                .changed_label(&format!("flow/{}", r.flow.id), state.wall_now)
-        })
-        .collect();
-    let any_change = changes.iter().any(Option::is_some);
+    // Labels are made only for the rows drawn (a frame must not format one per flow).
+    let change_of = |i: usize| {
+        let r = fl.rows.get(i)?;
+        state
+            .team
+            .changed_label(&format!("flow/{}", r.flow.id), state.wall_now)
+    };
+    let any_change = state.team.any_flow_change();
     let changed_w: u16 = if any_change && inner.width >= 130 {
         34
     } else {
@@ -159,7 +157,7 @@ pub fn draw(
     frame.render_widget(Table::new([head], widths.clone()).column_spacing(1), header);
     let selected_change = nav
         .selected_row()
-        .and_then(|i| changes.get(i).cloned().flatten())
+        .and_then(change_of)
         .filter(|_| changed_w == 0);
     let rows_h = if selected_change.is_some() && rows_h > 2 {
         let note = Rect {
@@ -188,7 +186,11 @@ pub fn draw(
         .filter_map(|(i, &ri)| {
             let r = fl.rows.get(ri)?;
             let label = deploy_label(state, r, offline);
-            let changed = changes.get(ri).cloned().flatten().unwrap_or_default();
+            let changed = if changed_w > 0 {
+                change_of(ri).unwrap_or_default()
+            } else {
+                String::new()
+            };
             Some(row(
                 r,
                 label,
