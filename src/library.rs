@@ -204,22 +204,34 @@ pub fn register(
     // database, so another database sharing the dags folder never takes it for its own.
     let mut stored_bytes = bytes.clone();
     stored_bytes.extend_from_slice(crate::render::library_trailer(store.database_id()).as_bytes());
-    let module = choose_module(
-        store,
-        library,
-        &stem,
-        &source_path,
-        &sha256_hex(&stored_bytes),
-    )?;
-    let stored_name = format!("{module}.py");
-    let stored = library.join(&stored_name);
     let dags = library.parent().map(Path::to_path_buf);
-    let created = [
+    let folders_existed = [
         (dags.clone(), dags.as_ref().is_some_and(|d| d.exists())),
         (Some(library.to_path_buf()), library.exists()),
-        (Some(stored.clone()), stored.exists()),
     ];
-    write_module(library, &module, &stored_bytes)?;
+    // Another database may take the chosen module name between the choice and the
+    // write (the write never replaces its module): then choose again, a few times.
+    let mut attempts = 0;
+    let (module, stored, created) = loop {
+        let module = choose_module(
+            store,
+            library,
+            &stem,
+            &source_path,
+            &sha256_hex(&stored_bytes),
+        )?;
+        let stored = library.join(format!("{module}.py"));
+        let mut created = folders_existed.to_vec();
+        created.push((Some(stored.clone()), stored.exists()));
+        match write_module(library, &module, &stored_bytes) {
+            Ok(()) => break (module, stored, created),
+            Err(Error::Render(crate::render::Error::ForeignModule { .. })) if attempts < 3 => {
+                attempts += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let stored_name = format!("{module}.py");
     let now = chrono::Utc::now();
     let function = Function {
         id: existing
@@ -322,7 +334,13 @@ fn choose_module(
         };
         let owners: Vec<&Function> = functions.iter().filter(|f| f.module == candidate).collect();
         let file = library.join(format!("{candidate}.py"));
-        let free = if owners.is_empty() {
+        // A module another database (sharing the dags folder) wrote is never ours.
+        let theirs = std::fs::read(&file).ok().is_some_and(|b| {
+            crate::render::library_owner(&b).is_some_and(|owner| owner != store.database_id())
+        });
+        let free = if theirs {
+            false
+        } else if owners.is_empty() {
             // A file nobody registered: only reuse it when it is the same content.
             !file.exists()
                 || std::fs::read(&file)
@@ -354,9 +372,11 @@ fn write_module(library: &Path, module: &str, bytes: &[u8]) -> Result<(), Error>
         ));
     };
     crate::render::create_dags_folder(dags)?;
-    crate::render::write_library_module(dags, package, module, bytes)
-        .map_err(|e| fail(e.to_string()))?;
-    Ok(())
+    match crate::render::write_library_module(dags, package, module, bytes) {
+        Ok(_) => Ok(()),
+        Err(e @ crate::render::Error::ForeignModule { .. }) => Err(Error::Render(e)),
+        Err(e) => Err(fail(e.to_string())),
+    }
 }
 
 /// True when the registered source file changed since registration (offer a re-import).

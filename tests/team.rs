@@ -486,3 +486,70 @@ fn a_database_file_made_empty_by_an_administrator_becomes_the_database() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not a regular file"), "{err}");
 }
+
+#[test]
+fn databases_registering_the_same_file_name_at_once_each_keep_their_own_module() {
+    // The race CI met: several databases on one dags folder register `etl.py` (each
+    // from its own copy) in the same instant. Each must end with a module file that
+    // names it, never one another database wrote over or under it.
+    // A race: a few rounds make meeting it likely.
+    for _round in 0..3 {
+        let host = Host::new();
+        let dbs: Vec<PathBuf> = (0..4)
+            .map(|i| host.dir.path().join(format!("db{i}.redb")))
+            .collect();
+        let sources: Vec<String> = (0..dbs.len())
+            .map(|i| {
+                let dir = host.dir.path().join(format!("src{i}"));
+                std::fs::create_dir_all(&dir).unwrap();
+                let path = dir.join("etl.py");
+                std::fs::write(&path, ETL).unwrap();
+                path.display().to_string()
+            })
+            .collect();
+        for function in ["extract", "load"] {
+            let children: Vec<Child> = dbs
+                .iter()
+                .zip(&sources)
+                .map(|(db, source)| {
+                    host.command(
+                        db,
+                        "op",
+                        &["function", "add", source, "--function", function],
+                    )
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+                })
+                .collect();
+            for child in children {
+                let out = child.wait_with_output().unwrap();
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+        }
+        let mut modules = std::collections::BTreeSet::new();
+        for db in &dbs {
+            let store = Store::open_read_only(db).unwrap();
+            let functions = store.functions().unwrap();
+            assert_eq!(functions.len(), 2);
+            for f in functions {
+                let text = std::fs::read(&f.path).unwrap();
+                assert_eq!(
+                    flowdeck::render::library_owner(&text).as_deref(),
+                    Some(store.database_id()),
+                    "{} of {}",
+                    f.path,
+                    db.display()
+                );
+                modules.insert(f.path);
+            }
+        }
+        // Two functions of one file share a module within a database, never across them.
+        assert_eq!(modules.len(), dbs.len());
+    }
+}

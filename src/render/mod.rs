@@ -163,6 +163,12 @@ pub enum Error {
         "{} belongs to another flowdeck database ({}…), which has a flow with the same id; flowdeck leaves it alone. Rename this flow, or remove the other database's flow there", path.display(), owner.get(..8).unwrap_or(owner)
     )]
     Foreign { path: PathBuf, owner: String },
+    /// A library module of the same name that another database (sharing the dags
+    /// folder) wrote; registration picks another module name when it meets one.
+    #[error(
+        "{} is another flowdeck database's library module ({}…); flowdeck leaves it alone. Register again: a free module name is chosen", path.display(), owner.get(..8).unwrap_or(owner)
+    )]
+    ForeignModule { path: PathBuf, owner: String },
 }
 
 impl Error {

@@ -216,18 +216,70 @@ pub fn write_library_module(
                 super::header::library_owner(source),
             ) {
                 if theirs != mine {
-                    return Err(Error::Foreign {
+                    return Err(Error::ForeignModule {
                         path,
                         owner: theirs,
                     });
                 }
             }
+            atomic_write(&setup.package_dir, &name, source)?;
         }
-        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            // A new module is created without replacing: another database registering a
+            // file of the same name at the same moment cannot have its module overwritten.
+            if !create_new_atomically(&setup.package_dir, &name, source)? {
+                return match fs::read(&path) {
+                    Ok(existing) if existing == source => Ok(WriteOutcome::Unchanged),
+                    Ok(existing) => Err(Error::ForeignModule {
+                        path,
+                        owner: super::header::library_owner(&existing).unwrap_or_default(),
+                    }),
+                    Err(e) => Err(Error::io("read", path, e)),
+                };
+            }
+        }
         Err(e) => return Err(Error::io("read", path, e)),
     }
-    atomic_write(&setup.package_dir, &name, source)?;
     Ok(WriteOutcome::Written)
+}
+
+/// Like [`atomic_write`] for a file that must not exist yet: the complete temp file is
+/// hard-linked into place, which fails instead of replacing a file created meanwhile.
+/// `Ok(false)` when the name was taken by then.
+fn create_new_atomically(dir: &Path, name: &str, bytes: &[u8]) -> Result<bool> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let target = dir.join(name);
+    let temp = dir.join(format!(
+        ".{name}.{}-new{}{TEMP_SUFFIX}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let written = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(|e| Error::io("create a temporary file", &temp, e))?;
+        file.write_all(bytes)
+            .map_err(|e| Error::io("write", &temp, e))?;
+        file.sync_all()
+            .map_err(|e| Error::io("flush to disk", &temp, e))
+    })();
+    let linked = written.and_then(|()| match fs::hard_link(&temp, &target) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(false),
+        // A filesystem without hard links: a plain rename, which only a registration
+        // in the same instant could race.
+        Err(_) => fs::rename(&temp, &target)
+            .map(|()| true)
+            .map_err(|e| Error::io("move into place", &target, e)),
+    });
+    let _ = fs::remove_file(&temp);
+    let created = linked?;
+    if created {
+        sync_dir(dir)?;
+    }
+    Ok(created)
 }
 
 fn check_folder(dags_folder: &Path) -> Result<()> {
