@@ -34,6 +34,9 @@ pub struct Cli {
     /// Airflow base URL, e.g. http://127.0.0.1:8080
     #[arg(long, env = "FLOWDECK_AIRFLOW_URL", global = true)]
     pub airflow_url: Option<String>,
+    /// The environment (an `[environments.NAME]` of the config) to work with
+    #[arg(long = "env", env = "FLOWDECK_ENV", global = true, value_name = "NAME")]
+    pub env: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -70,6 +73,7 @@ impl Cli {
                 .ok()
                 .filter(|s| !s.is_empty()),
             airflow_password: std::env::var("FLOWDECK_AIRFLOW_PASSWORD").ok(),
+            env: self.env.clone().filter(|s| !s.is_empty()),
         })
     }
 }

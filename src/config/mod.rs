@@ -2,15 +2,26 @@
 //! by environment variables and command-line options. Secrets come from the environment
 //! only and are never written anywhere.
 
+pub mod environments;
+
+pub use environments::{AuthSetting, Environment};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-pub const DEFAULT_CONFIG: &str = include_str!("../assets/config.toml");
+pub const DEFAULT_CONFIG: &str = include_str!("../../assets/config.toml");
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
+    /// The environment used without --env / FLOWDECK_ENV (default: the first one).
+    pub default_environment: Option<String>,
+    /// `[environments.NAME]` tables (see [`environments`]).
+    #[serde(default)]
+    pub environments: toml::Table,
+    /// Their names in file order (the first is the default environment).
+    #[serde(skip)]
+    pub environment_order: Vec<String>,
     #[serde(default)]
     pub paths: PathsSection,
     #[serde(default)]
@@ -39,6 +50,8 @@ pub struct AirflowSection {
     pub url: Option<String>,
     pub username: Option<String>,
     pub insecure_tls: Option<bool>,
+    /// Extra CA certificates (PEM) for the implicit environment.
+    pub ca_file: Option<PathBuf>,
     pub timeout_secs: Option<u64>,
     pub poll_interval_secs: Option<u64>,
     pub deploy_timeout_secs: Option<u64>,
@@ -68,6 +81,9 @@ pub enum Error {
     /// A value is out of its range or unusable; `setting` names where it was given.
     #[error("{setting} {reason}")]
     Setting { setting: String, reason: String },
+    /// An environment that is not in the config; the line lists the known ones.
+    #[error("{0}")]
+    Environment(String),
 }
 
 /// Accepted `timeout_secs` (seconds a command waits for Airflow's answers in all).
@@ -134,11 +150,19 @@ pub struct Overrides {
     pub airflow_url: Option<String>,
     pub airflow_username: Option<String>,
     pub airflow_password: Option<String>,
+    /// `--env` / FLOWDECK_ENV.
+    pub env: Option<String>,
 }
 
 /// Everything resolved.
 #[derive(Clone)]
 pub struct Settings {
+    /// Every environment of the config, in file order (one implicit `default` when the
+    /// config has no `[environments]`).
+    pub environments: Vec<Environment>,
+    /// The one this process works with; `dags_folder`, `airflow_*` and `insecure_tls`
+    /// below are its values.
+    pub environment: Environment,
     pub db: PathBuf,
     pub config_path: PathBuf,
     pub dags_folder: PathBuf,
@@ -166,6 +190,7 @@ impl std::fmt::Debug for Settings {
             .field("dags_folder", &self.dags_folder)
             .field("airflow_url", &self.airflow_url)
             .field("airflow_username", &self.airflow_username)
+            .field("environment", &self.environment.name)
             .finish_non_exhaustive()
     }
 }
@@ -173,6 +198,32 @@ impl std::fmt::Debug for Settings {
 impl Settings {
     pub fn library_folder(&self) -> PathBuf {
         self.dags_folder.join(&self.library_package)
+    }
+
+    /// The same settings working with environment `name` instead. Err: the one line of
+    /// [`environments::select`].
+    pub fn with_environment(&self, name: &str) -> Result<Settings, Error> {
+        let env = environments::select(&self.environments, Some(name), None)
+            .map_err(Error::Environment)?
+            .clone();
+        let mut s = self.clone();
+        s.apply_environment(env);
+        Ok(s)
+    }
+
+    fn apply_environment(&mut self, env: Environment) {
+        self.dags_folder = env.dags_folder.clone();
+        self.airflow_url = env.url.clone();
+        self.insecure_tls = env.insecure_tls;
+        if let AuthSetting::Basic {
+            username,
+            password_env: Some(var),
+        } = &env.auth
+        {
+            self.airflow_username = username.clone();
+            self.airflow_password = std::env::var(var).unwrap_or_default();
+        }
+        self.environment = env;
     }
 }
 
@@ -229,7 +280,7 @@ pub fn load_file(path: &Path, create: bool) -> Result<ConfigFile, Error> {
 }
 
 pub fn parse(text: &str) -> Result<ConfigFile, String> {
-    toml::from_str(text).map_err(|e| {
+    let mut file: ConfigFile = toml::from_str(text).map_err(|e| {
         let line = e
             .span()
             .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
@@ -237,7 +288,14 @@ pub fn parse(text: &str) -> Result<ConfigFile, String> {
             Some(l) => format!("line {l}: {}", e.message()),
             None => e.message().to_string(),
         }
-    })
+    })?;
+    // toml's tables are sorted; the file's order comes from toml_edit.
+    if let Ok(doc) = text.parse::<toml_edit::DocumentMut>() {
+        if let Some(envs) = doc.get("environments").and_then(|e| e.as_table_like()) {
+            file.environment_order = envs.iter().map(|(k, _)| k.to_string()).collect();
+        }
+    }
+    Ok(file)
 }
 
 pub fn resolve(o: Overrides) -> Result<Settings, Error> {
@@ -245,6 +303,7 @@ pub fn resolve(o: Overrides) -> Result<Settings, Error> {
     let config_path = o.config.unwrap_or_else(|| config_dir().join("config.toml"));
     let file = load_file(&config_path, !explicit)?;
     let data = data_dir();
+    let url_overridden = o.airflow_url.is_some();
     let (url, url_setting) = match o.airflow_url {
         Some(u) => (
             u,
@@ -258,11 +317,32 @@ pub fn resolve(o: Overrides) -> Result<Settings, Error> {
             None => ("http://127.0.0.1:8080".into(), String::new()),
         },
     };
+    let explicit_envs = !file.environments.is_empty();
+    if explicit_envs {
+        let given = [
+            (url_overridden, "--airflow-url / FLOWDECK_AIRFLOW_URL"),
+            (
+                o.dags_folder.is_some(),
+                "--dags-folder / FLOWDECK_DAGS_FOLDER",
+            ),
+        ];
+        if let Some((_, what)) = given.iter().find(|(set, _)| *set) {
+            return Err(Error::Setting {
+                setting: what.to_string(),
+                reason: format!(
+                    "cannot be used with the environments of {}: choose one with --env / FLOWDECK_ENV, or unset it",
+                    config_path.display()
+                ),
+            });
+        }
+    }
     let url = url.trim().trim_end_matches('/').to_string();
-    check_airflow_url(&url).map_err(|reason| Error::Setting {
-        setting: url_setting,
-        reason,
-    })?;
+    if !explicit_envs {
+        check_airflow_url(&url).map_err(|reason| Error::Setting {
+            setting: url_setting,
+            reason,
+        })?;
+    }
     let timeout_secs = in_range(
         file.airflow.timeout_secs,
         "timeout_secs",
@@ -284,23 +364,53 @@ pub fn resolve(o: Overrides) -> Result<Settings, Error> {
         120,
         &config_path,
     )?;
-    Ok(Settings {
+    let dags_folder = o
+        .dags_folder
+        .or(file.paths.dags_folder.clone())
+        .unwrap_or_else(default_dags_folder);
+    let airflow_username = o
+        .airflow_username
+        .or(file.airflow.username.clone())
+        .unwrap_or_else(|| "admin".into());
+    let environments = if explicit_envs {
+        environment_list(&file, &config_path)?
+    } else {
+        vec![Environment {
+            name: environments::IMPLICIT.into(),
+            url: url.clone(),
+            auth: AuthSetting::Basic {
+                username: airflow_username.clone(),
+                password_env: None,
+            },
+            dags_folder: dags_folder.clone(),
+            ca_file: file.airflow.ca_file.clone(),
+            insecure_tls: file.airflow.insecure_tls.unwrap_or(false),
+            read_only: false,
+            color: None,
+            git: None,
+            implicit: true,
+        }]
+    };
+    let environment = environments::select(
+        &environments,
+        o.env.as_deref(),
+        file.default_environment.as_deref(),
+    )
+    .map_err(Error::Environment)?
+    .clone();
+    let mut settings = Settings {
+        environments,
+        environment: environment.clone(),
         db: o
             .db
             .or(file.paths.db)
             .unwrap_or_else(|| data.join("flowdeck.redb")),
         config_path,
-        dags_folder: o
-            .dags_folder
-            .or(file.paths.dags_folder)
-            .unwrap_or_else(default_dags_folder),
+        dags_folder,
         library_package: "flowdeck_functions".into(),
         templates_dir: file.paths.templates_dir,
         airflow_url: url,
-        airflow_username: o
-            .airflow_username
-            .or(file.airflow.username)
-            .unwrap_or_else(|| "admin".into()),
+        airflow_username,
         airflow_password: o.airflow_password.unwrap_or_default(),
         insecure_tls: file.airflow.insecure_tls.unwrap_or(false),
         timeout_secs,
@@ -314,7 +424,69 @@ pub fn resolve(o: Overrides) -> Result<Settings, Error> {
         bell: file.ui.bell.unwrap_or(false),
         keybindings: file.keybindings,
         log_dir: data,
-    })
+    };
+    settings.apply_environment(environment);
+    Ok(settings)
+}
+
+/// The `[environments.NAME]` tables, checked: a name, a URL, one way to authenticate,
+/// a deploy target. Each error names the table and the key.
+fn environment_list(file: &ConfigFile, path: &Path) -> Result<Vec<Environment>, Error> {
+    let mut list = Vec::new();
+    let mut names: Vec<&String> = file
+        .environment_order
+        .iter()
+        .filter(|n| file.environments.contains_key(*n))
+        .collect();
+    let rest: Vec<&String> = file
+        .environments
+        .keys()
+        .filter(|k| !names.contains(k))
+        .collect();
+    names.extend(rest);
+    for name in names {
+        let value = &file.environments[name];
+        let setting = format!("[environments.{name}] of {}", path.display());
+        let fail = |reason: String| Error::Setting {
+            setting: setting.clone(),
+            reason,
+        };
+        environments::check_name(name).map_err(fail)?;
+        let section: environments::EnvironmentSection = value
+            .clone()
+            .try_into()
+            .map_err(|e: toml::de::Error| fail(format!("is not valid: {}", e.message())))?;
+        let url = section
+            .url
+            .clone()
+            .ok_or_else(|| fail("has no `url`; add the Airflow's base URL, like url = \"https://airflow.example.com\"".into()))?;
+        let url = url.trim().trim_end_matches('/').to_string();
+        check_airflow_url(&url).map_err(|r| fail(format!("`url` {r}")))?;
+        let auth = environments::AuthSetting::from_section(&section).map_err(fail)?;
+        if section.dags_folder.is_some() && section.git.is_some() {
+            return Err(fail(
+                "sets both `dags_folder` and `git`; an environment has one deploy target".into(),
+            ));
+        }
+        let dags_folder = section
+            .dags_folder
+            .clone()
+            .or(file.paths.dags_folder.clone())
+            .unwrap_or_else(default_dags_folder);
+        list.push(Environment {
+            name: name.clone(),
+            url,
+            auth,
+            dags_folder,
+            ca_file: section.ca_file.clone(),
+            insecure_tls: section.insecure_tls.unwrap_or(false),
+            read_only: section.read_only.unwrap_or(false),
+            color: section.color.clone(),
+            git: section.git.clone(),
+            implicit: false,
+        });
+    }
+    Ok(list)
 }
 
 #[cfg(test)]
@@ -380,6 +552,72 @@ mod tests {
         })
         .unwrap();
         assert_eq!(from_option.db, PathBuf::from("/tmp/mine.redb"));
+    }
+
+    #[test]
+    fn environments_are_read_in_file_order_and_chosen_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(
+            &path,
+            "[environments.prod]\nurl = \"https://airflow.example.com/airflow/\"\ntoken_env = \"PROD_TOKEN\"\nread_only = true\ncolor = \"red\"\ndags_folder = \"/srv/prod/dags\"\n\n[environments.dev]\nurl = \"http://127.0.0.1:8080\"\nusername = \"ops\"\npassword_env = \"FLOWDECK_TEST_UNSET_DEV_PW\"\n",
+        )
+        .unwrap();
+        let resolve_env = |env: Option<&str>| {
+            resolve(Overrides {
+                config: Some(path.clone()),
+                env: env.map(str::to_string),
+                ..Overrides::default()
+            })
+        };
+        let first = resolve_env(None).unwrap();
+        let names: Vec<&str> = first.environments.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["prod", "dev"]);
+        assert_eq!(first.environment.name, "prod");
+        assert_eq!(first.airflow_url, "https://airflow.example.com/airflow");
+        assert_eq!(first.dags_folder, PathBuf::from("/srv/prod/dags"));
+        assert!(first.environment.read_only);
+        let dev = resolve_env(Some("dev")).unwrap();
+        assert_eq!(dev.airflow_username, "ops");
+        assert_eq!(dev.airflow_url, "http://127.0.0.1:8080");
+        assert_eq!(
+            first.with_environment("dev").unwrap().airflow_url,
+            dev.airflow_url
+        );
+        let err = resolve_env(Some("stage")).err().unwrap().to_string();
+        assert!(err.contains("prod, dev"), "{err}");
+        // An override of the URL would deploy one environment's state to another Airflow.
+        let err = resolve(Overrides {
+            config: Some(path.clone()),
+            airflow_url: Some("http://x".into()),
+            ..Overrides::default()
+        })
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("--env"), "{err}");
+        std::fs::write(&path, "[environments.x]\nurl = \"http://u:secret@h\"\n").unwrap();
+        let err = resolve_env(None).err().unwrap().to_string();
+        assert!(
+            err.contains("[environments.x]") && !err.contains("secret"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn without_environments_the_old_settings_are_one_implicit_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "[airflow]\nurl = \"http://127.0.0.1:9999\"\n").unwrap();
+        let s = resolve(Overrides {
+            config: Some(path),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(s.environments.len(), 1);
+        assert!(s.environment.implicit);
+        assert_eq!(s.environment.name, "default");
+        assert_eq!(s.environment.url, "http://127.0.0.1:9999");
     }
 
     #[test]
