@@ -29,6 +29,7 @@ fn main() -> anyhow::Result<()> {
         airflow_url: std::env::var("FLOWDECK_AIRFLOW_URL").ok(),
         airflow_username: std::env::var("FLOWDECK_AIRFLOW_USERNAME").ok(),
         airflow_password: std::env::var("FLOWDECK_AIRFLOW_PASSWORD").ok(),
+        env: None,
     })?;
     let core = Core::open(settings)?;
     let udf = dir.path().join("bench_udfs.py");
