@@ -13,7 +13,7 @@ use flowdeck::state::{Init, LibraryData, State, ThemeKind};
 use flowdeck::store::Store;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
@@ -98,25 +98,17 @@ fn populate(path: &Path) {
 }
 
 fn settings(dir: &Path) -> Settings {
-    Settings {
-        db: dir.join("bench.redb"),
-        config_path: dir.join("config.toml"),
-        dags_folder: dir.join("dags"),
-        library_package: "flowdeck_functions".into(),
-        templates_dir: None,
-        airflow_url: "http://127.0.0.1:9".into(),
-        airflow_username: "admin".into(),
-        airflow_password: String::new(),
-        insecure_tls: false,
-        timeout_secs: 10,
-        poll_interval_secs: 2,
-        deploy_timeout_secs: 120,
-        python: "python3".into(),
-        theme: "dark".into(),
-        bell: false,
-        keybindings: BTreeMap::new(),
-        log_dir: dir.join("log"),
-    }
+    std::fs::write(dir.join("config.toml"), "").expect("config");
+    let mut s = flowdeck::config::resolve(flowdeck::config::Overrides {
+        db: Some(dir.join("bench.redb")),
+        config: Some(dir.join("config.toml")),
+        dags_folder: Some(dir.join("dags")),
+        airflow_url: Some("http://127.0.0.1:9".into()),
+        ..Default::default()
+    })
+    .expect("settings");
+    s.log_dir = dir.join("log");
+    s
 }
 
 fn bench(c: &mut Criterion) {
