@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Run a real, local Apache Airflow 3.3.2 for flowdeck development and tests.
+# Run a real, local Apache Airflow 3.3.2 (or, with --airflow2, 2.11.2) for flowdeck
+# development and tests.
 #
-#   scripts/dev-airflow.sh install   create/refresh the venv only
-#   scripts/dev-airflow.sh start     install if needed, start `airflow standalone`, wait healthy
-#   scripts/dev-airflow.sh stop      stop it (TERM to the process group, KILL after a timeout)
-#   scripts/dev-airflow.sh status    running / not running, and component health
-#   scripts/dev-airflow.sh env       `export ...` lines for: eval "$(scripts/dev-airflow.sh env)"
+#   scripts/dev-airflow.sh [--airflow2] install   create/refresh the venv only
+#   scripts/dev-airflow.sh [--airflow2] start     install if needed, start Airflow, wait healthy
+#   scripts/dev-airflow.sh [--airflow2] stop      stop it (TERM to the process group, KILL after a timeout)
+#   scripts/dev-airflow.sh [--airflow2] status    running / not running, and component health
+#   scripts/dev-airflow.sh [--airflow2] env       `export ...` lines for: eval "$(scripts/dev-airflow.sh env)"
 #
 # status exits 0 when running and healthy, 1 when running but not healthy, 3 when stopped.
 # Files: $FLOWDECK_AIRFLOW_DIR/{venv,home,dags,install.log}; home/standalone.log is the
@@ -20,22 +21,57 @@
 #   FLOWDECK_AIRFLOW_START_TIMEOUT  seconds to wait for health (default 180)
 #   FLOWDECK_PYTHON            python used to create the venv (default python3)
 #
+# With --airflow2 the same commands run Airflow 2.11.2 (REST API v1, basic auth) beside
+# it, from scripts/airflow2-requirements.txt, as a scheduler plus a one-worker webserver
+# (no triggerer, no log server: the webserver reads the task logs from the shared home).
+# Its variables are FLOWDECK_AIRFLOW2_DIR (default <repo>/.airflow2),
+# FLOWDECK_AIRFLOW2_DAGS_FOLDER, FLOWDECK_AIRFLOW2_PORT (default 28090, the webserver;
+# +1 and +2 are given to the log servers so the stock 8793/8794 stay free) and
+# FLOWDECK_AIRFLOW2_PASSWORD; `env` prints FLOWDECK_AIRFLOW2_{URL,USERNAME,PASSWORD,DAGS_FOLDER}.
+# The timeout and python variables are shared.
+#
 # Parse intervals are left at Airflow's stock values on purpose: flowdeck measures its
 # save-to-loaded latency against a stock Airflow.
 set -euo pipefail
 
-readonly AIRFLOW_VERSION="3.3.2"
+MAJOR=3
+if [[ "${1:-}" == "--airflow2" ]]; then
+  MAJOR=2
+  shift
+fi
+
 readonly PIP_VERSION="26.3"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_DIR="$(cd "${SCRIPT_DIR}/.." && pwd)"
-REQUIREMENTS="${SCRIPT_DIR}/airflow-requirements.txt"
 
-AF_DIR="${FLOWDECK_AIRFLOW_DIR:-${REPO_DIR}/.airflow}"
+if [[ "$MAJOR" == 3 ]]; then
+  readonly AIRFLOW_VERSION="3.3.2"
+  REQUIREMENTS="${SCRIPT_DIR}/airflow-requirements.txt"
+  AF_DIR="${FLOWDECK_AIRFLOW_DIR:-${REPO_DIR}/.airflow}"
+  DAGS_FOLDER="${FLOWDECK_DAGS_FOLDER:-${AF_DIR}/dags}"
+  PORT="${FLOWDECK_AIRFLOW_PORT:-28080}"
+  PORT_VAR=FLOWDECK_AIRFLOW_PORT
+  PASSWORD_IN="${FLOWDECK_AIRFLOW_PASSWORD:-admin}"
+  ENV_PREFIX=FLOWDECK_AIRFLOW
+  HEALTH_PATH=/api/v2/monitor/health
+  REQUIRED_COMPONENTS="metadatabase scheduler triggerer dag_processor"
+else
+  readonly AIRFLOW_VERSION="2.11.2"
+  REQUIREMENTS="${SCRIPT_DIR}/airflow2-requirements.txt"
+  AF_DIR="${FLOWDECK_AIRFLOW2_DIR:-${REPO_DIR}/.airflow2}"
+  DAGS_FOLDER="${FLOWDECK_AIRFLOW2_DAGS_FOLDER:-${AF_DIR}/dags}"
+  PORT="${FLOWDECK_AIRFLOW2_PORT:-28090}"
+  PORT_VAR=FLOWDECK_AIRFLOW2_PORT
+  PASSWORD_IN="${FLOWDECK_AIRFLOW2_PASSWORD:-admin}"
+  ENV_PREFIX=FLOWDECK_AIRFLOW2
+  # The lean start runs no triggerer and no standalone dag processor: their entries
+  # report a null status, so only these two must be healthy.
+  HEALTH_PATH=/api/v1/health
+  REQUIRED_COMPONENTS="metadatabase scheduler"
+fi
 VENV="${AF_DIR}/venv"
 HOME_DIR="${AF_DIR}/home"
-DAGS_FOLDER="${FLOWDECK_DAGS_FOLDER:-${AF_DIR}/dags}"
-PORT="${FLOWDECK_AIRFLOW_PORT:-28080}"
 USERNAME="admin"
 START_TIMEOUT="${FLOWDECK_AIRFLOW_START_TIMEOUT:-180}"
 STOP_TIMEOUT=30
@@ -47,12 +83,14 @@ LOGFILE="${HOME_DIR}/standalone.log"
 INSTALL_LOG="${AF_DIR}/install.log"
 MARKER="${VENV}/.flowdeck-requirements.sha256"
 PASSWORDS_FILE="${HOME_DIR}/simple_auth_manager_passwords.json.generated"
+# Airflow 2: the password `start` last gave user admin (Airflow keeps only its hash).
+PASSWORD_FILE2="${HOME_DIR}/flowdeck_admin_password"
 
 log() { printf '%s\n' "dev-airflow: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -70,7 +108,7 @@ HOME_DIR="$(abspath "$HOME_DIR")"
 DAGS_FOLDER="$(abspath "$DAGS_FOLDER")"
 
 if ! [[ "$PORT" =~ ^[0-9]+$ ]] || ((PORT < 1 || PORT > 65533)); then
-  die "FLOWDECK_AIRFLOW_PORT must be a port number (got '${PORT}')"
+  die "${PORT_VAR} must be a port number (got '${PORT}')"
 fi
 
 requirements_hash() {
@@ -88,8 +126,13 @@ do_install() {
     return 0
   fi
   command -v "$PYTHON" >/dev/null 2>&1 || die "${PYTHON} not found (set FLOWDECK_PYTHON)"
-  "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' \
-    || die "apache-airflow ${AIRFLOW_VERSION} needs Python >= 3.10 (${PYTHON} is older)"
+  if [[ "$MAJOR" == 3 ]]; then
+    "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' \
+      || die "apache-airflow ${AIRFLOW_VERSION} needs Python >= 3.10 (${PYTHON} is older)"
+  else
+    "$PYTHON" -c 'import sys; sys.exit(0 if (3, 9) <= sys.version_info[:2] <= (3, 12) else 1)' \
+      || die "apache-airflow ${AIRFLOW_VERSION} needs Python 3.9 to 3.12 (set FLOWDECK_PYTHON to one)"
+  fi
   mkdir -p "$AF_DIR"
   log "installing apache-airflow ${AIRFLOW_VERSION} into ${VENV} (1-3 min; log: ${INSTALL_LOG})"
   : >"$INSTALL_LOG"
@@ -128,16 +171,17 @@ running_pgid() {
 # Prints the health JSON; exit 0 only when every component reports "healthy".
 check_health() {
   local body
-  body="$(curl -fsS --max-time 5 "${URL}/api/v2/monitor/health" 2>/dev/null)" || return 1
+  body="$(curl -fsS --max-time 5 "${URL}${HEALTH_PATH}" 2>/dev/null)" || return 1
   printf '%s\n' "$body"
   printf '%s' "$body" | "$(health_python)" -c '
 import json, sys
 h = json.load(sys.stdin)
 comps = {k: v for k, v in h.items() if isinstance(v, dict) and "status" in v}
-required = {"metadatabase", "scheduler", "triggerer", "dag_processor"}
-ok = required <= comps.keys() and all(v["status"] == "healthy" for v in comps.values())
+required = set(sys.argv[1].split())
+ok = all(comps.get(k, {}).get("status") == "healthy" for k in required)
+ok = ok and all(v["status"] in ("healthy", None) for v in comps.values())
 sys.exit(0 if ok else 1)
-' 2>/dev/null
+' "$REQUIRED_COMPONENTS" 2>/dev/null
 }
 
 health_python() {
@@ -156,13 +200,21 @@ print(", ".join("%s=%s" % (k, v.get("status")) for k, v in h.items() if isinstan
 }
 
 current_password() {
+  if [[ "$MAJOR" == 2 ]]; then
+    if [[ -f "$PASSWORD_FILE2" ]]; then
+      cat "$PASSWORD_FILE2"
+    else
+      printf '%s\n' "$PASSWORD_IN"
+    fi
+    return 0
+  fi
   if [[ -f "$PASSWORDS_FILE" ]]; then
     "$(health_python)" -c '
 import json, sys
 print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))
 ' "$PASSWORDS_FILE" "$USERNAME" 2>/dev/null && return 0
   fi
-  printf '%s\n' "${FLOWDECK_AIRFLOW_PASSWORD:-admin}"
+  printf '%s\n' "$PASSWORD_IN"
 }
 
 port_in_use() {
@@ -221,22 +273,55 @@ do_start() {
 
   do_install
 
-  local p
-  for p in "$PORT" $((PORT + 1)) $((PORT + 2)); do
+  local p ports=("$PORT" $((PORT + 1)) $((PORT + 2)))
+  # The lean Airflow 2 listens on its webserver port only.
+  [[ "$MAJOR" == 2 ]] && ports=("$PORT")
+  for p in "${ports[@]}"; do
     if port_in_use "$p"; then
-      die "port ${p} on 127.0.0.1 is already in use (another Airflow? set FLOWDECK_AIRFLOW_PORT)"
+      die "port ${p} on 127.0.0.1 is already in use (another Airflow? set ${PORT_VAR})"
     fi
   done
 
   mkdir -p "$HOME_DIR" "$DAGS_FOLDER"
   write_anchor_dag
+  local pid
+  if [[ "$MAJOR" == 3 ]]; then
+    launch_airflow3
+  else
+    launch_airflow2
+  fi
+  pid=$!
+  # The subshell execs setsid, which (not being a group leader) execs airflow: same pid.
+  sleep 0.5
+  pgid="$(ps -o pgid= -p "$pid" 2>/dev/null | tr -dc '0-9' || true)"
+  [[ -n "$pgid" ]] || pgid="$pid"
+  printf '%s\n' "$pgid" >"$PIDFILE"
+
+  local deadline=$((SECONDS + START_TIMEOUT))
+  until check_health >/dev/null; do
+    if ! kill -0 -- "-${pgid}" 2>/dev/null; then
+      tail -n 40 "$LOGFILE" >&2 || true
+      rm -f "$PIDFILE"
+      die "airflow exited during start-up (log: ${LOGFILE})"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 40 "$LOGFILE" >&2 || true
+      log "last health: $(check_health | health_summary)"
+      die "not healthy after ${START_TIMEOUT}s; still running as process group ${pgid} (stop it with: $0 stop)"
+    fi
+    sleep 1
+  done
+  print_access
+}
+
+# Starts `airflow standalone` (3.x) in the background, in a new process group.
+launch_airflow3() {
   # A known password for user admin; the simple auth manager keeps entries it finds here.
-  local password="${FLOWDECK_AIRFLOW_PASSWORD:-admin}"
   "${VENV}/bin/python" -c '
 import json, sys
 with open(sys.argv[1], "w") as f:
     json.dump({sys.argv[2]: sys.argv[3]}, f)
-' "$PASSWORDS_FILE" "$USERNAME" "$password"
+' "$PASSWORDS_FILE" "$USERNAME" "$PASSWORD_IN"
 
   log "starting airflow standalone on ${URL} (log: ${LOGFILE})"
   (
@@ -255,28 +340,65 @@ with open(sys.argv[1], "w") as f:
     # setsid makes the standalone the leader of a new process group: `stop` signals it whole.
     exec setsid "${VENV}/bin/airflow" standalone </dev/null >"$LOGFILE" 2>&1
   ) &
-  local pid=$!
-  # The subshell execs setsid, which (not being a group leader) execs airflow: same pid.
-  sleep 0.5
-  pgid="$(ps -o pgid= -p "$pid" 2>/dev/null | tr -dc '0-9' || true)"
-  [[ -n "$pgid" ]] || pgid="$pid"
-  printf '%s\n' "$pgid" >"$PIDFILE"
+}
 
-  local deadline=$((SECONDS + START_TIMEOUT))
-  until check_health >/dev/null; do
-    if ! kill -0 -- "-${pgid}" 2>/dev/null; then
-      tail -n 40 "$LOGFILE" >&2 || true
-      rm -f "$PIDFILE"
-      die "airflow standalone exited during start-up (log: ${LOGFILE})"
+# The environment every Airflow 2 command of this instance runs with.
+airflow2_env() {
+  export PATH="${VENV}/bin:${PATH}"
+  export AIRFLOW_HOME="$HOME_DIR"
+  export AIRFLOW__CORE__DAGS_FOLDER="$DAGS_FOLDER"
+  export AIRFLOW__CORE__LOAD_EXAMPLES=False
+  export AIRFLOW__WEBSERVER__WEB_SERVER_HOST=127.0.0.1
+  export AIRFLOW__WEBSERVER__WEB_SERVER_PORT="$PORT"
+  export AIRFLOW__WEBSERVER__BASE_URL="$URL"
+  export AIRFLOW__WEBSERVER__WORKERS=1
+  # HTTP basic auth for the REST API (what flowdeck sends to an Airflow 2), plus the
+  # session backend the web UI itself uses.
+  export AIRFLOW__API__AUTH_BACKENDS=airflow.providers.fab.auth_manager.api.auth.backend.basic_auth,airflow.providers.fab.auth_manager.api.auth.backend.session
+  export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=$((PORT + 1))
+  export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=$((PORT + 2))
+  # gunicorn keeps a control socket under $XDG_RUNTIME_DIR (else ~/.gunicorn), which
+  # another Airflow 2 of the same user would share.
+  export XDG_RUNTIME_DIR="${HOME_DIR}/run"
+}
+
+# Starts Airflow 2's scheduler (it also parses the DAG files) and a one-worker webserver
+# in the background, in one new process group that ends when either of them does.
+launch_airflow2() {
+  log "preparing the database and user ${USERNAME} (log: ${LOGFILE})"
+  if ! (
+    cd "$HOME_DIR"
+    airflow2_env
+    mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+    airflow db migrate
+    # `users create` leaves an existing user (and its password) alone, and
+    # `users reset-password` fails in this fab provider (it needs the web app's session
+    # store): a different password means a new user.
+    if [[ -f "$PASSWORD_FILE2" && "$(cat "$PASSWORD_FILE2")" != "$PASSWORD_IN" ]]; then
+      airflow users delete --username "$USERNAME" || true
     fi
-    if ((SECONDS >= deadline)); then
-      tail -n 40 "$LOGFILE" >&2 || true
-      log "last health: $(check_health | health_summary)"
-      die "not healthy after ${START_TIMEOUT}s; still running as process group ${pgid} (stop it with: $0 stop)"
-    fi
-    sleep 1
-  done
-  print_access
+    airflow users create --username "$USERNAME" --password "$PASSWORD_IN" --role Admin \
+      --firstname flowdeck --lastname dev --email admin@example.invalid
+  ) </dev/null >"$LOGFILE" 2>&1; then
+    tail -n 30 "$LOGFILE" >&2
+    die "airflow db migrate / users failed (log: ${LOGFILE})"
+  fi
+  printf '%s\n' "$PASSWORD_IN" >"$PASSWORD_FILE2"
+  chmod 600 "$PASSWORD_FILE2"
+
+  log "starting airflow scheduler and webserver on ${URL} (log: ${LOGFILE})"
+  (
+    cd "$HOME_DIR"
+    airflow2_env
+    # setsid makes the shell the leader of a new process group: `stop` signals it whole,
+    # and when one of the two exits the shell takes the other down with it.
+    exec setsid bash -c '
+      airflow scheduler --skip-serve-logs &
+      airflow webserver &
+      wait -n
+      kill -TERM 0
+    ' </dev/null >>"$LOGFILE" 2>&1
+  ) &
 }
 
 do_stop() {
@@ -320,10 +442,14 @@ do_status() {
 }
 
 do_env() {
-  printf 'export FLOWDECK_AIRFLOW_URL=%q\n' "$URL"
-  printf 'export FLOWDECK_AIRFLOW_USERNAME=%q\n' "$USERNAME"
-  printf 'export FLOWDECK_AIRFLOW_PASSWORD=%q\n' "$(current_password)"
-  printf 'export FLOWDECK_DAGS_FOLDER=%q\n' "$DAGS_FOLDER"
+  printf 'export %s_URL=%q\n' "$ENV_PREFIX" "$URL"
+  printf 'export %s_USERNAME=%q\n' "$ENV_PREFIX" "$USERNAME"
+  printf 'export %s_PASSWORD=%q\n' "$ENV_PREFIX" "$(current_password)"
+  if [[ "$MAJOR" == 3 ]]; then
+    printf 'export FLOWDECK_DAGS_FOLDER=%q\n' "$DAGS_FOLDER"
+  else
+    printf 'export FLOWDECK_AIRFLOW2_DAGS_FOLDER=%q\n' "$DAGS_FOLDER"
+  fi
 }
 
 main() {
