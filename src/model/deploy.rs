@@ -77,7 +77,8 @@ pub fn state_label(record: Option<&DeployRecord>, version: u32) -> String {
             deployed_version: Some(v),
             ..
         }) => format!("saved (v{v} deployed)"),
-        _ => "saved".to_string(),
+        Some(r) => format!("saved (v{} {})", r.version, r.state.label()),
+        None => "saved".to_string(),
     }
 }
 
