@@ -65,6 +65,15 @@ impl Session {
         };
         let core = Core::open(settings)?;
         let mut state = State::new(init);
+        state.flows.environments = state::flows::EnvironmentView {
+            current: core.settings.environment.name.clone(),
+            all: core
+                .settings
+                .environments
+                .iter()
+                .map(|e| e.name.clone())
+                .collect(),
+        };
         // Read before the data, so a change committed while loading is reported again
         // rather than missed.
         let generation = core.store.generation()?;

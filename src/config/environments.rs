@@ -143,6 +143,21 @@ pub struct Environment {
     pub implicit: bool,
 }
 
+impl Environment {
+    /// `Err` with the one line to show when this environment is `read_only`: every
+    /// command and key that would change its Airflow or its DAG files asks this first.
+    pub fn check_writable(&self) -> Result<(), String> {
+        if self.read_only {
+            Err(format!(
+                "{} is read-only in this configuration (read_only = true in [environments.{}]); watching runs and logs works, changes go through another environment",
+                self.name, self.name
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
 /// A name usable on the command line, in `:env NAME` and in the database.
 pub fn check_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
