@@ -7,7 +7,7 @@ pub mod promote;
 
 pub use judge::{judge, Expected, Verdict};
 
-use crate::airflow::{self, Client};
+use crate::airflow::{self, ApiVersion, Client};
 use crate::model::deploy::{DeployRecord, DeployState};
 use crate::model::FlowSpec;
 use crate::render::{self, Rendered, Renderer, WriteOutcome};
@@ -16,6 +16,10 @@ use chrono::Utc;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// Why a deploy to Airflow 2 waits for a new DAG file: only the scheduler's periodic
+/// folder scan finds it (`parseDagFile` re-parses known files only).
+pub const AIRFLOW2_NEW_FILE: &str = "Airflow 2 finds a new DAG file only with its folder scan ([scheduler] dag_dir_list_interval, 5 min by default); waiting for it";
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -449,6 +453,11 @@ impl Deployer {
     ) -> Result<Option<String>, airflow::Error> {
         let token = match client.get_dag(flow_id).await {
             Ok(dag) => Some(dag.file_token),
+            // Airflow 2 re-parses only the file asked for: nothing makes it look for new
+            // files before its next folder scan (see AIRFLOW.md), so say so while waiting.
+            Err(e) if e.is_not_found() && client.api_version().await? == ApiVersion::V1 => {
+                return Ok(Some(AIRFLOW2_NEW_FILE.into()));
+            }
             Err(e) if e.is_not_found() => self.known_token(client).await?,
             Err(e) => return Err(e),
         };

@@ -11,6 +11,10 @@ pub struct Env {
     pub dir: tempfile::TempDir,
     pub dags: PathBuf,
     pub url: String,
+    /// The config names its Airflows in `[environments]`: the single-Airflow variables
+    /// (FLOWDECK_AIRFLOW_URL, FLOWDECK_DAGS_FOLDER) would be refused, so children run
+    /// without them.
+    pub environments: bool,
 }
 
 /// The test Airflow named by the FLOWDECK_* variables; `None` (the test is skipped) when
@@ -23,6 +27,7 @@ pub fn airflow_env() -> Option<Env> {
             dir: tempfile::tempdir().unwrap(),
             dags: PathBuf::from(dags),
             url,
+            environments: false,
         }),
         _ => {
             assert!(
@@ -38,13 +43,19 @@ pub fn airflow_env() -> Option<Env> {
 impl Env {
     /// Runs `flowdeck ARGS` on this test's database, echoing what it printed.
     pub fn flowdeck(&self, args: &[&str]) -> Output {
-        let out = Command::new(env!("CARGO_BIN_EXE_flowdeck"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_flowdeck"));
+        command
             .env("FLOWDECK_DB", self.dir.path().join("db.redb"))
-            .env("FLOWDECK_CONFIG", self.dir.path().join("config.toml"))
-            .env("FLOWDECK_DAGS_FOLDER", &self.dags)
-            .args(args)
-            .output()
-            .unwrap();
+            .env("FLOWDECK_CONFIG", self.dir.path().join("config.toml"));
+        if self.environments {
+            command
+                .env_remove("FLOWDECK_AIRFLOW_URL")
+                .env_remove("FLOWDECK_DAGS_FOLDER")
+                .env_remove("FLOWDECK_ENV");
+        } else {
+            command.env("FLOWDECK_DAGS_FOLDER", &self.dags);
+        }
+        let out = command.args(args).output().unwrap();
         eprintln!(
             "$ flowdeck {}\n{}{}",
             args.join(" "),
