@@ -914,10 +914,21 @@ async fn clear_dry_run_lists_references() {
         (ti.dag_id.as_str(), ti.run_id.as_str(), ti.task_id.as_str()),
         (DAG, run_id().as_str(), "load")
     );
-    // 2.11 answers with references: no state, no try number.
-    assert_eq!(ti.state, None);
-    assert_eq!(ti.try_number, 0);
+    // 2.11 answers with references (no state, no try number): the client reads the
+    // task instance, so the caller sees what it would clear as it is now.
+    assert_eq!(ti.state, Some(TaskState::Failed));
+    assert_eq!(ti.try_number, 1);
     assert_eq!(ti.map_index, -1);
+    assert_eq!(
+        requests_to(
+            &server,
+            "GET",
+            &format!("{}/taskInstances/load", run_path())
+        )
+        .await
+        .len(),
+        1
+    );
 
     let sent: Value = requests_to(
         &server,

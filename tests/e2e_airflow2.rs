@@ -112,9 +112,10 @@ fn deploy_run_and_clear(env: &Env, e: &str, name: &str, deploy_timeout: &str) {
         "600",
     ]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    // The first try of flaky fails the run (and the command, which waited for its end).
     assert!(
-        !out.status.success(),
-        "{e}: the first try of flaky must fail the run: {text}"
+        !out.status.success() && text.contains(": failed"),
+        "{e}: {text}"
     );
     let run_id = text
         .lines()
@@ -142,9 +143,10 @@ fn deploy_run_and_clear(env: &Env, e: &str, name: &str, deploy_timeout: &str) {
         "600",
     ]);
     assert!(
-        cleared.contains("flaky") && cleared.contains(": success"),
+        cleared.contains("cleared flaky (was failed)"),
         "{e}: {cleared}"
     );
+    assert!(cleared.contains(": success"), "{e}: {cleared}");
     let log = env.ok(&[
         "--env", e, "run", "logs", name, &run_id, "flaky", "--try", "2",
     ]);
@@ -158,10 +160,12 @@ fn one_flow_runs_on_airflow_3_and_2_and_is_promoted_from_one_to_the_other() {
         return;
     };
     env.environments = true;
+    // Two Airflows and the rest of the suite share the machine: an answer slower than
+    // the default 10 s is not what this test is about.
     std::fs::write(
         env.dir.path().join("config.toml"),
         format!(
-            "[environments.af3]\nurl = {}\nusername = \"admin\"\npassword_env = \"FLOWDECK_AIRFLOW_PASSWORD\"\ndags_folder = {}\n\n\
+            "[airflow]\ntimeout_secs = 30\n\n[environments.af3]\nurl = {}\nusername = \"admin\"\npassword_env = \"FLOWDECK_AIRFLOW_PASSWORD\"\ndags_folder = {}\n\n\
              [environments.af2]\nurl = {}\nusername = \"admin\"\npassword_env = \"FLOWDECK_AIRFLOW2_PASSWORD\"\ndags_folder = {}\ncolor = \"yellow\"\n",
             toml_str(&env.url),
             toml_str(&env.dags.display().to_string()),

@@ -1102,8 +1102,9 @@ impl Client {
     }
 
     /// Clears task instances of one run so they run again. `dry_run` only reports what
-    /// would be cleared. `only_failed` is sent as false: Airflow's default (true) would
-    /// silently skip a successful task the user asked to rerun.
+    /// would be cleared, each with its current state and try (on Airflow 2 read with one
+    /// more request per task). `only_failed` is sent as false: Airflow's default (true)
+    /// would silently skip a successful task the user asked to rerun.
     pub async fn clear_task_instances(
         &self,
         dag_id: &str,
@@ -1131,10 +1132,24 @@ impl Client {
             )
             .await?;
         let w: WireTaskInstances = decode(&answer.body, &action)?;
-        Ok(w.task_instances
+        let mut cleared: Vec<TaskInstance> = w
+            .task_instances
             .into_iter()
             .map(TaskInstance::from)
-            .collect())
+            .collect();
+        // Airflow 2 answers with references (dag, run and task id; no state, no try):
+        // a dry run reads each task instance, so callers see what a clear would touch
+        // as it is now, as Airflow 3 answers (a reference it cannot read stays as is).
+        if dry_run && self.api_version().await? == ApiVersion::V1 {
+            for ti in &mut cleared {
+                match self.task_instance(dag_id, &ti.run_id, &ti.task_id).await {
+                    Ok(now) => *ti = now,
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(cleared)
     }
 
     /// Marks one task instance success or failed.
