@@ -211,9 +211,10 @@ impl Session {
         for effect in effects {
             match effect {
                 Effect::Quit => self.state.quit = true,
-                Effect::Watch { flows, runs } => links.poller.update(|w| {
+                Effect::Watch { flows, runs, dags } => links.poller.update(|w| {
                     w.flows = flows;
                     w.runs = runs;
+                    w.dags = crate::airflow::DagScope::Only(dags);
                 }),
                 Effect::PollNow => links.poller.refresh(),
                 Effect::Bell => {
