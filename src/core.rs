@@ -1,8 +1,8 @@
 //! The pieces every interface needs, built once from the settings: the store, python3,
 //! the Airflow client and the deployer. The CLI and the TUI both start from here.
 
-use crate::airflow::{AirflowConfig, Client};
-use crate::config::Settings;
+use crate::airflow::{AirflowConfig, Auth, Client, DEFAULT_PASSWORD_VAR};
+use crate::config::{AuthSetting, Settings};
 use crate::deploy::Deployer;
 use crate::python::Python;
 use crate::render::{RenderConfig, Renderer};
@@ -79,13 +79,75 @@ impl Core {
     }
 }
 
+/// The selected environment's connection settings. Secrets are read from the
+/// environment here: a variable that is unset or empty becomes [`Auth::Missing`], so the
+/// requests that need it fail with one line naming it while everything else works.
 pub fn airflow_config(settings: &Settings) -> AirflowConfig {
-    let mut config = AirflowConfig::new(
-        &settings.airflow_url,
-        &settings.airflow_username,
-        &settings.airflow_password,
-    );
-    config.insecure_tls = settings.insecure_tls;
+    let env = &settings.environment;
+    let section = if env.implicit {
+        "[airflow]".to_string()
+    } else {
+        format!("[environments.{}]", env.name)
+    };
+    let secret = |variable: &str| std::env::var(variable).ok().filter(|v| !v.is_empty());
+    let auth = match &env.auth {
+        AuthSetting::None => Auth::None,
+        AuthSetting::Basic {
+            username,
+            password_env: None,
+        } => {
+            // The implicit environment: FLOWDECK_AIRFLOW_USERNAME / _PASSWORD, already
+            // read into the settings (an override may have given them).
+            let username = if env.implicit {
+                &settings.airflow_username
+            } else {
+                username
+            };
+            if settings.airflow_password.is_empty() {
+                Auth::Missing {
+                    variable: DEFAULT_PASSWORD_VAR.into(),
+                    holds: format!(
+                        "the password of Airflow user {}",
+                        crate::model::text::shown(username)
+                    ),
+                }
+            } else {
+                Auth::basic(username.clone(), settings.airflow_password.clone())
+            }
+        }
+        AuthSetting::Basic {
+            username,
+            password_env: Some(variable),
+        } => match secret(variable) {
+            Some(password) => Auth::Basic {
+                username: username.clone(),
+                password,
+                password_env: variable.clone(),
+            },
+            None => Auth::Missing {
+                variable: variable.clone(),
+                holds: format!(
+                    "the password of Airflow user {} (`password_env` in {section})",
+                    crate::model::text::shown(username)
+                ),
+            },
+        },
+        AuthSetting::TokenEnv(variable) => match secret(variable) {
+            Some(token) => Auth::Token {
+                token: token.trim().to_string(),
+                variable: variable.clone(),
+            },
+            None => Auth::Missing {
+                variable: variable.clone(),
+                holds: format!("the Airflow API token (`token_env` in {section})"),
+            },
+        },
+        AuthSetting::TokenCommand(command) => Auth::TokenCommand(command.clone()),
+    };
+    let mut config = AirflowConfig::with_auth(&env.url, auth);
+    config.insecure_tls = env.insecure_tls;
+    config.ca_file = env.ca_file.clone();
+    config.section = section;
     config.timeout = Duration::from_secs(settings.timeout_secs);
     config
 }

@@ -3,7 +3,8 @@
 //! Only what was observed is reported: "healthy" needs an authenticated answer (Airflow
 //! answers `/version` and `/monitor/health` to anyone, so they alone would call a wrong
 //! password healthy), and the whole command ends within the configured `timeout_secs`
-//! however many requests it takes.
+//! however many requests it takes. Credentials that are missing (the variable named) or
+//! refused (401, or Airflow 2's 403) make it fail like an unreachable Airflow: exit 1.
 
 use super::output::table;
 use super::output::{out, outln};
@@ -22,6 +23,11 @@ struct Observed {
 
 async fn observe(core: &Core) -> Result<Observed, crate::airflow::Error> {
     let client = &core.client;
+    // A password or token variable that is not set fails here, naming it, before any
+    // request: nothing Airflow could answer would make the status true.
+    if let Some(missing) = client.missing_secret() {
+        return Err(missing);
+    }
     let version = client.version().await?;
     let health = client.health().await?;
     // The DAG listing is the authenticated request: it proves the credentials.
@@ -37,6 +43,13 @@ async fn observe(core: &Core) -> Result<Observed, crate::airflow::Error> {
 
 pub async fn run(core: &Core, as_json: bool) -> anyhow::Result<i32> {
     let client = &core.client;
+    if client.config().insecure_tls {
+        eprintln!(
+            "flowdeck: warning: TLS certificates of {} are not checked (`insecure_tls = true` in {})",
+            client.url(),
+            client.config().section
+        );
+    }
     let observed = super::within(core, "report its status", observe(core)).await;
     let flows = core.store.flows()?;
     let deploys = core.store.deploys()?;
