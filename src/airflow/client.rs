@@ -96,17 +96,31 @@ enum Credential {
     Bearer(String),
 }
 
-/// Finds the most telling cause of a transport error: "connection refused" rather than
-/// reqwest's generic "error sending request".
-fn transport_reason(err: &reqwest::Error) -> String {
+/// Finds the most telling cause of a transport error, with what to check: "connection
+/// refused — is it running?" rather than reqwest's generic "error sending request". A
+/// server that answered (reset or closed the connection) is not asked whether it runs;
+/// for an http:// URL that usually means the server speaks HTTPS.
+fn transport_reason(err: &reqwest::Error, base: &str) -> String {
+    let closed = |what: &str| {
+        if base.starts_with("http://") {
+            format!(
+                "the server {what} without an HTTP answer; if it serves HTTPS, use an https:// URL"
+            )
+        } else {
+            format!("the server {what} without an answer")
+        }
+    };
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     let mut innermost = err.to_string();
     while let Some(e) = source {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => return "connection refused".into(),
-                std::io::ErrorKind::ConnectionReset => return "connection reset".into(),
-                std::io::ErrorKind::ConnectionAborted => return "connection aborted".into(),
+                std::io::ErrorKind::ConnectionRefused => {
+                    return "connection refused — is it running?".into()
+                }
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
+                    return closed("reset the connection")
+                }
                 _ => {}
             }
         }
@@ -118,7 +132,9 @@ fn transport_reason(err: &reqwest::Error) -> String {
         || lower.contains("failed to lookup")
         || lower.contains("name or service")
     {
-        "the host name could not be resolved".into()
+        "the host name could not be resolved — check the URL".into()
+    } else if lower.contains("connection closed before message completed") {
+        closed("closed the connection")
     } else {
         innermost
     }
@@ -585,7 +601,7 @@ impl Client {
         } else {
             Error::Unreachable {
                 url: self.inner.base.clone(),
-                reason: transport_reason(e),
+                reason: transport_reason(e, &self.inner.base),
             }
         }
     }
@@ -689,14 +705,18 @@ impl Client {
             // 401 "Token Expired", or 403 "Invalid JWT token" after the api-server
             // restarted with a new secret, or a command token that expired: one new
             // token, one retry.
-            Err(e) if token_rejected(&e) => match self.renew(&credential).await? {
-                Some(fresh) => {
-                    debug!("Airflow refused the API token; sending the request with a new one");
-                    let resp = self.execute(build(&fresh), &method, &url, action).await?;
-                    self.answer(resp, api, &fresh, action).await
-                }
-                None => Err(e),
-            },
+            Err(e) if token_rejected(&e) => {
+                // A static token or a password: sending it again cannot help.
+                let Some(fresh) = self.renew(&credential).await? else {
+                    return Err(self.credentials_error());
+                };
+                debug!("Airflow refused the API token; sending the request with a new one");
+                // Refused again: a 401 is a credentials error; a 403 "Invalid JWT
+                // token" for a token just issued by this Airflow is its own problem
+                // (api-servers with different secrets) and is shown as Airflow says it.
+                let resp = self.execute(build(&fresh), &method, &url, action).await?;
+                self.answer(resp, api, &fresh, action).await
+            }
             other => other,
         }
     }

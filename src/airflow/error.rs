@@ -7,8 +7,9 @@ use super::text::sanitize_for_terminal;
 /// An error from the Airflow client. `Display` is a sentence meant for the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
-    /// Nothing answered: connection refused, DNS failure, TLS handshake failure, reset.
-    #[error("Airflow is not reachable at {url}: {reason} — is it running?")]
+    /// No HTTP answer: connection refused, DNS failure, reset. `reason` says which and
+    /// what to check ("connection refused — is it running?").
+    #[error("Airflow is not reachable at {url}: {reason}")]
     Unreachable { url: String, reason: String },
 
     /// The server accepted the connection but did not answer in time.
@@ -35,7 +36,7 @@ pub enum Error {
 
     /// The environment variable that should hold the password or token is unset or
     /// empty. Nothing was sent.
-    #[error("the environment variable {variable} is not set; it must hold {holds}")]
+    #[error("the environment variable {variable} is empty or not set; it must hold {holds}")]
     MissingSecret { variable: String, holds: String },
 
     /// The token command failed: it could not start, exited non-zero (the first line of
@@ -235,7 +236,7 @@ mod tests {
     fn sentences() {
         let e = Error::Unreachable {
             url: "http://127.0.0.1:1".into(),
-            reason: "connection refused".into(),
+            reason: "connection refused — is it running?".into(),
         };
         assert_eq!(
             e.to_string(),

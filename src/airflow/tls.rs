@@ -87,9 +87,10 @@ pub(crate) fn describe(err: &TlsError, host: &str, section: &str) -> (String, St
                     CertificateError::NotValidForNameContext { presented, .. }
                         if !presented.is_empty() =>
                     {
+                        let names: Vec<&str> = presented.iter().map(|n| plain_name(n)).collect();
                         format!(
                             " (it is for {})",
-                            crate::model::text::shown(&presented.join(", "))
+                            crate::model::text::shown(&names.join(", "))
                         )
                     }
                     _ => String::new(),
@@ -165,6 +166,18 @@ pub(crate) fn describe(err: &TlsError, host: &str, section: &str) -> (String, St
     }
 }
 
+/// A name of a certificate as webpki lists it (`DnsName("a.example")`,
+/// `IpAddress(10.0.0.1)`), without the wrapping.
+fn plain_name(name: &str) -> &str {
+    name.strip_prefix("DnsName(\"")
+        .and_then(|n| n.strip_suffix("\")"))
+        .or_else(|| {
+            name.strip_prefix("IpAddress(")
+                .and_then(|n| n.strip_suffix(')'))
+        })
+        .unwrap_or(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,9 +202,12 @@ mod tests {
                     expected: ServerName::try_from("airflow.example.com")
                         .unwrap()
                         .to_owned(),
-                    presented: vec!["DnsName(\"other.example.com\")".into()],
+                    presented: vec![
+                        "DnsName(\"other.example.com\")".into(),
+                        "IpAddress(10.0.0.1)".into(),
+                    ],
                 }),
-                "not valid for the host name airflow.example.com",
+                "not valid for the host name airflow.example.com (it is for other.example.com, 10.0.0.1)",
                 "`url` of [environments.prod]",
             ),
             (
