@@ -352,7 +352,12 @@ impl Client {
             Auth::Basic { .. } if api == ApiVersion::V1 => Credential::Basic,
             Auth::Basic { .. } | Auth::TokenCommand(_) => Credential::Bearer(self.token().await?),
             Auth::Token { token, .. } => Credential::Bearer(token.clone()),
-            Auth::Missing { .. } => return Err(self.missing_secret().expect("auth is missing")),
+            Auth::Missing { variable, holds } => {
+                return Err(Error::MissingSecret {
+                    variable: variable.clone(),
+                    holds: holds.clone(),
+                })
+            }
         })
     }
 
@@ -706,9 +711,13 @@ impl Client {
             // restarted with a new secret, or a command token that expired: one new
             // token, one retry.
             Err(e) if token_rejected(&e) => {
-                // A static token or a password: sending it again cannot help.
+                // A static token or a password: sending it again cannot help. A bearer
+                // token answered 403 "Invalid JWT token" is refused like a 401.
                 let Some(fresh) = self.renew(&credential).await? else {
-                    return Err(self.credentials_error());
+                    return Err(match credential {
+                        Credential::Bearer(_) => self.credentials_error(),
+                        _ => e,
+                    });
                 };
                 debug!("Airflow refused the API token; sending the request with a new one");
                 // Refused again: a 401 is a credentials error; a 403 "Invalid JWT
