@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 
-use flowdeck::airflow::{AirflowConfig, Auth, Client, Error};
+use flowdeck::airflow::{AirflowConfig, Auth, Client, Connection, Error, PollEvent, Poller, Watch};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -434,6 +434,21 @@ async fn a_request_without_its_secret_fails_with_one_line_naming_the_variable() 
     );
     // Reading Airflow's version needs no credentials and still works.
     assert_eq!(client.version().await.unwrap().version, "3.3.2");
+
+    // The terminal interface's poller reports it as an authentication failure, with the
+    // same sentence.
+    let mut poller = Poller::new(client, Watch::default());
+    let events = poller.poll_once().await;
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            PollEvent::Health {
+                connection: Connection::AuthFailed { reason },
+                ..
+            } if reason.contains("DEV_TOKEN is empty or not set")
+        )),
+        "{events:?}"
+    );
 }
 
 // ----- TLS with a private CA ---------------------------------------------------------
@@ -462,8 +477,14 @@ impl Pki {
             "-out",
             "ca.pem",
         ]);
-        pki.leaf("localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1");
-        pki.leaf("other", "subjectAltName=DNS:other.example");
+        pki.leaf(
+            "localhost",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "2",
+        );
+        pki.leaf("other", "subjectAltName=DNS:other.example", "2");
+        // Valid until a day ago (notAfter before notBefore, which openssl allows).
+        pki.leaf("expired", "subjectAltName=DNS:localhost", "-1");
         pki
     }
 
@@ -480,8 +501,8 @@ impl Pki {
         );
     }
 
-    /// `NAME.pem` / `NAME.key`: a server certificate signed by the CA.
-    fn leaf(&self, name: &str, san: &str) {
+    /// `NAME.pem` / `NAME.key`: a server certificate signed by the CA, valid for `days`.
+    fn leaf(&self, name: &str, san: &str, days: &str) {
         let ext = format!("{name}.ext");
         std::fs::write(
             self.path(&ext),
@@ -511,7 +532,7 @@ impl Pki {
             "ca.key",
             "-CAcreateserial",
             "-days",
-            "2",
+            days,
             "-extfile",
             &ext,
             "-out",
@@ -649,6 +670,16 @@ fn tls_with_a_private_ca_via_ca_file_and_the_words_for_each_refusal() {
     assert_eq!(
         status_line(&out),
         format!("TLS with {url} failed: the server's certificate is not valid for the host name localhost (it is for other.example); use a host name the certificate is for in `url` of [environments.corp]")
+    );
+
+    // An expired certificate: trusting more cannot help.
+    let expired = HttpsServer::start(&pki.path("expired.pem"), &pki.path("expired.key"));
+    let url = format!("https://localhost:{}", expired.port);
+    let out = tls_status(&s, &url, &ca, &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        status_line(&out),
+        format!("TLS with {url} failed: the server's certificate has expired; have the server's certificate renewed or fixed (`insecure_tls = true` in [environments.corp] skips every check, for a dev server only)")
     );
 
     // A self-signed CA certificate served as the server's own.
