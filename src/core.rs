@@ -151,3 +151,87 @@ pub fn airflow_config(settings: &Settings) -> AirflowConfig {
     config.timeout = Duration::from_secs(settings.timeout_secs);
     config
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{resolve, Overrides};
+
+    fn settings(config: &str, env: Option<&str>, password: Option<&str>) -> Settings {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, config).unwrap();
+        resolve(Overrides {
+            config: Some(path),
+            env: env.map(str::to_string),
+            airflow_password: password.map(str::to_string),
+            airflow_username: Some("ops".into()),
+            ..Overrides::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn each_environment_maps_to_its_auth_section_and_tls() {
+        let config = "[environments.prod]\nurl = \"https://airflow.example.com\"\ntoken_command = \"vault read -field=token x\"\nca_file = \"/etc/ssl/corp.pem\"\n\n[environments.stage]\nurl = \"http://stage:8080\"\ntoken_env = \"FLOWDECK_TEST_NEVER_SET_TOKEN\"\ninsecure_tls = true\n\n[environments.dev]\nurl = \"http://dev:8080\"\nusername = \"dev-user\"\npassword_env = \"FLOWDECK_TEST_NEVER_SET_PW\"\n\n[environments.open]\nurl = \"http://open:8080\"\n";
+        let prod = airflow_config(&settings(config, Some("prod"), None));
+        assert_eq!(
+            prod.auth,
+            Auth::TokenCommand("vault read -field=token x".into())
+        );
+        assert_eq!(prod.section, "[environments.prod]");
+        assert_eq!(
+            prod.ca_file,
+            Some(std::path::PathBuf::from("/etc/ssl/corp.pem"))
+        );
+        assert!(!prod.insecure_tls);
+
+        let stage = airflow_config(&settings(config, Some("stage"), None));
+        assert!(stage.insecure_tls);
+        assert!(
+            matches!(
+                &stage.auth,
+                Auth::Missing { variable, holds }
+                    if variable == "FLOWDECK_TEST_NEVER_SET_TOKEN" && holds.contains("`token_env` in [environments.stage]")
+            ),
+            "{:?}",
+            stage.auth
+        );
+
+        let dev = airflow_config(&settings(
+            config,
+            Some("dev"),
+            Some("from-the-cli-variable"),
+        ));
+        assert!(
+            matches!(
+                &dev.auth,
+                Auth::Missing { variable, holds }
+                    if variable == "FLOWDECK_TEST_NEVER_SET_PW" && holds.contains("user dev-user")
+            ),
+            "{:?}",
+            dev.auth
+        );
+
+        assert_eq!(
+            airflow_config(&settings(config, Some("open"), None)).auth,
+            Auth::None
+        );
+    }
+
+    #[test]
+    fn the_implicit_environment_keeps_flowdeck_airflow_password() {
+        let config = "[airflow]\nurl = \"https://airflow.example.com\"\nca_file = \"/ca.pem\"\n";
+        let with = airflow_config(&settings(config, None, Some("pw")));
+        assert_eq!(with.auth, Auth::basic("ops", "pw"));
+        assert_eq!(with.section, "[airflow]");
+        assert_eq!(with.ca_file, Some(std::path::PathBuf::from("/ca.pem")));
+        for empty in [None, Some("")] {
+            let without = airflow_config(&settings(config, None, empty));
+            assert!(matches!(
+                &without.auth,
+                Auth::Missing { variable, .. } if variable == DEFAULT_PASSWORD_VAR
+            ));
+        }
+    }
+}
