@@ -357,6 +357,17 @@ async fn a_static_token_from_a_variable_is_sent_as_bearer_to_both_apis() {
             1,
             "a static token is not retried"
         );
+
+        // A value that cannot be a token is refused before it is sent.
+        let mut command = s.command(&["status"]);
+        command.env("ASTRO_TOKEN", "Bearer s3cret tok");
+        let out = run_blocking(command).await;
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            status_line(&out),
+            "the Airflow connection settings are unusable: $ASTRO_TOKEN (`token_env` in [environments.astro]) does not hold a token: it has spaces or characters a token never has; set it to the token alone"
+        );
+        assert_eq!(seen.lock().unwrap().len(), 1);
     }
 }
 

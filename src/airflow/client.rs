@@ -351,7 +351,7 @@ impl Client {
             Auth::None => Credential::None,
             Auth::Basic { .. } if api == ApiVersion::V1 => Credential::Basic,
             Auth::Basic { .. } | Auth::TokenCommand(_) => Credential::Bearer(self.token().await?),
-            Auth::Token { token, .. } => Credential::Bearer(token.clone()),
+            Auth::Token { .. } => Credential::Bearer(self.static_token()?),
             Auth::Missing { variable, holds } => {
                 return Err(Error::MissingSecret {
                     variable: variable.clone(),
@@ -366,10 +366,26 @@ impl Client {
     /// require for every path.
     async fn public_credential(&self) -> Result<Credential, Error> {
         Ok(match &self.inner.config.auth {
-            Auth::Token { token, .. } => Credential::Bearer(token.clone()),
+            Auth::Token { .. } => Credential::Bearer(self.static_token()?),
             Auth::TokenCommand(_) => Credential::Bearer(self.token().await?),
             _ => Credential::None,
         })
+    }
+
+    /// The token of `token_env`, if it can be one: a value with spaces or control
+    /// characters (a pasted "Bearer …" line, two lines) is refused before it is sent,
+    /// naming the variable and not repeating the value.
+    fn static_token(&self) -> Result<String, Error> {
+        match &self.inner.config.auth {
+            Auth::Token { token, .. } if token.bytes().all(|b| b.is_ascii_graphic()) => {
+                Ok(token.clone())
+            }
+            Auth::Token { variable, .. } => Err(Error::Config(format!(
+                "${variable} (`token_env` in {}) does not hold a token: it has spaces or characters a token never has; set it to the token alone",
+                self.inner.config.section
+            ))),
+            _ => Err(self.credentials_error()),
+        }
     }
 
     /// A new credential after Airflow refused `used`, if getting one can help: a new
