@@ -143,6 +143,55 @@ pub struct Environment {
     pub implicit: bool,
 }
 
+/// Refusal of a change to a read-only environment's Airflow or DAG files. Its text is
+/// the one line every interface shows: "prod is read-only in this configuration".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{environment} is read-only in this configuration")]
+pub struct ReadOnly {
+    /// The environment's name.
+    pub environment: String,
+}
+
+impl Environment {
+    /// Whether something that would change this environment's Airflow (trigger, clear,
+    /// pause, mark) or its DAG files (deploy, remove, repair, register a function) may
+    /// go ahead. Reading (runs, logs, health) and the database alone need no check.
+    /// Err: [`ReadOnly`], with the line to show.
+    pub fn check_writable(&self) -> Result<(), ReadOnly> {
+        check_writable(self)
+    }
+
+    /// The colour its name is shown in (`None`: not set). The config is checked when
+    /// read (see [`parse_color`]), so a colour that does not parse is treated as unset.
+    pub fn display_color(&self) -> Option<ratatui::style::Color> {
+        self.color.as_deref().and_then(|c| parse_color(c).ok())
+    }
+}
+
+/// The guard shared by the CLI and the TUI: `Err(ReadOnly)` when `env` is `read_only`.
+/// Call it before anything that would change that Airflow or its DAG files.
+pub fn check_writable(env: &Environment) -> Result<(), ReadOnly> {
+    if env.read_only {
+        Err(ReadOnly {
+            environment: crate::model::text::one_line(&env.name),
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// Reads an environment's `color`: a colour name as ratatui spells them (`red`,
+/// `light blue`, `dark gray`, …, case and `-`/`_`/space separators free), `#rrggbb`, or
+/// an ANSI index 0–255. Err: the sentence after the key's name.
+pub fn parse_color(text: &str) -> Result<ratatui::style::Color, String> {
+    text.trim().parse::<ratatui::style::Color>().map_err(|_| {
+        format!(
+            "`color` is \"{}\", which is not a colour; use a name (red, green, yellow, blue, magenta, cyan, gray, white, light red, …) or #rrggbb",
+            crate::model::text::one_line(text)
+        )
+    })
+}
+
 /// A name usable on the command line, in `:env NAME` and in the database.
 pub fn check_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()

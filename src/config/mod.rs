@@ -468,6 +468,9 @@ fn environment_list(file: &ConfigFile, path: &Path) -> Result<Vec<Environment>, 
                 "sets both `dags_folder` and `git`; an environment has one deploy target".into(),
             ));
         }
+        if let Some(c) = &section.color {
+            environments::parse_color(c).map_err(fail)?;
+        }
         let dags_folder = section
             .dags_folder
             .clone()

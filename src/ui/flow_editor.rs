@@ -629,7 +629,13 @@ fn text_prompt(p: &TextPrompt, keymap: &Keymap, theme: &Theme, frame: &mut Frame
 
 fn picker(p: &Picker, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = u16::try_from(p.items.len()).unwrap_or(u16::MAX).min(14);
-    let r = popup(frame, area, 80, rows + 7);
+    // Environments show a URL, the auth and marks each: room for them when there is.
+    let width = if p.purpose == crate::state::flow_editor::PickPurpose::Environment {
+        110
+    } else {
+        80
+    };
+    let r = popup(frame, area, width, rows + 7);
     let b = block(format!(" {} ", ellipsize(&p.title, 74)), true, theme);
     let inner = b.inner(r).inner(Margin::new(1, 0));
     frame.render_widget(b, r);
