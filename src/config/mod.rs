@@ -608,6 +608,34 @@ mod tests {
     }
 
     #[test]
+    fn an_environment_colour_that_does_not_parse_is_a_config_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let write = |color: &str| {
+            std::fs::write(
+                &path,
+                format!("[environments.prod]\nurl = \"http://h\"\ncolor = \"{color}\"\n"),
+            )
+            .unwrap();
+            resolve(Overrides {
+                config: Some(path.clone()),
+                ..Overrides::default()
+            })
+        };
+        for ok in ["red", "Light Blue", "#d70000"] {
+            let s = write(ok).unwrap();
+            assert!(s.environment.display_color().is_some(), "{ok}");
+        }
+        let err = write("prod-red").err().unwrap().to_string();
+        assert!(
+            err.contains("[environments.prod]")
+                && err.contains("`color` is \"prod-red\"")
+                && err.contains("#rrggbb"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn without_environments_the_old_settings_are_one_implicit_environment() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
