@@ -170,7 +170,7 @@ fn bench(c: &mut Criterion) {
                     (
                         store.function_usage().expect("usage"),
                         store.flows().expect("flows"),
-                        store.deploys().expect("deploys"),
+                        store.all_deploys().expect("deploys"),
                     )
                 })
             },

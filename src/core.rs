@@ -28,6 +28,13 @@ impl Core {
         Core::with_store(settings, store, first_run)
     }
 
+    /// The same database working with environment `name` (its Airflow client, dags
+    /// folder and deploy records). Err: an unknown name, listing the known ones.
+    pub fn with_environment(&self, name: &str) -> anyhow::Result<Core> {
+        let settings = self.settings.with_environment(name)?;
+        Core::with_store(settings, self.store.clone(), false)
+    }
+
     /// For commands that only read the database (see [`Store::open_read_only`]).
     pub fn open_read_only(settings: Settings) -> anyhow::Result<Core> {
         let first_run = !settings.db.exists();
@@ -48,6 +55,7 @@ impl Core {
             settings.dags_folder.clone(),
             settings.library_package.clone(),
             Some(client.clone()),
+            settings.environment.name.clone(),
         ));
         Ok(Core {
             python: Python::new(settings.python.clone()),
@@ -63,8 +71,7 @@ impl Core {
     /// and a deployer writing into its dags folder, over the same database. Nothing
     /// changes when it fails (an unknown name, a client that cannot be built).
     pub fn switch_environment(&mut self, name: &str) -> anyhow::Result<()> {
-        let settings = self.settings.with_environment(name)?;
-        let next = Core::with_store(settings, self.store.clone(), false)?;
+        let next = self.with_environment(name)?;
         self.settings = next.settings;
         self.client = next.client;
         self.deployer = next.deployer;

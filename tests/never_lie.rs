@@ -252,7 +252,7 @@ fn deploy_wait_never_says_ready_without_reaching_airflow() {
     {
         let store = flowdeck::store::Store::open(&fx.db()).unwrap();
         let id = flowdeck::model::ids::flow_id_for("daily sales");
-        let mut record = store.deploy(&id).unwrap().unwrap();
+        let mut record = store.deploy_in(&id, "default").unwrap().unwrap();
         record.state = flowdeck::model::deploy::DeployState::Ready;
         record.deployed_version = Some(1);
         store.set_deploy(&record).unwrap();

@@ -27,6 +27,7 @@ fn record(spec: &FlowSpec, state: DeployState, message: &str) -> DeployRecord {
         error_task: (state == DeployState::ImportError).then(|| "load".to_string()),
         deployed_version: Some(spec.flow.version),
         by: None,
+        environment: String::new(),
     }
 }
 
@@ -43,11 +44,11 @@ fn base() -> (State, Keymap) {
     let mut deploys = HashMap::new();
     deploys.insert(
         daily.flow.id.clone(),
-        record(
+        vec![record(
             &daily,
             DeployState::Ready,
             "Airflow loaded version 1 in 1.4 s",
-        ),
+        )],
     );
     for (i, (name, schedule, st)) in [
         ("hourly stock", "@hourly", Some(DeployState::ImportError)),
@@ -67,7 +68,7 @@ fn base() -> (State, Keymap) {
             edges: vec![],
         };
         if let Some(st) = st {
-            deploys.insert(f.id.clone(), record(&spec, st, "waiting for Airflow"));
+            deploys.insert(f.id.clone(), vec![record(&spec, st, "waiting for Airflow")]);
         }
         flows.push(f);
     }

@@ -57,6 +57,7 @@ impl Harness {
             dags.clone(),
             DEFAULT_LIBRARY_PACKAGE.into(),
             None,
+            "default".into(),
         ));
         let ctx = Context {
             store,
@@ -323,7 +324,11 @@ fn daily_sales_is_built_saved_and_rendered_by_keys_alone() {
     );
     assert_eq!(spec.edges.len(), 1);
     assert_eq!(spec.edges[0].from_task_id, extract.id);
-    let deploy = h.ctx.store.deploy(&id).unwrap_or_else(|e| panic!("{e}"));
+    let deploy = h
+        .ctx
+        .store
+        .deploy_in(&id, "default")
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(deploy.map(|d| d.state), Some(DeployState::Rendered));
     assert!(h.state.unsaved().is_empty(), "{:?}", h.state.unsaved());
     assert_eq!(h.state.focus, Pane::Flows);

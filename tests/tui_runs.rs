@@ -58,9 +58,11 @@ fn runs_state() -> (State, Keymap) {
     let mut data: FlowsData = flows();
     data.flows[0].id = DAG.into();
     let mut deploys = HashMap::new();
-    for (_, mut d) in data.deploys.drain() {
-        d.flow_id = DAG.into();
-        deploys.insert(DAG.to_string(), d);
+    for (_, mut records) in data.deploys.drain() {
+        for d in &mut records {
+            d.flow_id = DAG.into();
+        }
+        deploys.insert(DAG.to_string(), records);
     }
     data.deploys = deploys;
     s.flows.apply(data);

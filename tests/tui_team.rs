@@ -58,7 +58,11 @@ fn store_event(
 ) -> Vec<flowdeck::state::Effect> {
     let update = StoreUpdate {
         changes: vec![bob_saved(theirs, seq)],
-        flows: vec![(theirs.flow.id.clone(), Some(theirs.flow.clone()), None)],
+        flows: vec![(
+            theirs.flow.id.clone(),
+            Some(theirs.flow.clone()),
+            Vec::new(),
+        )],
         ..StoreUpdate::default()
     };
     flowdeck::state::on_event(s, km, Event::Store(Box::new(update)))

@@ -119,7 +119,7 @@ fn prepare(ctx: &Context, spec: &FlowSpec) -> Result<Prepared, String> {
     let functions = store.functions().map_err(|e| e.to_string())?;
     let new_text = render_document(&to_document(spec, &functions));
     let deployed = store
-        .deploy(&spec.flow.id)
+        .deploy_in(&spec.flow.id, &ctx.deployer.environment)
         .map_err(|e| e.to_string())?
         .and_then(|d| d.deployed_version);
     let revision = match deployed {

@@ -70,6 +70,15 @@ impl Session {
             current: core.settings.environment.clone(),
             epoch: 0,
         };
+        state.flows.environments = state::flows::EnvironmentView {
+            current: core.settings.environment.name.clone(),
+            all: core
+                .settings
+                .environments
+                .iter()
+                .map(|e| e.name.clone())
+                .collect(),
+        };
         // Read before the data, so a change committed while loading is reported again
         // rather than missed.
         let generation = core.store.generation()?;
@@ -256,9 +265,9 @@ impl Session {
                         tracing::info!(job = ?id, "refused: {e}");
                         let answer = match job {
                             state::Job::Airflow(a) => state::JobResult::Airflow(
-                                state::airflow::AirflowAnswer::failed(a, e.to_string()),
+                                state::airflow::AirflowAnswer::failed(a, e.clone()),
                             ),
-                            other => worker::failed(other, e.to_string()),
+                            other => worker::failed(other, e.clone()),
                         };
                         let _ = links.events.send(Event::Job(*id, Box::new(answer)));
                         continue;

@@ -105,9 +105,9 @@ pub fn read_update(store: &Store, seen: u64) -> crate::store::Result<(StoreUpdat
     for id in flow_ids {
         let row = store.flow_row(&id)?;
         let deploy = if row.is_some() {
-            store.deploy(&id)?
+            store.deploys_of(&id)?
         } else {
-            None
+            Vec::new()
         };
         flows.push((id, row, deploy));
     }

@@ -272,7 +272,7 @@ pub fn load_library(store: &Store) -> crate::store::Result<LibraryData> {
 pub fn load_flows(store: &Store) -> crate::store::Result<FlowsData> {
     Ok(FlowsData {
         flows: store.flows()?,
-        deploys: store.deploys()?,
+        deploys: store.all_deploys()?,
     })
 }
 

@@ -67,6 +67,27 @@ pub enum FlowCommand {
         #[arg(long, requires = "repair")]
         yes: bool,
     },
+    /// Deploy to one environment exactly the version that is ready in another (shows the
+    /// difference from what the target runs now and asks first)
+    Promote {
+        #[arg(value_parser = super::flow_name)]
+        name: String,
+        /// The environment whose ready version is deployed
+        #[arg(long, value_name = "ENV")]
+        from: String,
+        /// The environment to deploy it to
+        #[arg(long, value_name = "ENV")]
+        to: String,
+        /// Wait until the target's Airflow has loaded it
+        #[arg(long)]
+        wait: bool,
+        /// Seconds to wait [default: deploy_timeout_secs of the config, 120]
+        #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = super::seconds)]
+        timeout: Option<u64>,
+        /// Do not ask (for scripts)
+        #[arg(long)]
+        yes: bool,
+    },
     /// Write the flow's DAG file into the dags folder (and wait for Airflow with --wait)
     Deploy {
         #[arg(value_parser = super::flow_name)]
@@ -78,6 +99,22 @@ pub enum FlowCommand {
         #[arg(long, value_name = "SECONDS", allow_negative_numbers = true, value_parser = super::seconds)]
         timeout: Option<u64>,
     },
+}
+
+/// Asks a yes/no question on the terminal; without a terminal, refuses with the flag
+/// that skips it (`what` says what was not done).
+fn confirm(question: &str, what: &str) -> anyhow::Result<bool> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "{what} without confirmation: stdin is not a terminal; review the above and pass --yes"
+        );
+    }
+    out!("{question} [y/N] ");
+    std::io::stdout().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
 }
 
 /// Asks on the terminal whether to make `n` changes; without a terminal, refuses with
@@ -137,7 +174,14 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
         }
         FlowCommand::List { json: as_json } => {
             let flows = store.flows()?;
-            let deploys = store.deploys()?;
+            let deploys = store.all_deploys()?;
+            let environments: Vec<String> = core
+                .settings
+                .environments
+                .iter()
+                .map(|e| e.name.clone())
+                .collect();
+            let current = &core.settings.environment.name;
             if as_json {
                 outln!("{}", json(&flows)?);
             } else {
@@ -149,7 +193,12 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                             f.id.clone(),
                             f.version.to_string(),
                             describe_schedule_short(&f.schedule),
-                            crate::model::deploy::state_label(deploys.get(&f.id), f.version),
+                            crate::model::deploy::environments_label(
+                                f.version,
+                                deploys.get(&f.id).map_or(&[][..], Vec::as_slice),
+                                current,
+                                &environments,
+                            ),
                         ]
                     })
                     .collect();
@@ -234,20 +283,37 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
             let spec = store.find_flow(&name)?;
             let revisions = store.revisions(&spec.flow.id)?;
             let deploys = store.deploy_history(&spec.flow.id)?;
+            let current = core.settings.environment.name.as_str();
+            let several = core.settings.environments.len() > 1
+                || deploys
+                    .iter()
+                    .any(|d| environment_of(&d.environment) != current);
+            use crate::model::deploy::environment_of;
             if as_json {
                 let out: Vec<serde_json::Value> = revisions
                     .iter()
                     .map(|r| {
-                        let d = deploys.get(&r.version);
+                        let event = |d: &crate::store::DeployEvent| {
+                            serde_json::json!({
+                                "environment": environment_of(&d.environment),
+                                "state": d.state.label(),
+                                "at": d.at,
+                                "by": { "user": d.by.user, "host": d.by.host },
+                            })
+                        };
+                        let all: Vec<_> =
+                            deploys.iter().filter(|d| d.version == r.version).collect();
+                        let here = all
+                            .iter()
+                            .find(|d| environment_of(&d.environment) == current);
                         serde_json::json!({
                             "version": r.version,
                             "saved_at": r.saved_at,
                             "saved_by": { "user": r.saved_by.user, "host": r.saved_by.host },
-                            "deployed": d.map(|d| serde_json::json!({
-                                "state": d.state.label(),
-                                "at": d.at,
-                                "by": { "user": d.by.user, "host": d.by.host },
-                            })),
+                            // In the environment this command works with.
+                            "deployed": here.map(|d| event(d)),
+                            // In every environment.
+                            "deploys": all.iter().map(|d| event(d)).collect::<Vec<_>>(),
                         })
                     })
                     .collect();
@@ -257,14 +323,25 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
             let rows: Vec<Vec<String>> = revisions
                 .iter()
                 .map(|r| {
-                    let deployed = deploys.get(&r.version).map_or(String::new(), |d| {
-                        format!(
-                            "{} {} by {}",
-                            d.state.label(),
-                            d.at.format("%Y-%m-%d %H:%M:%S"),
-                            d.by.label()
-                        )
-                    });
+                    let deployed: Vec<String> = deploys
+                        .iter()
+                        .filter(|d| d.version == r.version)
+                        .map(|d| {
+                            let env = environment_of(&d.environment);
+                            format!(
+                                "{}{} {} by {}",
+                                d.state.label(),
+                                if several {
+                                    format!(" in {env}")
+                                } else {
+                                    String::new()
+                                },
+                                d.at.format("%Y-%m-%d %H:%M:%S"),
+                                d.by.label()
+                            )
+                        })
+                        .collect();
+                    let deployed = deployed.join("; ");
                     vec![
                         r.version.to_string(),
                         r.saved_at.format("%Y-%m-%d %H:%M:%S").to_string(),
@@ -316,6 +393,46 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
             let spec = store.find_flow(&name)?;
             return super::block_on(deploy(core, &spec.flow.id, wait, timeout));
         }
+        FlowCommand::Promote {
+            name,
+            from,
+            to,
+            wait,
+            timeout,
+            yes,
+        } => {
+            let spec = store.find_flow(&name)?;
+            let plan = crate::deploy::promote::plan(
+                store,
+                &core.settings.environments,
+                &spec.flow.id,
+                &from,
+                &to,
+            )?;
+            outln!(
+                "promote `{}` v{} from {from} to {to} ({})",
+                crate::model::text::one_line(&spec.flow.name),
+                plan.version,
+                plan.target_now
+            );
+            for line in &plan.diff {
+                outln!("{}", crate::model::text::one_line(line));
+            }
+            if plan.diff.is_empty() {
+                outln!("{to} already runs this version's flow document");
+            }
+            if !yes
+                && !confirm(
+                    &format!("Deploy v{} to {to}?", plan.version),
+                    "not promoting",
+                )?
+            {
+                outln!("nothing changed");
+                return Ok(1);
+            }
+            let target = core.with_environment(&to)?;
+            return super::block_on(deploy_version(&target, &plan.spec, wait, timeout));
+        }
     }
     Ok(0)
 }
@@ -326,9 +443,21 @@ async fn deploy(
     wait: bool,
     timeout: Option<u64>,
 ) -> anyhow::Result<i32> {
+    let spec = core.store.find_flow(flow_id)?;
+    deploy_version(core, &spec, wait, timeout).await
+}
+
+/// Deploys `spec` (the saved flow, or a revision being promoted) to `core`'s
+/// environment, waiting for its Airflow with `wait`.
+async fn deploy_version(
+    core: &Core,
+    spec: &crate::model::FlowSpec,
+    wait: bool,
+    timeout: Option<u64>,
+) -> anyhow::Result<i32> {
     use crate::model::deploy::DeployState;
     if !wait {
-        let written = core.deployer.write(flow_id)?;
+        let written = core.deployer.write_spec(spec)?;
         let what = match written.outcome {
             crate::render::WriteOutcome::Written => "wrote",
             crate::render::WriteOutcome::Unchanged => "unchanged",
@@ -344,7 +473,7 @@ async fn deploy(
     }
     let timeout = timeout.map_or_else(|| core.deploy_timeout(), std::time::Duration::from_secs);
     let started = std::time::Instant::now();
-    let deploy = core.deployer.deploy(flow_id, timeout, |r| {
+    let deploy = core.deployer.deploy_spec(spec, timeout, |r| {
         use std::io::Write;
         // Progress is a courtesy: a closed stderr must not stop the deploy.
         let _ = writeln!(

@@ -88,6 +88,12 @@ pub fn run(command: Command, settings: Settings) -> anyhow::Result<i32> {
     if let Some(note) = core.first_run_note() {
         eprintln!("flowdeck: {note}");
     }
+    if command.changes_airflow() {
+        core.settings
+            .environment
+            .check_writable()
+            .map_err(|e| anyhow::anyhow!(e))?;
+    }
     match command {
         Command::Function(c) => function::run(c, &core),
         Command::Flow(c) => flow::run(c, &core),
@@ -98,6 +104,26 @@ pub fn run(command: Command, settings: Settings) -> anyhow::Result<i32> {
 }
 
 impl Command {
+    /// Commands that change the selected environment's Airflow or its DAG files (refused
+    /// in a `read_only` environment). `flow promote` checks its target itself.
+    fn changes_airflow(&self) -> bool {
+        use flow::FlowCommand as F;
+        use function::FunctionCommand as Fn;
+        match self {
+            // Registering copies the module into the dags folder; removing deletes it.
+            Command::Function(c) => matches!(c, Fn::Add { .. } | Fn::Rm { .. }),
+            Command::Flow(c) => matches!(
+                c,
+                F::Deploy { .. } | F::Rm { .. } | F::Reconcile { repair: true, .. }
+            ),
+            Command::Run(c) => matches!(
+                c,
+                run::RunCommand::Trigger { .. } | run::RunCommand::Clear { .. }
+            ),
+            Command::Db(_) | Command::Status { .. } => false,
+        }
+    }
+
     /// Commands that never write to the database open it read-only: cheaper (no header
     /// update and syncs) and unable to change it.
     fn only_reads_the_database(&self) -> bool {

@@ -143,40 +143,24 @@ pub struct Environment {
     pub implicit: bool,
 }
 
-/// Refusal of a change to a read-only environment's Airflow or DAG files. Its text is
-/// the one line every interface shows: "prod is read-only in this configuration".
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{environment} is read-only in this configuration")]
-pub struct ReadOnly {
-    /// The environment's name.
-    pub environment: String,
-}
-
 impl Environment {
-    /// Whether something that would change this environment's Airflow (trigger, clear,
-    /// pause, mark) or its DAG files (deploy, remove, repair, register a function) may
-    /// go ahead. Reading (runs, logs, health) and the database alone need no check.
-    /// Err: [`ReadOnly`], with the line to show.
-    pub fn check_writable(&self) -> Result<(), ReadOnly> {
-        check_writable(self)
+    /// `Err` with the one line to show when this environment is `read_only`: every
+    /// command and key that would change its Airflow or its DAG files asks this first.
+    pub fn check_writable(&self) -> Result<(), String> {
+        if self.read_only {
+            Err(format!(
+                "{} is read-only in this configuration (read_only = true in [environments.{}]); watching runs and logs works, changes go through another environment",
+                self.name, self.name
+            ))
+        } else {
+            Ok(())
+        }
     }
 
     /// The colour its name is shown in (`None`: not set). The config is checked when
     /// read (see [`parse_color`]), so a colour that does not parse is treated as unset.
     pub fn display_color(&self) -> Option<ratatui::style::Color> {
         self.color.as_deref().and_then(|c| parse_color(c).ok())
-    }
-}
-
-/// The guard shared by the CLI and the TUI: `Err(ReadOnly)` when `env` is `read_only`.
-/// Call it before anything that would change that Airflow or its DAG files.
-pub fn check_writable(env: &Environment) -> Result<(), ReadOnly> {
-    if env.read_only {
-        Err(ReadOnly {
-            environment: crate::model::text::one_line(&env.name),
-        })
-    } else {
-        Ok(())
     }
 }
 

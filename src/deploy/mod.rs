@@ -3,6 +3,7 @@
 //! that Airflow loaded it does, and is retried when Airflow comes back.
 
 pub mod judge;
+pub mod promote;
 
 pub use judge::{judge, Expected, Verdict};
 
@@ -24,6 +25,8 @@ pub enum Error {
     Render(#[from] render::Error),
     #[error(transparent)]
     Airflow(#[from] airflow::Error),
+    #[error(transparent)]
+    Promote(#[from] promote::Error),
     #[error("Airflow has not loaded flow `{flow}` after {waited} s: {reason}")]
     Timeout {
         flow: String,
@@ -46,6 +49,9 @@ pub struct Deployer {
     pub dags_folder: PathBuf,
     pub library_package: String,
     pub client: Option<Arc<Client>>,
+    /// The environment (config name) whose Airflow and dags folder this deploys to: the
+    /// deploy records it reads and writes are this environment's.
+    pub environment: String,
     /// file_token of some DAG Airflow already knows: asking Airflow 3 to re-parse it
     /// rescans the whole bundle, which is how a brand-new file is found in seconds.
     nudge_token: Mutex<Option<String>>,
@@ -58,6 +64,7 @@ impl Deployer {
         dags_folder: PathBuf,
         library_package: String,
         client: Option<Arc<Client>>,
+        environment: String,
     ) -> Deployer {
         Deployer {
             store,
@@ -65,6 +72,7 @@ impl Deployer {
             dags_folder,
             library_package,
             client,
+            environment,
             nudge_token: Mutex::new(None),
         }
     }
@@ -77,20 +85,32 @@ impl Deployer {
     /// Renders the saved flow and writes its DAG file atomically (untouched when the
     /// content is the same), recording `rendered`.
     pub fn write(&self, flow_id: &str) -> Result<Written, Error> {
-        let spec = self
+        let spec = self.saved(flow_id)?;
+        self.write_spec(&spec)
+    }
+
+    fn saved(&self, flow_id: &str) -> Result<FlowSpec, Error> {
+        Ok(self
             .store
             .flow(flow_id)?
             .ok_or_else(|| store::Error::NotFound {
                 kind: "flow",
                 name: flow_id.to_string(),
-            })?;
-        let rendered = self.render(&spec)?;
+            })?)
+    }
+
+    /// [`Deployer::write`] for a given version of a flow (the saved one, or a
+    /// revision when promoting exactly what another environment runs).
+    pub fn write_spec(&self, spec: &FlowSpec) -> Result<Written, Error> {
+        let flow_id = spec.flow.id.as_str();
+        let rendered = self.render(spec)?;
         render::create_dags_folder(&self.dags_folder)?;
         render::ensure_library_package(&self.dags_folder, &self.library_package)?;
+        self.copy_library_modules(spec)?;
         // Taken before the write, so no parse of the new file can look older than it.
         let now = Utc::now();
         let outcome = render::write_if_changed(&self.dags_folder, &rendered)?;
-        let previous = self.store.deploy(flow_id)?;
+        let previous = self.store.deploy_in(flow_id, &self.environment)?;
         let same_file = previous
             .as_ref()
             .is_some_and(|p| p.rendered_hash.as_deref() == Some(rendered.content_hash.as_str()));
@@ -117,6 +137,7 @@ impl Deployer {
                 error_task: None,
                 deployed_version: p.and_then(|p| p.deployed_version),
                 by: None,
+                environment: self.environment.clone(),
             },
         };
         self.store.set_deploy(&record)?;
@@ -127,6 +148,41 @@ impl Deployer {
         })
     }
 
+    /// The library modules a flow imports, copied into this dags folder when they are
+    /// not there yet or differ (an environment other than the one the functions were
+    /// registered in has its own dags folder). Another database's module of the same
+    /// name is never replaced.
+    fn copy_library_modules(&self, spec: &FlowSpec) -> Result<(), Error> {
+        let functions = self.store.functions()?;
+        let used: std::collections::BTreeSet<&str> = spec
+            .tasks
+            .iter()
+            .filter_map(|t| t.function_id.as_deref())
+            .collect();
+        let package_dir = self.dags_folder.join(&self.library_package);
+        for f in functions.iter().filter(|f| used.contains(f.id.as_str())) {
+            let registered = std::path::Path::new(&f.path);
+            let target = package_dir.join(format!("{}.py", f.module));
+            let same_file = match (registered.canonicalize(), target.canonicalize()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => false,
+            };
+            if same_file {
+                continue;
+            }
+            let bytes = std::fs::read(registered).map_err(|e| {
+                render::Error::io("read the library module of a function from", registered, e)
+            })?;
+            render::write_library_module(
+                &self.dags_folder,
+                &self.library_package,
+                &f.module,
+                &bytes,
+            )?;
+        }
+        Ok(())
+    }
+
     /// Compares the dags folder with every saved flow (changes nothing). A flow that was
     /// saved but never deployed is not "missing" its file: writing it would deploy (and
     /// maybe unpause) someone's flow behind their back.
@@ -134,7 +190,7 @@ impl Deployer {
         render::create_dags_folder(&self.dags_folder)?;
         let flows = self.store.flow_specs()?;
         let functions = self.store.functions()?;
-        let deploys = self.store.deploys()?;
+        let deploys = self.store.deploys_in(&self.environment)?;
         let mut report = render::reconcile(&self.dags_folder, &flows, &functions, &self.renderer)?;
         report.missing.retain(|r| {
             deploys
@@ -193,7 +249,7 @@ impl Deployer {
     /// Flows whose saved version is not yet confirmed in Airflow: what to deploy when
     /// Airflow is back.
     pub fn pending(&self) -> Result<Vec<String>, Error> {
-        let deploys = self.store.deploys()?;
+        let deploys = self.store.deploys_in(&self.environment)?;
         Ok(self
             .store
             .flows()?
@@ -242,33 +298,39 @@ impl Deployer {
         &self,
         flow_id: &str,
         timeout: Duration,
+        progress: impl FnMut(&DeployRecord),
+    ) -> Result<DeployRecord, Error> {
+        let spec = self.saved(flow_id)?;
+        self.deploy_spec(&spec, timeout, progress).await
+    }
+
+    /// [`Deployer::deploy`] of a given version (see [`Deployer::write_spec`]).
+    pub async fn deploy_spec(
+        &self,
+        spec: &FlowSpec,
+        timeout: Duration,
         mut progress: impl FnMut(&DeployRecord),
     ) -> Result<DeployRecord, Error> {
-        let written = self.write(flow_id)?;
+        let written = self.write_spec(spec)?;
         progress(&written.record);
         let Some(client) = self.client.clone() else {
             return Ok(written.record);
         };
         // Even an unchanged file whose record says `ready` is confirmed again: "ready"
         // is only ever reported after Airflow was seen serving this render.
-        self.confirm(&client, written, timeout, progress).await
+        self.confirm(&client, spec, written, timeout, progress)
+            .await
     }
 
     async fn confirm(
         &self,
         client: &Client,
+        spec: &FlowSpec,
         written: Written,
         timeout: Duration,
         mut progress: impl FnMut(&DeployRecord),
     ) -> Result<DeployRecord, Error> {
-        let spec =
-            self.store
-                .flow(&written.record.flow_id)?
-                .ok_or_else(|| store::Error::NotFound {
-                    kind: "flow",
-                    name: written.record.flow_id.clone(),
-                })?;
-        let expected = expected_of(&spec, &written);
+        let expected = expected_of(spec, &written);
         let flow_id = spec.flow.id.clone();
         let mut record = written.record.clone();
         let set = |record: &mut DeployRecord,

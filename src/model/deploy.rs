@@ -51,6 +51,21 @@ pub struct DeployRecord {
     /// Who ran the deploy this record is about (set by the store when it is written).
     #[serde(default)]
     pub by: Option<super::Actor>,
+    /// The environment (config `[environments.NAME]`) whose Airflow this record is
+    /// about; empty in records written before environments existed, which were about
+    /// the one Airflow of the implicit environment (see [`environment_of`]).
+    #[serde(default)]
+    pub environment: String,
+}
+
+/// The environment a stored record or event is about: an empty name (written before
+/// environments existed) is the implicit environment's.
+pub fn environment_of(stored: &str) -> &str {
+    if stored.is_empty() {
+        crate::config::environments::IMPLICIT
+    } else {
+        stored
+    }
 }
 
 /// The deploy state of a flow at `version`, for lists: a record about an older version
@@ -62,6 +77,37 @@ pub fn state_label(record: Option<&DeployRecord>, version: u32) -> String {
             deployed_version: Some(v),
             ..
         }) => format!("saved (v{v} deployed)"),
-        _ => "saved".to_string(),
+        Some(r) => format!("saved (v{} {})", r.version, r.state.label()),
+        None => "saved".to_string(),
     }
+}
+
+/// A flow's deploy state in every environment of the config, for lists: the plain
+/// [`state_label`] with one environment; "dev v5 ready · prod v3 ready" with several
+/// (`current` first, then the others in config order; an environment without a record
+/// is "not deployed" only when it is the current one).
+pub fn environments_label(
+    version: u32,
+    records: &[DeployRecord],
+    current: &str,
+    all: &[String],
+) -> String {
+    let of = |env: &str| {
+        records
+            .iter()
+            .find(|r| environment_of(&r.environment) == env)
+    };
+    if all.len() <= 1 {
+        return state_label(of(current), version);
+    }
+    let mut parts = vec![match of(current) {
+        Some(d) => format!("{current} v{} {}", d.version, d.state.label()),
+        None => format!("{current} not deployed"),
+    }];
+    for env in all.iter().filter(|e| *e != current) {
+        if let Some(d) = of(env) {
+            parts.push(format!("{env} v{} {}", d.version, d.state.label()));
+        }
+    }
+    parts.join(" · ")
 }

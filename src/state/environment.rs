@@ -57,7 +57,7 @@ impl Environments {
 
     /// Err: the one line to show when the current environment is read-only.
     pub fn check_writable(&self) -> Result<(), String> {
-        self.current.check_writable().map_err(|e| e.to_string())
+        self.current.check_writable()
     }
 }
 
@@ -150,6 +150,10 @@ pub fn switched(state: &mut State, env: Environment, epoch: u64) -> Vec<Effect> 
     state.runs.forget_airflow();
     state.flows.latest_run.clear();
     state.flows.deploying.clear();
+    // The Flows list's deploy state is the new environment's: read the rows again.
+    state.flows.environments.current = state.env.current.name.clone();
+    let (_, e) = state.start_job("loading flows", true, Job::LoadFlows);
+    fx.push(e);
     // Requests to the old Airflow: their answers will be dropped, so their spinners go.
     state.jobs.retain(|_, j| !j.airflow);
     let cur = &state.env.current;

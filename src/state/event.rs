@@ -52,8 +52,9 @@ pub enum Event {
 pub struct StoreUpdate {
     /// The new change log entries, oldest first (empty after a full reload).
     pub changes: Vec<crate::store::Change>,
-    /// Changed flows: id → row (`None`: deleted) and deploy record.
-    pub flows: Vec<(String, Option<Flow>, Option<DeployRecord>)>,
+    /// Changed flows: id → row (`None`: deleted) and its deploy records in every
+    /// environment.
+    pub flows: Vec<(String, Option<Flow>, Vec<DeployRecord>)>,
     /// Task counts per function, when a flow or function changed (for "used by").
     pub usage: Option<HashMap<String, usize>>,
     /// The whole library, when a function changed.
@@ -267,7 +268,8 @@ pub struct LibraryData {
 #[derive(Debug, Clone, Default)]
 pub struct FlowsData {
     pub flows: Vec<Flow>,
-    pub deploys: HashMap<String, DeployRecord>,
+    /// Deploy records by flow id, in every environment (see `Store::all_deploys`).
+    pub deploys: HashMap<String, Vec<DeployRecord>>,
 }
 
 /// Errors are already readable sentences (the library's `Display`).

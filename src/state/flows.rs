@@ -17,22 +17,74 @@ pub struct FlowRow {
     pub flow: Flow,
     pub name: String,
     pub schedule: String,
+    /// The deploy record in the environment this TUI works with.
     pub deploy: Option<DeployRecord>,
-    /// "ready", "parsing", "not deployed", …
+    /// Records in the other environments of the config (config order).
+    pub elsewhere: Vec<DeployRecord>,
+    /// "ready", "parsing", "not deployed", …; with several environments each one's,
+    /// e.g. "dev v5 ready · prod v3 ready".
     pub deploy_label: String,
     /// State of the latest run (Airflow's name, e.g. "success"), when known.
     pub last_run: Option<String>,
     haystack: String,
 }
 
+/// Which environment's records a row shows first, and which others are shown.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EnvironmentView {
+    /// The environment this TUI works with (its records are `FlowRow::deploy`).
+    pub current: String,
+    /// Every environment of the config in order; names are shown when there are two
+    /// or more.
+    pub all: Vec<String>,
+}
+
+impl EnvironmentView {
+    /// One implicit environment (a config without `[environments]`).
+    pub fn single(name: &str) -> EnvironmentView {
+        EnvironmentView {
+            current: name.to_string(),
+            all: vec![name.to_string()],
+        }
+    }
+}
+
 impl FlowRow {
-    pub fn new(flow: Flow, deploy: Option<DeployRecord>) -> FlowRow {
+    /// A row from the flow and its records in any environments (as stored).
+    pub fn new(flow: Flow, records: Vec<DeployRecord>, envs: &EnvironmentView) -> FlowRow {
         let name = one_line(&flow.name);
         let schedule = one_line(&describe_schedule_short(&flow.schedule));
-        let deploy_label = match &deploy {
-            Some(d) if d.version == flow.version => d.state.label().to_string(),
-            Some(d) => format!("{} (v{})", d.state.label(), d.version),
-            None => "not deployed".to_string(),
+        let environment_of =
+            |r: &DeployRecord| crate::model::deploy::environment_of(&r.environment).to_string();
+        let mut deploy = None;
+        let mut elsewhere = Vec::new();
+        for r in records {
+            if environment_of(&r) == envs.current {
+                deploy = Some(r);
+            } else if envs.all.contains(&environment_of(&r)) {
+                elsewhere.push(r);
+            }
+        }
+        elsewhere.sort_by_key(|r| envs.all.iter().position(|e| *e == environment_of(r)));
+        let label_of = |d: &DeployRecord| {
+            if d.version == flow.version {
+                d.state.label().to_string()
+            } else {
+                format!("{} (v{})", d.state.label(), d.version)
+            }
+        };
+        let deploy_label = if envs.all.len() > 1 {
+            let records: Vec<DeployRecord> = deploy.iter().chain(&elsewhere).cloned().collect();
+            one_line(&crate::model::deploy::environments_label(
+                flow.version,
+                &records,
+                &envs.current,
+                &envs.all,
+            ))
+        } else {
+            deploy
+                .as_ref()
+                .map_or_else(|| "not deployed".to_string(), label_of)
         };
         let haystack = format!(
             "{} {} {} {}",
@@ -47,10 +99,16 @@ impl FlowRow {
             name,
             schedule,
             deploy,
+            elsewhere,
             deploy_label,
             last_run: None,
             haystack,
         }
+    }
+
+    /// Every record this row shows (current environment first).
+    fn records(&self) -> Vec<DeployRecord> {
+        self.deploy.iter().chain(&self.elsewhere).cloned().collect()
     }
 }
 
@@ -79,6 +137,8 @@ pub struct FlowsState {
     pub latest_run: HashMap<String, String>,
     /// Select this flow id once the next load arrives (after creating it).
     pub select_after_load: Option<String>,
+    /// Which environment's deploy state the rows show first.
+    pub environments: EnvironmentView,
 }
 
 impl Default for FlowsState {
@@ -93,6 +153,7 @@ impl Default for FlowsState {
             task_states: HashMap::new(),
             latest_run: HashMap::new(),
             select_after_load: None,
+            environments: EnvironmentView::single(crate::config::environments::IMPLICIT),
         }
     }
 }
@@ -104,12 +165,13 @@ impl FlowsState {
             .take()
             .or_else(|| self.selected().map(|r| r.flow.id.clone()));
         let last_runs = &self.last_runs;
+        let envs = &self.environments;
         self.rows = data
             .flows
             .into_iter()
             .map(|f| {
-                let deploy = data.deploys.remove(&f.id);
-                let mut row = FlowRow::new(f, deploy);
+                let records = data.deploys.remove(&f.id).unwrap_or_default();
+                let mut row = FlowRow::new(f, records, envs);
                 row.last_run = last_runs.get(&row.flow.id).cloned();
                 row
             })
@@ -152,19 +214,23 @@ impl FlowsState {
         if let Some(d) = self.deploying.get_mut(&record.flow_id) {
             d.record = Some(record.clone());
         }
+        let envs = &self.environments;
         if let Some(row) = self.rows.iter_mut().find(|r| r.flow.id == record.flow_id) {
             let flow = row.flow.clone();
             let last_run = row.last_run.take();
-            *row = FlowRow::new(flow, Some(record));
+            let mut records = row.records();
+            records.retain(|r| r.environment != record.environment);
+            records.push(record);
+            *row = FlowRow::new(flow, records, envs);
             row.last_run = last_run;
         }
     }
 
     /// A flow saved (or deployed) by any process: its row is replaced, or added in name
     /// order; the selection stays on the same flow.
-    pub fn upsert(&mut self, flow: Flow, deploy: Option<DeployRecord>) {
+    pub fn upsert(&mut self, flow: Flow, records: Vec<DeployRecord>) {
         let keep = self.selected().map(|r| r.flow.id.clone());
-        let mut row = FlowRow::new(flow, deploy);
+        let mut row = FlowRow::new(flow, records, &self.environments);
         row.last_run = self.last_runs.get(&row.flow.id).cloned();
         if let Some(d) = self
             .deploying
@@ -174,7 +240,10 @@ impl FlowsState {
             // A deploy this process follows reports fresher progress than the database.
             if d.version >= row.flow.version {
                 let last_run = row.last_run.take();
-                row = FlowRow::new(row.flow, Some(d));
+                let mut records = row.records();
+                records.retain(|r| r.environment != d.environment);
+                records.push(d);
+                row = FlowRow::new(row.flow, records, &self.environments);
                 row.last_run = last_run;
             }
         }

@@ -48,6 +48,9 @@ pub enum Changed {
         flow_id: String,
         version: u32,
         state: DeployState,
+        /// Which environment's Airflow (empty: the implicit one).
+        #[serde(default)]
+        environment: String,
     },
 }
 
@@ -70,6 +73,14 @@ impl Changed {
             Changed::FlowSaved { version, .. } => format!("saved v{version}"),
             Changed::FlowDeleted { .. } | Changed::FunctionDeleted { .. } => "deleted".into(),
             Changed::FunctionSaved { .. } => "changed".into(),
+            Changed::Deploy {
+                version,
+                state,
+                environment,
+                ..
+            } if !environment.is_empty() => {
+                format!("deployed v{version} to {environment} ({})", state.label())
+            }
             Changed::Deploy { version, state, .. } => {
                 format!("deployed v{version} ({})", state.label())
             }

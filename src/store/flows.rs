@@ -5,8 +5,8 @@ use super::conflict::{Base, Conflict};
 use super::error::{Context, Error, Result};
 use super::tables::*;
 use super::Store;
-use crate::model::deploy::DeployRecord;
 use crate::model::deploy::DeployState;
+use crate::model::deploy::{environment_of, DeployRecord};
 use crate::model::document::{render_document, to_document_named, FlowDocument};
 use crate::model::{validate, Actor, Edge, Flow, FlowSpec, Function, Task};
 use chrono::{DateTime, Utc};
@@ -37,6 +37,10 @@ pub struct DeployEvent {
     pub state: DeployState,
     pub at: DateTime<Utc>,
     pub by: Actor,
+    /// The environment whose Airflow it was (empty: the implicit one; see
+    /// [`crate::model::deploy::environment_of`]).
+    #[serde(default)]
+    pub environment: String,
 }
 
 impl Revision {
@@ -321,10 +325,15 @@ impl Store {
             remove_children(&mut tx.open_table(TASKS).ctx("opening tasks")?, id)?;
             remove_children(&mut tx.open_table(EDGES).ctx("opening edges")?, id)?;
             remove_children(&mut tx.open_table(REVISIONS).ctx("opening revisions")?, id)?;
-            tx.open_table(DEPLOYS)
-                .ctx("opening deploys")?
-                .remove(id)
-                .ctx("removing a deploy record")?;
+            {
+                let mut deploys = tx.open_table(DEPLOYS).ctx("opening deploys")?;
+                deploys.remove(id).ctx("removing a deploy record")?;
+                // Records of named environments: `id@env` (`@` sorts before `A`).
+                let (lo, hi) = (format!("{id}@"), format!("{id}A"));
+                deploys
+                    .retain_in(lo.as_str()..hi.as_str(), |_, _| false)
+                    .ctx("removing deploy records")?;
+            }
             remove_children(
                 &mut tx
                     .open_table(DEPLOY_HISTORY)
@@ -379,8 +388,9 @@ impl Store {
         {
             let mut deploys = tx.open_table(DEPLOYS).ctx("opening deploys")?;
             // Progress a deploy repeats (the same state again) is not news to others.
+            let key = deploy_key(&record.flow_id, &record.environment);
             let previous: Option<DeployRecord> = deploys
-                .get(record.flow_id.as_str())
+                .get(key.as_str())
                 .ctx("reading deploys")?
                 .map(|v| decode("deploy record", v.value()))
                 .transpose()?;
@@ -388,7 +398,7 @@ impl Store {
                 .as_ref()
                 .is_none_or(|p| (p.state, p.version) != (record.state, record.version));
             deploys
-                .insert(record.flow_id.as_str(), encode(&record)?.as_slice())
+                .insert(key.as_str(), encode(&record)?.as_slice())
                 .ctx("writing a deploy record")?;
             if news && matches!(record.state, DeployState::Ready | DeployState::ImportError) {
                 let event = DeployEvent {
@@ -396,11 +406,13 @@ impl Store {
                     state: record.state,
                     at: Utc::now(),
                     by: self.actor.clone(),
+                    environment: record.environment.clone(),
                 };
                 tx.open_table(DEPLOY_HISTORY)
                     .ctx("opening deploy history")?
                     .insert(
-                        revision_key(&record.flow_id, record.version).as_str(),
+                        deploy_history_key(&record.flow_id, record.version, &record.environment)
+                            .as_str(),
                         encode(&event)?.as_slice(),
                     )
                     .ctx("writing deploy history")?;
@@ -412,6 +424,7 @@ impl Store {
                         flow_id: record.flow_id.clone(),
                         version: record.version,
                         state: record.state,
+                        environment: record.environment.clone(),
                     }],
                 )?;
             }
@@ -419,21 +432,21 @@ impl Store {
         tx.commit().ctx("saving a deploy record")
     }
 
-    /// How each deployed version of a flow ended, by version.
-    pub fn deploy_history(&self, flow_id: &str) -> Result<HashMap<u32, DeployEvent>> {
+    /// How each deployed version of a flow ended, in every environment, oldest version
+    /// first.
+    pub fn deploy_history(&self, flow_id: &str) -> Result<Vec<DeployEvent>> {
         let tx = self.read()?;
         let table = tx
             .open_table(DEPLOY_HISTORY)
             .ctx("opening deploy history")?;
         let (lo, hi) = child_range(flow_id);
-        let mut out = HashMap::new();
+        let mut out = Vec::new();
         for row in table
             .range(lo.as_str()..hi.as_str())
             .ctx("reading deploy history")?
         {
             let (_, v) = row.ctx("reading deploy history")?;
-            let event: DeployEvent = decode("deploy event", v.value())?;
-            out.insert(event.version, event);
+            out.push(decode::<DeployEvent>("deploy event", v.value())?);
         }
         Ok(out)
     }
@@ -490,20 +503,73 @@ impl Store {
         })))
     }
 
-    pub fn deploy(&self, flow_id: &str) -> Result<Option<DeployRecord>> {
+    /// A flow's deploy record in one environment (by name; the implicit environment's
+    /// records include those written before environments existed).
+    pub fn deploy_in(&self, flow_id: &str, environment: &str) -> Result<Option<DeployRecord>> {
         let tx = self.read()?;
         let table = tx.open_table(DEPLOYS).ctx("opening deploys")?;
-        let row = table.get(flow_id).ctx("reading deploys")?;
-        row.map(|v| decode("deploy record", v.value())).transpose()
+        let row = table
+            .get(deploy_key(flow_id, environment).as_str())
+            .ctx("reading deploys")?;
+        let record: Option<DeployRecord> = row
+            .map(|v| decode("deploy record", v.value()))
+            .transpose()?;
+        Ok(record.map(|mut r| {
+            r.environment = environment_of(environment).to_string();
+            r
+        }))
     }
 
-    pub fn deploys(&self) -> Result<HashMap<String, DeployRecord>> {
+    /// One flow's records in every environment.
+    pub fn deploys_of(&self, flow_id: &str) -> Result<Vec<DeployRecord>> {
         let tx = self.read()?;
         let table = tx.open_table(DEPLOYS).ctx("opening deploys")?;
-        let mut out = HashMap::new();
+        let mut out = Vec::new();
+        let implicit = table.get(flow_id).ctx("reading deploys")?;
+        let (lo, hi) = (format!("{flow_id}@"), format!("{flow_id}A"));
+        let named = table
+            .range(lo.as_str()..hi.as_str())
+            .ctx("reading deploys")?;
+        for row in implicit
+            .map(|v| Ok((flow_id.to_string(), v)))
+            .into_iter()
+            .chain(named.map(|r| r.map(|(k, v)| (k.value().to_string(), v))))
+        {
+            let (key, v) = row.ctx("reading deploys")?;
+            let mut record: DeployRecord = decode("deploy record", v.value())?;
+            record.environment = split_deploy_key(&key).1.to_string();
+            out.push(record);
+        }
+        Ok(out)
+    }
+
+    /// Every flow's record in one environment, by flow id.
+    pub fn deploys_in(&self, environment: &str) -> Result<HashMap<String, DeployRecord>> {
+        let env = environment_of(environment);
+        Ok(self
+            .all_deploys()?
+            .into_iter()
+            .filter_map(|(flow, records)| {
+                records
+                    .into_iter()
+                    .find(|r| r.environment == env)
+                    .map(|r| (flow, r))
+            })
+            .collect())
+    }
+
+    /// Every record of every environment, by flow id (each record's `environment`
+    /// filled in, the implicit environment's for old records).
+    pub fn all_deploys(&self) -> Result<HashMap<String, Vec<DeployRecord>>> {
+        let tx = self.read()?;
+        let table = tx.open_table(DEPLOYS).ctx("opening deploys")?;
+        let mut out: HashMap<String, Vec<DeployRecord>> = HashMap::new();
         for row in table.iter().ctx("reading deploys")? {
             let (k, v) = row.ctx("reading deploys")?;
-            out.insert(k.value().to_string(), decode("deploy record", v.value())?);
+            let (flow, env) = split_deploy_key(k.value());
+            let mut record: DeployRecord = decode("deploy record", v.value())?;
+            record.environment = env.to_string();
+            out.entry(flow.to_string()).or_default().push(record);
         }
         Ok(out)
     }

@@ -53,6 +53,36 @@ pub fn revision_key(flow_id: &str, version: u32) -> String {
     format!("{flow_id}/{version:010}")
 }
 
+/// The `DEPLOYS` key of a flow's record in an environment: the flow id alone for the
+/// implicit environment (so records written before environments existed are its
+/// records, with no migration), `flow_id@env` for the others. Neither flow ids nor
+/// environment names contain `@`.
+pub fn deploy_key(flow_id: &str, environment: &str) -> String {
+    let env = crate::model::deploy::environment_of(environment);
+    if env == crate::config::environments::IMPLICIT {
+        flow_id.to_string()
+    } else {
+        format!("{flow_id}@{env}")
+    }
+}
+
+/// Splits a `DEPLOYS` key into flow id and environment name.
+pub fn split_deploy_key(key: &str) -> (&str, &str) {
+    key.split_once('@')
+        .unwrap_or((key, crate::config::environments::IMPLICIT))
+}
+
+/// The `DEPLOY_HISTORY` key of a version's end in an environment (inside the flow's
+/// [`child_range`], so removing a flow removes its history everywhere).
+pub fn deploy_history_key(flow_id: &str, version: u32, environment: &str) -> String {
+    let env = crate::model::deploy::environment_of(environment);
+    if env == crate::config::environments::IMPLICIT {
+        revision_key(flow_id, version)
+    } else {
+        format!("{}@{env}", revision_key(flow_id, version))
+    }
+}
+
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(value).map_err(|e| Error::Corrupt {
         kind: "new",

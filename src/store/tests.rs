@@ -414,16 +414,21 @@ fn deploys_record_who_and_reach_the_history() {
         error_task: None,
         deployed_version: None,
         by: None,
+        environment: String::new(),
     };
     bob.set_deploy(&record).unwrap();
     assert!(bob.deploy_history(&saved.flow.id).unwrap().is_empty());
     record.state = crate::model::deploy::DeployState::Ready;
     bob.set_deploy(&record).unwrap();
     let history = alice.deploy_history(&saved.flow.id).unwrap();
-    assert_eq!(history[&1].by.user, "bob");
+    assert_eq!(history.len(), 1);
+    assert_eq!(
+        (history[0].version, history[0].by.user.as_str()),
+        (1, "bob")
+    );
     assert_eq!(
         alice
-            .deploy(&saved.flow.id)
+            .deploy_in(&saved.flow.id, "default")
             .unwrap()
             .unwrap()
             .by
@@ -431,6 +436,76 @@ fn deploys_record_who_and_reach_the_history() {
             .user,
         "bob"
     );
+}
+
+#[test]
+fn deploy_records_are_kept_per_environment() {
+    use crate::model::deploy::{DeployRecord, DeployState};
+    let (_dir, store) = store_with_functions();
+    let saved = store.save_flow(&daily_sales(), Base::New).unwrap().spec;
+    let id = saved.flow.id.clone();
+    let record = |env: &str, state: DeployState| DeployRecord {
+        flow_id: id.clone(),
+        state,
+        version: 1,
+        rendered_hash: None,
+        rendered_at: None,
+        since: chrono::Utc::now(),
+        message: String::new(),
+        error_task: None,
+        deployed_version: Some(1),
+        by: None,
+        environment: env.into(),
+    };
+    // A record of the implicit environment as written before environments existed.
+    store.set_deploy(&record("", DeployState::Ready)).unwrap();
+    store
+        .set_deploy(&record("prod", DeployState::Parsing))
+        .unwrap();
+    store
+        .set_deploy(&record("prod", DeployState::Ready))
+        .unwrap();
+    store
+        .set_deploy(&record("dev", DeployState::ImportError))
+        .unwrap();
+    let state = |env: &str| store.deploy_in(&id, env).unwrap().map(|r| r.state);
+    assert_eq!(state("default"), Some(DeployState::Ready));
+    assert_eq!(state("prod"), Some(DeployState::Ready));
+    assert_eq!(state("dev"), Some(DeployState::ImportError));
+    assert_eq!(state("stage"), None);
+    let mut envs: Vec<String> = store
+        .deploys_of(&id)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.environment)
+        .collect();
+    envs.sort();
+    assert_eq!(envs, ["default", "dev", "prod"]);
+    assert_eq!(store.deploys_in("prod").unwrap().len(), 1);
+    assert_eq!(store.all_deploys().unwrap()[&id].len(), 3);
+    let history = store.deploy_history(&id).unwrap();
+    let mut ended: Vec<(String, DeployState)> = history
+        .iter()
+        .map(|e| {
+            (
+                crate::model::deploy::environment_of(&e.environment).to_string(),
+                e.state,
+            )
+        })
+        .collect();
+    ended.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        ended,
+        [
+            ("default".to_string(), DeployState::Ready),
+            ("dev".to_string(), DeployState::ImportError),
+            ("prod".to_string(), DeployState::Ready)
+        ]
+    );
+    // Removing the flow removes its records everywhere.
+    store.delete_flow(&id, Base::Any).unwrap();
+    assert!(store.all_deploys().unwrap().is_empty());
+    assert!(store.deploy_history(&id).unwrap().is_empty());
 }
 
 #[test]

@@ -177,7 +177,7 @@ pub fn db_dump(path: &Path) -> String {
                 .join("\n")
         })
         .collect();
-    let mut deploys: Vec<_> = store.deploys().expect("deploys").into_iter().collect();
+    let mut deploys: Vec<_> = store.all_deploys().expect("deploys").into_iter().collect();
     deploys.sort_by(|a, b| a.0.cmp(&b.0));
     format!(
         "{}\n{}\n{}\n{:?}",

@@ -81,7 +81,7 @@ pub fn flows() -> FlowsData {
     let mut deploys = HashMap::new();
     deploys.insert(
         spec.flow.id.clone(),
-        DeployRecord {
+        vec![DeployRecord {
             flow_id: spec.flow.id.clone(),
             state: DeployState::Ready,
             version: spec.flow.version,
@@ -92,7 +92,8 @@ pub fn flows() -> FlowsData {
             error_task: None,
             deployed_version: Some(spec.flow.version),
             by: None,
-        },
+            environment: String::new(),
+        }],
     );
     let mut other = spec.flow.clone();
     other.id = "dag_00000000000000aa".into();
