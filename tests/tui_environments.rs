@@ -429,6 +429,27 @@ fn a_read_only_environment_refuses_every_change_and_lets_runs_be_watched() {
 }
 
 #[test]
+fn airflow_coming_back_deploys_pending_flows_only_where_writable() {
+    for (env, deploys) in [(dev(), true), (prod(), false)] {
+        let (mut s, km) = with_environments(env);
+        let offline = AirflowHealth::Offline {
+            reason: "refused".into(),
+            retry_in: None,
+        };
+        state::on_event(&mut s, &km, Event::AirflowHealth(offline));
+        let fx = state::on_event(
+            &mut s,
+            &km,
+            Event::AirflowHealth(AirflowHealth::Online { version: None }),
+        );
+        let pending = jobs(&fx)
+            .iter()
+            .any(|(_, j)| matches!(j, Job::DeployPending));
+        assert_eq!(pending, deploys, "{}: {fx:?}", s.env.current.name);
+    }
+}
+
+#[test]
 fn saving_in_a_read_only_environment_stores_the_flow_without_deploying_it() {
     let (mut s, km) = with_environments(prod());
     s.functions.apply(flowdeck::state::LibraryData {
@@ -456,6 +477,14 @@ fn saving_in_a_read_only_environment_stores_the_flow_without_deploying_it() {
             problems: Vec::new(),
         }))),
     );
+    // The save dialog says nothing will be deployed.
+    for (w, h) in [(80, 24), (160, 48)] {
+        s.status.messages.clear();
+        let t = draw(&mut s, &km, w, h);
+        let screen = text(&t);
+        assert!(screen.contains("save (database only)"), "{screen}");
+        insta::assert_snapshot!(format!("env_read_only_save_dialog_{w}x{h}"), screen);
+    }
     let fx = press(&mut s, &km, "y");
     let (id, _) = job_of(&fx, |j| matches!(j, Job::SaveFlow { .. }));
     let mut stored = spec.clone();
@@ -483,6 +512,38 @@ fn saving_in_a_read_only_environment_stores_the_flow_without_deploying_it() {
             "in the database only, not deployed: prod is read-only in this configuration"
         ),
         "{text}"
+    );
+    // A rename is stored; its DAG file is not rewritten.
+    let mut renamed = spec.clone();
+    renamed.flow.name = "daily sales eu".into();
+    renamed.flow.version += 2;
+    let (id, _) = s.start_job("renaming", false, Job::LoadFlows);
+    let fx = answer(
+        &mut s,
+        &km,
+        id,
+        JobResult::FlowStored {
+            duplicate: false,
+            result: Ok(Box::new(SaveOutcome {
+                spec: renamed,
+                changed: true,
+                created: false,
+            })),
+        },
+    );
+    assert!(
+        !jobs(&fx)
+            .iter()
+            .any(|(_, j)| matches!(j, Job::Deploy { .. })),
+        "{fx:?}"
+    );
+    assert!(
+        s.status
+            .messages
+            .iter()
+            .any(|m| m.text.starts_with("renamed in the database only")),
+        "{:?}",
+        s.status.messages
     );
     // Rollback deploys an older version: refused.
     let fx = press(&mut s, &km, "v");

@@ -1870,9 +1870,10 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
                 let id = f.id.clone();
                 reload(state, fx);
                 if redeploy {
-                    if let Err(e) = state.env.check_writable() {
+                    if state.env.check_writable().is_err() {
                         state.warn(format!(
-                            "renamed in the database only; its DAG file is not rewritten: {e}"
+                            "renamed in the database only; its DAG file is not rewritten: {} is read-only in this configuration",
+                            one_line(&state.env.current.name)
                         ));
                     }
                     deploy(state, id, fx);
@@ -2013,7 +2014,12 @@ fn saved(state: &mut State, outcome: SaveOutcome, fx: &mut Vec<Effect>) {
     if let Some(ed) = state.flows.editor.as_mut() {
         ed.refresh_inputs(&lib);
     }
-    let read_only = state.env.check_writable().err();
+    let read_only = state.env.check_writable().err().map(|_| {
+        format!(
+            "{} is read-only in this configuration",
+            one_line(&state.env.current.name)
+        )
+    });
     let then = match &read_only {
         Some(e) => format!(" in the database only, not deployed: {e}"),
         None => "; deploying…".into(),
