@@ -3,7 +3,8 @@
 //! read-only one at a closed port with TLS verification off. A flow deployed to dev and
 //! a run of it are shown; `:env down` switches the header, the health (offline) and the
 //! Runs pane (dev's run is gone), `t` is refused there; the picker (C-e) goes back to
-//! dev, whose health and run come back.
+//! dev, whose health and run come back; `:env spare` (writable, Airflow away) and a save
+//! from the editor write the DAG file into spare's dags folder.
 //!
 //! Needs `eval "$(scripts/dev-airflow.sh env)"` (FLOWDECK_AIRFLOW_URL, …,
 //! FLOWDECK_DAGS_FOLDER); skipped with a note without it, unless
@@ -115,7 +116,9 @@ fn switching_environments_changes_the_header_the_health_and_the_runs() {
     }
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let root = dir.path().to_path_buf();
-    std::fs::create_dir_all(root.join("down-dags")).unwrap_or_else(|e| panic!("{e}"));
+    for d in ["down-dags", "spare-dags"] {
+        std::fs::create_dir_all(root.join(d)).unwrap_or_else(|e| panic!("{e}"));
+    }
     let config = format!(
         r##"[environments.dev]
 url = "{url}"
@@ -130,11 +133,16 @@ dags_folder = "{down}"
 read_only = true
 insecure_tls = true
 color = "#d70000"
+
+[environments.spare]
+url = "http://127.0.0.1:9"
+dags_folder = "{spare}"
 "##,
         url = af.url,
         user = af.user,
         dags = af.dags,
         down = root.join("down-dags").display(),
+        spare = root.join("spare-dags").display(),
     );
     std::fs::write(root.join("config.toml"), config).unwrap_or_else(|e| panic!("{e}"));
     let setup = Setup {
@@ -261,6 +269,45 @@ color = "#d70000"
         "{screen}"
     );
 
+    // `spare` (writable, its Airflow away): a save from the editor writes the DAG file
+    // into spare's dags folder, not dev's.
+    tmux.send(&[":"]);
+    tmux.type_text("env spare");
+    tmux.send(&["Enter"]);
+    tmux.wait_for(&[" spare ", "offline"]);
+    tmux.send(&["2"]);
+    tmux.send(&["Enter"]);
+    tmux.wait_for(&[&format!("Flow {name}")]);
+    tmux.send(&["C-s"]);
+    tmux.wait_for(&["save and deploy"]);
+    tmux.send(&["y"]);
+    let spare = root.join("spare-dags");
+    let start = std::time::Instant::now();
+    let written = loop {
+        let files: Vec<String> = std::fs::read_dir(&spare)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.starts_with("dag_") && n.ends_with(".py"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !files.is_empty() || start.elapsed() > std::time::Duration::from_secs(30) {
+            break files;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(written.len(), 1, "{:?}\n{}", written, tmux.screen());
+    assert!(
+        Path::new(&af.dags).join(&written[0]).exists(),
+        "dev keeps its own file"
+    );
+    assert!(
+        spare.join("flowdeck_functions").is_dir(),
+        "the flow's library module goes with it"
+    );
+
+    tmux.send(&["Escape"]);
     tmux.send(&["q"]);
     tmux.wait_for(&["EXIT=0"]);
 }
