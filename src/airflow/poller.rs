@@ -4,7 +4,8 @@
 //! A quiet poll costs what is on screen, whatever the number of flows: runs and task
 //! instances as *changes since the last poll* (`updated_at_gte`, 1 request each while
 //! fewer than 100 rows changed). The rest is asked less often: health every
-//! `health_every` (10 s; any answer already shows Airflow is there), import errors every
+//! `health_every` (10 s; any answer already shows Airflow is there; the version is asked
+//! again only after Airflow was away), import errors every
 //! `import_errors_every` (30 s; a deploy that waits asks for them itself), and the DAG
 //! listing, which grows with the number of DAGs (1 page per 100, Airflow's page cap; the
 //! API has no "changed since" filter for DAGs), only when something can have changed: an
@@ -379,12 +380,18 @@ impl Poller {
             || self.health_due.is_none_or(|due| due <= now);
         if health_due && !self.busy(PollKind::Health) {
             self.health_due = Some(now + self.watch.health_every);
+            // The version only changes with an upgrade, which restarts Airflow (so the
+            // poller sees it go away): while it answers, the known version stands.
+            let known = self.last_version.clone().filter(|_| self.online);
             start(
                 self,
                 PollKind::Health,
                 Box::pin(async move {
                     let result = async {
-                        let version = client.version().await?;
+                        let version = match known {
+                            Some(v) => v,
+                            None => client.version().await?,
+                        };
                         let health = client.health().await?;
                         Ok((version, health))
                     }

@@ -124,6 +124,7 @@ impl Session {
             python: self.core.python.clone(),
             library: self.core.settings.library_folder(),
             deployer: self.core.deployer.clone(),
+            environments: self.core.settings.environments.clone(),
         }
     }
 
@@ -302,8 +303,25 @@ impl Session {
                 }
                 Effect::Run(id, job) if job.is_async() => match &self.events {
                     Some(tx) => {
+                        // A promotion deploys with the target environment's deployer.
+                        let deployer = match &job {
+                            state::Job::Promote { to, .. } => {
+                                match self.core.with_environment(to) {
+                                    Ok(target) => target.deployer.clone(),
+                                    Err(e) => {
+                                        let result = state::JobResult::Promoted {
+                                            to: to.clone(),
+                                            result: Err(e.to_string()),
+                                        };
+                                        let _ = tx.send(Event::Job(id, Box::new(result)));
+                                        continue;
+                                    }
+                                }
+                            }
+                            _ => self.core.deployer.clone(),
+                        };
                         tokio::spawn(flow_jobs::run_async(
-                            self.core.deployer.clone(),
+                            deployer,
                             self.core.deploy_timeout(),
                             id,
                             job,

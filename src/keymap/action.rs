@@ -114,6 +114,8 @@ pub enum Action {
     Code,
     /// The flow's saved versions, with rollback.
     Revisions,
+    /// Deploy the version ready in this environment to the next one of the config.
+    Promote,
     /// Show the flow's import error (Airflow's traceback).
     ShowError,
     /// Flow editor inputs: switch the selected value between template (Airflow renders
@@ -187,6 +189,7 @@ impl Action {
         Action::Options,
         Action::Code,
         Action::Revisions,
+        Action::Promote,
         Action::ShowError,
         Action::ToggleKind,
         Action::OptionList,

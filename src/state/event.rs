@@ -157,6 +157,18 @@ pub enum Job {
     /// Deploy every flow whose saved version Airflow has not confirmed (after Airflow
     /// came back); async like `Deploy`.
     DeployPending,
+    /// What promoting a flow from one environment to another would deploy (or why not).
+    PlanPromotion {
+        flow_id: String,
+        from: String,
+        to: String,
+    },
+    /// Deploy this version of a flow to environment `to`; async like `Deploy`.
+    Promote {
+        to: String,
+        flow_id: String,
+        version: u32,
+    },
     /// Removes the DAG file, then the flow.
     DeleteFlow {
         flow_id: String,
@@ -199,7 +211,10 @@ impl Job {
     /// Jobs the app runs on the async runtime instead of the worker thread, because
     /// they wait on the network and must not hold up the database work queued behind.
     pub fn is_async(&self) -> bool {
-        matches!(self, Job::Deploy { .. } | Job::DeployPending)
+        matches!(
+            self,
+            Job::Deploy { .. } | Job::DeployPending | Job::Promote { .. }
+        )
     }
 
     /// Whether the job would change an Airflow or its DAG files (a read-only
@@ -346,6 +361,15 @@ pub enum JobResult {
     Revisions {
         flow_id: String,
         result: Result<Vec<Revision>, String>,
+    },
+    PromotionPlanned {
+        from: String,
+        to: String,
+        result: Result<Box<crate::deploy::promote::Promotion>, String>,
+    },
+    Promoted {
+        to: String,
+        result: Result<DeployRecord, String>,
     },
 }
 

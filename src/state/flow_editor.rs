@@ -678,6 +678,12 @@ pub fn deploy_label(
     match record {
         None => "saved".into(),
         Some(d) if d.state == DeployState::Rendered && offline => "offline".into(),
+        // Airflow is not answering: the stored state is only what it was then.
+        Some(d) if offline && d.version == version => format!(
+            "{} as of {}",
+            d.state.label(),
+            d.since.with_timezone(&chrono::Local).format("%H:%M")
+        ),
         Some(d) if d.version == version => d.state.label().to_string(),
         Some(d) => format!("{} (v{})", d.state.label(), d.version),
     }

@@ -89,6 +89,7 @@ pub(super) fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) ->
             p.note = "The id comes from the name and never changes, even after a rename.".into();
             push_prompt(state, p);
         }
+        Action::Promote => super::promote::start(state, fx),
         Action::Rename | Action::Duplicate => {
             let Some(row) = state.flows.selected() else {
                 state.info("no flow selected");

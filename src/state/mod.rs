@@ -44,6 +44,7 @@ pub mod view;
 mod conflicts;
 mod flows_actions;
 mod functions_actions;
+mod promote;
 mod reconcile;
 
 pub use conflicts::offer_drafts;
@@ -623,6 +624,12 @@ fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                         reconcile::repair(state, confirmed, fx)
                     }
                     OnYes::Flow(yes) => flows_actions::confirmed(state, yes, fx),
+                    OnYes::Promote {
+                        to,
+                        flow_id,
+                        name,
+                        version,
+                    } => promote::confirmed(state, to, flow_id, &name, version, fx),
                     other => runs::on_yes(state, other, fx),
                 }
             }
@@ -949,6 +956,10 @@ fn on_job(state: &mut State, id: JobId, result: JobResult, fx: &mut Vec<Effect>)
         JobResult::Flows(Ok(data)) => state.flows.apply(data),
         JobResult::Airflow(answer) => runs::on_answer(state, answer, fx),
         JobResult::Reconciled { job, result } => reconcile::on_reconciled(state, job, result, fx),
+        JobResult::PromotionPlanned { from, to, result } => {
+            promote::on_planned(state, from, to, result)
+        }
+        JobResult::Promoted { to, result } => promote::on_promoted(state, to, result),
         JobResult::Flows(Err(e)) => {
             state.flows.loading = functions::Loading::Failed(e.clone());
             state.error(format!("cannot load flows: {e}"));

@@ -1160,6 +1160,7 @@ pub fn on_yes(state: &mut State, on_yes: OnYes, fx: &mut Vec<Effect>) {
         OnYes::Quit
         | OnYes::DeleteFunction { .. }
         | OnYes::Flow(_)
+        | OnYes::Promote { .. }
         | OnYes::RepairDagsFolder { .. } => {}
     }
 }
