@@ -593,6 +593,20 @@ fn the_guard_is_one_function_and_every_job_is_classed() {
     })
     .changes_airflow());
     assert!(!Job::Reconcile(ReconcileJob::Check).changes_airflow());
+    // A promotion changes its target, not the environment shown.
+    let promote = Job::Promote {
+        to: "prod".into(),
+        flow_id: "x".into(),
+        version: 3,
+    };
+    assert!(promote.changes_airflow());
+    assert_eq!(promote.changes_environment(), Some("prod"));
+    assert!(!Job::PlanPromotion {
+        flow_id: "x".into(),
+        from: "dev".into(),
+        to: "prod".into()
+    }
+    .changes_airflow());
     use flowdeck::state::airflow::AirflowJob;
     let clear = |dry_run| {
         Job::Airflow(AirflowJob::Clear {

@@ -261,8 +261,13 @@ impl Session {
             // that would change a read-only environment's Airflow or DAG files runs,
             // whatever asked for it; the job is answered with the refusal.
             if let Effect::Run(id, job) = &effect {
-                if job.changes_airflow() {
-                    if let Err(e) = self.core.settings.environment.check_writable() {
+                let settings = &self.core.settings;
+                let changed = match job.changes_environment() {
+                    Some(name) => settings.environments.iter().find(|e| e.name == name),
+                    None => Some(&settings.environment),
+                };
+                if let (true, Some(env)) = (job.changes_airflow(), changed) {
+                    if let Err(e) = env.check_writable() {
                         tracing::info!(job = ?id, "refused: {e}");
                         let answer = match job {
                             state::Job::Airflow(a) => state::JobResult::Airflow(

@@ -227,6 +227,7 @@ impl Job {
             | Job::Deploy { .. }
             | Job::DeployPending
             | Job::DeleteFlow { .. }
+            | Job::Promote { .. }
             | Job::Reconcile(ReconcileJob::Repair { .. }) => true,
             Job::Airflow(job) => job.changes_airflow(),
             Job::LoadLibrary
@@ -239,6 +240,7 @@ impl Job {
             | Job::DeleteFunction { .. }
             | Job::Reconcile(ReconcileJob::Startup | ReconcileJob::Check)
             | Job::LoadFlow { .. }
+            | Job::PlanPromotion { .. }
             | Job::PrepareSave { .. }
             | Job::SaveFlow { .. }
             | Job::RenameFlow { .. }
@@ -248,6 +250,15 @@ impl Job {
             | Job::SaveDraft { .. }
             | Job::DropDraft { .. }
             | Job::DiscardDraft { .. } => false,
+        }
+    }
+
+    /// The environment a job changes when it is not the current one: a promotion's
+    /// target (its source is only read). The read-only check applies to that one.
+    pub fn changes_environment(&self) -> Option<&str> {
+        match self {
+            Job::Promote { to, .. } => Some(to),
+            _ => None,
         }
     }
 
