@@ -120,10 +120,8 @@ pub fn switch(state: &mut State, name: &str, fx: &mut Vec<Effect>) {
         state.info(format!("already on {}", one_line(name)));
         return;
     }
-    if let Err(e) = environments::select(&state.env.all, Some(name), None) {
-        // `select` names where the name came from on the command line; here it is `:env`.
-        let known: Vec<&str> = state.env.all.iter().map(|e| e.name.as_str()).collect();
-        tracing::debug!("{e}");
+    if !state.env.all.iter().any(|e| e.name == name) {
+        let known: Vec<String> = state.env.all.iter().map(|e| one_line(&e.name)).collect();
         state.error(format!(
             "there is no environment `{}`; the config defines: {}",
             one_line(name),
