@@ -22,7 +22,7 @@ pub use config::AirflowConfig;
 pub use error::Error;
 pub use logs::{LogChunk, LogLine};
 
-pub use poller::{spawn, Connection, PollEvent, PollKind, Poller, PollerHandle, Watch};
+pub use poller::{spawn, Connection, DagScope, PollEvent, PollKind, Poller, PollerHandle, Watch};
 pub use text::{sanitize_for_terminal, sanitize_lines, sanitize_multiline};
 pub use types::{
     ApiVersion, Changes, ComponentHealth, Dag, DagRun, DagRunState, Health, ImportError,

@@ -283,9 +283,10 @@ impl Session {
             match effect {
                 Effect::SwitchEnvironment { name } => self.switch_environment(&name, links),
                 Effect::Quit => self.state.quit = true,
-                Effect::Watch { flows, runs } => links.poller.update(|w| {
+                Effect::Watch { flows, runs, dags } => links.poller.update(|w| {
                     w.flows = flows;
                     w.runs = runs;
+                    w.dags = crate::airflow::DagScope::Only(dags);
                 }),
                 Effect::PollNow => links.poller.refresh(),
                 Effect::Bell => {

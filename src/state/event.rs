@@ -68,10 +68,12 @@ pub enum Effect {
     /// Run a job off the UI thread; its answer comes back as `Event::Job`.
     Run(JobId, Job),
     Quit,
-    /// What the Airflow poller should follow: the flows and runs on screen.
+    /// What the Airflow poller should follow: the flows and runs on screen, and the
+    /// DAGs whose row (paused, in Airflow or not) a pane shows or a key needs.
     Watch {
         flows: Vec<String>,
         runs: Vec<RunKey>,
+        dags: Vec<String>,
     },
     /// Ask the poller to re-read now (an action changed something in Airflow).
     PollNow,
