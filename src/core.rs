@@ -67,6 +67,17 @@ impl Core {
         })
     }
 
+    /// Works with environment `name` from now on: its settings, a new Airflow client
+    /// and a deployer writing into its dags folder, over the same database. Nothing
+    /// changes when it fails (an unknown name, a client that cannot be built).
+    pub fn switch_environment(&mut self, name: &str) -> anyhow::Result<()> {
+        let next = self.with_environment(name)?;
+        self.settings = next.settings;
+        self.client = next.client;
+        self.deployer = next.deployer;
+        Ok(())
+    }
+
     /// What a first run says once: where the database and the DAG files are, and which
     /// Airflow is expected (and how to point elsewhere).
     pub fn first_run_note(&self) -> Option<String> {

@@ -125,6 +125,8 @@ pub enum Action {
     OptionList,
     /// In a list of functions to register: mark one, to register several at once.
     Mark,
+    /// Pick the environment (Airflow) to work with.
+    Environments,
 }
 
 impl Action {
@@ -192,6 +194,7 @@ impl Action {
         Action::ToggleKind,
         Action::OptionList,
         Action::Mark,
+        Action::Environments,
     ];
 
     /// The snake_case name, as written in keymap files.

@@ -136,6 +136,22 @@ pub enum AirflowJob {
     },
 }
 
+impl AirflowJob {
+    /// Whether the request changes Airflow's state (trigger, pause, clear, mark); a
+    /// clear's dry run and every read do not.
+    pub fn changes_airflow(&self) -> bool {
+        match self {
+            AirflowJob::Trigger { .. } | AirflowJob::SetPaused { .. } | AirflowJob::Mark { .. } => {
+                true
+            }
+            AirflowJob::Clear { dry_run, .. } => !dry_run,
+            AirflowJob::DagTasks { .. }
+            | AirflowJob::TaskDetail { .. }
+            | AirflowJob::Log { .. } => false,
+        }
+    }
+}
+
 /// Airflow's answer to an [`AirflowJob`]; errors are readable sentences.
 #[derive(Debug, Clone)]
 pub enum AirflowAnswer {

@@ -40,6 +40,10 @@ pub enum Event {
     /// From the database watcher: other processes' unsaved drafts by flow id (sent when
     /// they change).
     Drafts(HashMap<String, Vec<super::team::DraftElsewhere>>),
+    /// An event from the Airflow (poller, requests, deploys) of environment number `.0`
+    /// (see `environment::Environments::epoch`): dropped when the screen has switched
+    /// to another environment since.
+    FromEnvironment(u64, Box<Event>),
 }
 
 /// Records changed in the shared database, read by the watcher off the UI thread so a
@@ -75,6 +79,11 @@ pub enum Effect {
     PollNow,
     /// Ring the terminal bell (the app rings only when the config enables it).
     Bell,
+    /// Work with another environment of the config: the app replaces the Airflow
+    /// client, the poller and the deploy target, then calls `environment::switched`.
+    SwitchEnvironment {
+        name: String,
+    },
 }
 
 /// Work that touches the disk, the database or python3.
@@ -208,6 +217,57 @@ impl Job {
             self,
             Job::Deploy { .. } | Job::DeployPending | Job::Promote { .. }
         )
+    }
+
+    /// Whether the job would change an Airflow or its DAG files (a read-only
+    /// environment refuses it): writing, removing or repairing DAG files, copying a
+    /// function into the dags folder's library, and Airflow requests that change state.
+    /// Every variant is listed, so a new job must be classed here.
+    pub fn changes_airflow(&self) -> bool {
+        match self {
+            Job::Register { .. }
+            | Job::Deploy { .. }
+            | Job::DeployPending
+            | Job::DeleteFlow { .. }
+            | Job::Promote { .. }
+            | Job::Reconcile(ReconcileJob::Repair { .. }) => true,
+            Job::Airflow(job) => job.changes_airflow(),
+            Job::LoadLibrary
+            | Job::LoadFlows
+            | Job::CheckSources
+            | Job::ReadSource { .. }
+            | Job::CompletePath { .. }
+            | Job::Inspect { .. }
+            | Job::UpdateFunction { .. }
+            | Job::DeleteFunction { .. }
+            | Job::Reconcile(ReconcileJob::Startup | ReconcileJob::Check)
+            | Job::LoadFlow { .. }
+            | Job::PlanPromotion { .. }
+            | Job::PrepareSave { .. }
+            | Job::SaveFlow { .. }
+            | Job::RenameFlow { .. }
+            | Job::DuplicateFlow { .. }
+            | Job::CheckCode { .. }
+            | Job::LoadRevisions { .. }
+            | Job::SaveDraft { .. }
+            | Job::DropDraft { .. }
+            | Job::DiscardDraft { .. } => false,
+        }
+    }
+
+    /// The environment a job changes when it is not the current one: a promotion's
+    /// target (its source is only read). The read-only check applies to that one.
+    pub fn changes_environment(&self) -> Option<&str> {
+        match self {
+            Job::Promote { to, .. } => Some(to),
+            _ => None,
+        }
+    }
+
+    /// Jobs whose answer comes from the current environment's Airflow or deploy target
+    /// (dropped after a switch to another environment).
+    pub fn is_environment_bound(&self) -> bool {
+        matches!(self, Job::Airflow(_)) || self.is_async()
     }
 
     /// Jobs of the same kind that a newer one makes pointless.

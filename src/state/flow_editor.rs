@@ -383,6 +383,8 @@ pub enum PickPurpose {
     /// An option to add to the options editor under the picker (F1); the item's value
     /// is the line to insert, its label the key.
     InsertOption,
+    /// The environment to switch to (the item's value is its name).
+    Environment,
 }
 
 #[derive(Debug, Clone)]

@@ -142,6 +142,16 @@ impl RunsState {
             .or_else(|| self.tis.get(run_id)?.iter().find(|t| t.task_id == task_id))
     }
 
+    /// Everything an Airflow said, gone (another environment is shown): the runs, the
+    /// grid, the detail and log, runs followed; the conf drafts typed here stay.
+    pub fn forget_airflow(&mut self) {
+        *self = RunsState {
+            clock: self.clock,
+            conf_drafts: std::mem::take(&mut self.conf_drafts),
+            ..RunsState::default()
+        };
+    }
+
     fn reset(&mut self, dag_id: Option<String>) {
         let pinned = std::mem::take(&mut self.pinned);
         let watching = self.watching.take();
