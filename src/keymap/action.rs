@@ -114,6 +114,8 @@ pub enum Action {
     Code,
     /// The flow's saved versions, with rollback.
     Revisions,
+    /// Deploy the version ready in this environment to the next one of the config.
+    Promote,
     /// Show the flow's import error (Airflow's traceback).
     ShowError,
     /// Flow editor inputs: switch the selected value between template (Airflow renders
@@ -123,6 +125,8 @@ pub enum Action {
     OptionList,
     /// In a list of functions to register: mark one, to register several at once.
     Mark,
+    /// Pick the environment (Airflow) to work with.
+    Environments,
 }
 
 impl Action {
@@ -185,10 +189,12 @@ impl Action {
         Action::Options,
         Action::Code,
         Action::Revisions,
+        Action::Promote,
         Action::ShowError,
         Action::ToggleKind,
         Action::OptionList,
         Action::Mark,
+        Action::Environments,
     ];
 
     /// The snake_case name, as written in keymap files.

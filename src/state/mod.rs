@@ -25,6 +25,7 @@
 pub mod airflow;
 pub mod command;
 pub mod dialog;
+pub mod environment;
 pub mod event;
 pub mod flow_editor;
 pub mod flows;
@@ -43,6 +44,7 @@ pub mod view;
 mod conflicts;
 mod flows_actions;
 mod functions_actions;
+mod promote;
 mod reconcile;
 
 pub use conflicts::offer_drafts;
@@ -123,6 +125,9 @@ pub struct JobInfo {
     /// Quick background work (previews, completion) only shows a spinner when it is
     /// slow, so moving through a list does not flicker the status bar.
     pub quiet: bool,
+    /// Answered by the current environment's Airflow or deploy target (see
+    /// `Job::is_environment_bound`): forgotten when the environment is switched.
+    pub airflow: bool,
 }
 
 /// Quiet jobs show a spinner after this long.
@@ -194,6 +199,8 @@ pub struct State {
     pub terminated: bool,
     /// Who else works on this database, and what they changed last.
     pub team: team::TeamState,
+    /// The config's environments and the one shown (see [`environment`]).
+    pub env: environment::Environments,
     next_job: u64,
 }
 
@@ -218,6 +225,7 @@ impl State {
             quit: false,
             terminated: false,
             team: team::TeamState::default(),
+            env: environment::Environments::implicit(&init.airflow_url),
             next_job: 1,
         }
     }
@@ -342,6 +350,7 @@ impl State {
                 label: label.into(),
                 started: self.now,
                 quiet,
+                airflow: job.is_environment_bound(),
             },
         );
         (id, Effect::Run(id, job))
@@ -463,6 +472,15 @@ pub fn on_event(state: &mut State, keymap: &Keymap, event: Event) -> Vec<Effect>
         Event::Job(id, result) => on_job(state, id, *result, &mut fx),
         Event::Store(update) => live::on_store(state, *update, &mut fx),
         Event::Drafts(drafts) => live::on_drafts(state, drafts),
+        Event::FromEnvironment(epoch, inner) => {
+            if epoch == state.env.epoch {
+                return on_event(state, keymap, *inner);
+            }
+            // The old environment's Airflow: nothing of it is shown any more.
+            if let Event::Job(id, _) = *inner {
+                state.jobs.remove(&id);
+            }
+        }
     }
     after_change(state, &mut fx);
     fx
@@ -546,6 +564,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
     if action == Action::Quit {
         state.request_quit(&mut fx);
+    } else if let Some(refused) = environment::refusal(state, action) {
+        // A read-only environment: the key says so and does nothing (a question it
+        // answered closes).
+        if matches!(state.dialogs.last(), Some(Dialog::Confirm(_))) {
+            state.dialogs.pop();
+        }
+        state.error(refused);
     } else if state.help.is_some() {
         help_action(state, action);
     } else if !state.dialogs.is_empty() {
@@ -599,6 +624,12 @@ fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                         reconcile::repair(state, confirmed, fx)
                     }
                     OnYes::Flow(yes) => flows_actions::confirmed(state, yes, fx),
+                    OnYes::Promote {
+                        to,
+                        flow_id,
+                        name,
+                        version,
+                    } => promote::confirmed(state, to, flow_id, &name, version, fx),
                     other => runs::on_yes(state, other, fx),
                 }
             }
@@ -702,8 +733,15 @@ fn run_command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::FunctionAdd { path, function } => {
             state.focus = Pane::Functions;
+            // Registering copies the file into the dags folder.
+            if let Err(e) = state.env.check_writable() {
+                state.error(e);
+                return;
+            }
             functions_actions::open_register(state, &path, function, fx);
         }
+        Command::Environment(None) => environment::open_picker(state),
+        Command::Environment(Some(name)) => environment::switch(state, &name, fx),
         Command::FunctionEdit { name } => {
             state.focus = Pane::Functions;
             if select_function(state, &name) {
@@ -784,6 +822,7 @@ fn pane_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::FocusFlows => state.focus = Pane::Flows,
         Action::FocusRuns => state.focus = Pane::Runs,
         Action::Refresh => refresh(state, fx),
+        Action::Environments => environment::open_picker(state),
         Action::CommandLine => {
             state.prompt = Some(Prompt {
                 kind: PromptKind::Command,
@@ -917,6 +956,10 @@ fn on_job(state: &mut State, id: JobId, result: JobResult, fx: &mut Vec<Effect>)
         JobResult::Flows(Ok(data)) => state.flows.apply(data),
         JobResult::Airflow(answer) => runs::on_answer(state, answer, fx),
         JobResult::Reconciled { job, result } => reconcile::on_reconciled(state, job, result, fx),
+        JobResult::PromotionPlanned { from, to, result } => {
+            promote::on_planned(state, from, to, result)
+        }
+        JobResult::Promoted { to, result } => promote::on_promoted(state, to, result),
         JobResult::Flows(Err(e)) => {
             state.flows.loading = functions::Loading::Failed(e.clone());
             state.error(format!("cannot load flows: {e}"));
