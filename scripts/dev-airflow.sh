@@ -168,7 +168,8 @@ running_pgid() {
   printf '%s' "$pgid"
 }
 
-# Prints the health JSON; exit 0 only when every component reports "healthy".
+# Prints the health JSON; exit 0 only when every required component reports "healthy"
+# and no other one reports anything else (a component this start does not run reports null).
 check_health() {
   local body
   body="$(curl -fsS --max-time 5 "${URL}${HEALTH_PATH}" 2>/dev/null)" || return 1
