@@ -206,3 +206,37 @@ fn a_read_only_environment_refuses_every_change_to_its_airflow() {
     fx.ok(&["--env", "prod", "flow", "list"]);
     fx.ok(&["--env", "prod", "flow", "revisions", "daily sales"]);
 }
+
+#[test]
+fn removing_a_flow_removes_its_dag_file_in_every_environment_it_was_deployed_to() {
+    let (_dir, fx) = fixture(true);
+    let id = flowdeck::model::ids::flow_id_for("daily sales");
+    fx.ok(&["flow", "deploy", "daily sales"]);
+    fx.ok(&["--env", "prod", "flow", "deploy", "daily sales"]);
+    let (dev_file, prod_file) = (
+        fx.dir.join(format!("dev-dags/{id}.py")),
+        fx.dir.join(format!("prod-dags/{id}.py")),
+    );
+    assert!(dev_file.exists() && prod_file.exists());
+    let out = fx.ok(&["flow", "rm", "daily sales"]);
+    assert!(out.contains("removed its DAG file in prod"), "{out}");
+    assert!(!dev_file.exists() && !prod_file.exists());
+}
+
+#[test]
+fn a_flow_deployed_to_a_read_only_environment_is_not_removed() {
+    let (_dir, fx) = fixture(true);
+    let id = flowdeck::model::ids::flow_id_for("daily sales");
+    fx.ok(&["--env", "prod", "flow", "deploy", "daily sales"]);
+    fx.ok(&["flow", "deploy", "daily sales"]);
+    two_environments(&fx, false);
+    let err = fx.fails(1, &["flow", "rm", "daily sales"]);
+    assert!(
+        err.contains("deployed in prod") && err.contains("read-only"),
+        "{err}"
+    );
+    // Nothing removed anywhere, the flow kept.
+    assert!(fx.dir.join(format!("dev-dags/{id}.py")).exists());
+    assert!(fx.dir.join(format!("prod-dags/{id}.py")).exists());
+    fx.ok(&["flow", "show", "daily sales"]);
+}

@@ -47,7 +47,8 @@ pub fn execute(ctx: &Context, job: &Job) -> Option<JobResult> {
             name: name.clone(),
             result: ctx
                 .deployer
-                .remove(flow_id, *base)
+                .remove_elsewhere(flow_id, &ctx.environments)
+                .and_then(|_| ctx.deployer.remove(flow_id, *base))
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
         },

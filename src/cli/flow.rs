@@ -265,6 +265,12 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                     )
                 );
             }
+            let elsewhere = core
+                .deployer
+                .remove_elsewhere(&spec.flow.id, &core.settings.environments)?;
+            for line in &elsewhere {
+                outln!("{line}");
+            }
             let removed = core.deployer.remove(
                 &spec.flow.id,
                 crate::store::Base::Version(spec.flow.version),

@@ -296,6 +296,57 @@ impl Deployer {
         Ok(removed)
     }
 
+    /// Before a flow is removed: its DAG files in the other environments it was
+    /// deployed to (those with a deploy record there), so it does not keep running
+    /// there with no flow left to own it. Refused, with nothing removed, when one of
+    /// them is read-only or deploys through Git (its removal is a commit made from
+    /// that environment). Returns one line per file removed.
+    pub fn remove_elsewhere(
+        &self,
+        flow_id: &str,
+        environments: &[crate::config::Environment],
+    ) -> Result<Vec<String>, Error> {
+        let others: Vec<&crate::config::Environment> = environments
+            .iter()
+            .filter(|e| e.name != self.environment)
+            .collect();
+        let mut deployed = Vec::new();
+        for env in others {
+            if self.store.deploy_in(flow_id, &env.name)?.is_none() {
+                continue;
+            }
+            env.check_writable().map_err(|e| {
+                promote::Error::Refused(format!(
+                    "not removed: the flow is deployed in {}, and {e}",
+                    env.name
+                ))
+            })?;
+            if env.git.is_some() {
+                return Err(promote::Error::Refused(format!(
+                    "not removed: the flow is deployed through Git in {0}; remove it from there (flowdeck --env {0} flow rm …), which also removes it everywhere else",
+                    env.name
+                ))
+                .into());
+            }
+            deployed.push(env);
+        }
+        let mut lines = Vec::new();
+        for env in deployed {
+            match render::remove_dag_file(&env.dags_folder, flow_id, self.renderer.owner()) {
+                Ok(true) => lines.push(format!(
+                    "removed its DAG file in {} ({})",
+                    env.name,
+                    env.dags_folder
+                        .join(render::dag_file_name(flow_id))
+                        .display()
+                )),
+                Ok(false) | Err(render::Error::Foreign { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(lines)
+    }
+
     /// Writes the file, then (with a client) waits until Airflow serves this render or
     /// reports its import error. `progress` sees every state change.
     pub async fn deploy(
