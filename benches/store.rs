@@ -59,6 +59,7 @@ fn bench(c: &mut Criterion) {
         error_task: None,
         deployed_version: None,
         by: None,
+        commit: None,
     };
     // The floor of any save: one small durable commit.
     c.bench_function("part: smallest durable commit", |b| {

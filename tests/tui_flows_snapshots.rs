@@ -27,6 +27,7 @@ fn record(spec: &FlowSpec, state: DeployState, message: &str) -> DeployRecord {
         error_task: (state == DeployState::ImportError).then(|| "load".to_string()),
         deployed_version: Some(spec.flow.version),
         by: None,
+        commit: None,
     }
 }
 

@@ -216,7 +216,7 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                     )
                 );
             }
-            let removed = core.deployer.remove(
+            let (removed, landed) = core.deployer.remove_landed(
                 &spec.flow.id,
                 crate::store::Base::Version(spec.flow.version),
             )?;
@@ -226,6 +226,9 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                 spec.flow.id,
                 if removed { " and its DAG file" } else { "" }
             );
+            if let Some(landed) = landed {
+                outln!("{}", landed.describe());
+            }
         }
         FlowCommand::Revisions {
             name,
@@ -247,6 +250,7 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                                 "state": d.state.label(),
                                 "at": d.at,
                                 "by": { "user": d.by.user, "host": d.by.host },
+                                "commit": d.commit,
                             })),
                         })
                     })
@@ -259,10 +263,15 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                 .map(|r| {
                     let deployed = deploys.get(&r.version).map_or(String::new(), |d| {
                         format!(
-                            "{} {} by {}",
+                            "{} {} by {}{}",
                             d.state.label(),
                             d.at.format("%Y-%m-%d %H:%M:%S"),
-                            d.by.label()
+                            d.by.label(),
+                            // With a Git target: the commit holding that render.
+                            d.commit.as_deref().map_or(String::new(), |c| format!(
+                                " in {}",
+                                &c[..c.len().min(10)]
+                            ))
                         )
                     });
                     vec![
@@ -340,6 +349,10 @@ async fn deploy(
                 .join(&written.rendered.file_name)
                 .display()
         );
+        if let Some(landed) = &written.git {
+            outln!("{}", landed.describe());
+            return Ok(if landed.pushed { 0 } else { 1 });
+        }
         return Ok(0);
     }
     let timeout = timeout.map_or_else(|| core.deploy_timeout(), std::time::Duration::from_secs);

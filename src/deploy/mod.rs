@@ -2,6 +2,7 @@
 //! persisted per flow. Writing the DAG file never depends on Airflow being up; confirming
 //! that Airflow loaded it does, and is retried when Airflow comes back.
 
+pub mod git;
 pub mod judge;
 
 pub use judge::{judge, Expected, Verdict};
@@ -24,6 +25,8 @@ pub enum Error {
     Render(#[from] render::Error),
     #[error(transparent)]
     Airflow(#[from] airflow::Error),
+    #[error(transparent)]
+    Git(#[from] git::Error),
     #[error("Airflow has not loaded flow `{flow}` after {waited} s: {reason}")]
     Timeout {
         flow: String,
@@ -38,6 +41,8 @@ pub struct Written {
     pub rendered: Rendered,
     pub outcome: WriteOutcome,
     pub record: DeployRecord,
+    /// With a Git target: the commit holding this render and whether it is pushed.
+    pub git: Option<git::Landed>,
 }
 
 pub struct Deployer {
@@ -46,6 +51,8 @@ pub struct Deployer {
     pub dags_folder: PathBuf,
     pub library_package: String,
     pub client: Option<Arc<Client>>,
+    /// The environment's Git target (`git = {…}`): deploys commit and push there.
+    pub git: Option<git::GitSection>,
     /// file_token of some DAG Airflow already knows: asking Airflow 3 to re-parse it
     /// rescans the whole bundle, which is how a brand-new file is found in seconds.
     nudge_token: Mutex<Option<String>>,
@@ -65,8 +72,15 @@ impl Deployer {
             dags_folder,
             library_package,
             client,
+            git: None,
             nudge_token: Mutex::new(None),
         }
+    }
+
+    /// Deploys through Git: `dags_folder` must be the target's DAG folder.
+    pub fn with_git(mut self, target: git::GitSection) -> Deployer {
+        self.git = Some(target);
+        self
     }
 
     pub fn render(&self, spec: &FlowSpec) -> Result<Rendered, Error> {
@@ -85,21 +99,46 @@ impl Deployer {
                 name: flow_id.to_string(),
             })?;
         let rendered = self.render(&spec)?;
+        // A Git target is checked before anything is written into the clone.
+        let repo = match &self.git {
+            Some(target) => Some(git::Repo::open(target, self.renderer.owner())?),
+            None => None,
+        };
+        let dag_path = self.dags_folder.join(&rendered.file_name);
+        let before = repo.as_ref().and_then(|_| std::fs::read(&dag_path).ok());
         render::create_dags_folder(&self.dags_folder)?;
         render::ensure_library_package(&self.dags_folder, &self.library_package)?;
         // Taken before the write, so no parse of the new file can look older than it.
         let now = Utc::now();
         let outcome = render::write_if_changed(&self.dags_folder, &rendered)?;
+        let landed = match &repo {
+            Some(repo) => Some(repo.commit_and_push(
+                &dag_path,
+                before.as_deref(),
+                &git::deploy_message(
+                    &spec.flow.name,
+                    &spec.flow.id,
+                    spec.flow.version,
+                    self.renderer.owner(),
+                ),
+                self.store.actor(),
+                self.renderer.owner(),
+            )?),
+            None => None,
+        };
         let previous = self.store.deploy(flow_id)?;
         let same_file = previous
             .as_ref()
             .is_some_and(|p| p.rendered_hash.as_deref() == Some(rendered.content_hash.as_str()));
-        let record = match previous {
+        let mut record = match previous {
             // Same bytes already in place and confirmed: nothing to wait for.
             Some(p)
                 if outcome == WriteOutcome::Unchanged
                     && same_file
-                    && p.state == DeployState::Ready =>
+                    && p.state == DeployState::Ready
+                    && landed.as_ref().is_none_or(|l| {
+                        l.pushed && p.commit.as_deref() == Some(l.commit.as_str())
+                    }) =>
             {
                 p
             }
@@ -117,13 +156,21 @@ impl Deployer {
                 error_task: None,
                 deployed_version: p.and_then(|p| p.deployed_version),
                 by: None,
+                commit: None,
             },
         };
+        if let Some(landed) = &landed {
+            record.commit = Some(landed.commit.clone());
+            if record.state != DeployState::Ready {
+                record.message = landed.describe();
+            }
+        }
         self.store.set_deploy(&record)?;
         Ok(Written {
             rendered,
             outcome,
             record,
+            git: landed,
         })
     }
 
@@ -217,6 +264,17 @@ impl Deployer {
     /// version meanwhile (checked before the file goes, and again in the transaction).
     /// Returns whether a DAG file of this database was removed.
     pub fn remove(&self, flow_id: &str, base: crate::store::Base) -> Result<bool, Error> {
+        Ok(self.remove_landed(flow_id, base)?.0)
+    }
+
+    /// [`Deployer::remove`], also saying where the removal's commit went with a Git
+    /// target. The removal is committed before the records go: a refused commit leaves
+    /// the file and the flow as they were.
+    pub fn remove_landed(
+        &self,
+        flow_id: &str,
+        base: crate::store::Base,
+    ) -> Result<(bool, Option<git::Landed>), Error> {
         if let crate::store::Base::Version(v) = base {
             if let Some(spec) = self.store.flow(flow_id)? {
                 if spec.flow.version != v {
@@ -225,6 +283,12 @@ impl Deployer {
                 }
             }
         }
+        let repo = match &self.git {
+            Some(target) => Some(git::Repo::open(target, self.renderer.owner())?),
+            None => None,
+        };
+        let dag_path = self.dags_folder.join(render::dag_file_name(flow_id));
+        let before = repo.as_ref().and_then(|_| std::fs::read(&dag_path).ok());
         let removed =
             match render::remove_dag_file(&self.dags_folder, flow_id, self.renderer.owner()) {
                 Ok(removed) => removed,
@@ -232,8 +296,24 @@ impl Deployer {
                 Err(render::Error::Foreign { .. }) => false,
                 Err(e) => return Err(e.into()),
             };
+        let landed = match &repo {
+            Some(repo) if removed => {
+                let name = self
+                    .store
+                    .flow(flow_id)?
+                    .map_or_else(|| flow_id.to_string(), |s| s.flow.name);
+                Some(repo.commit_and_push(
+                    &dag_path,
+                    before.as_deref(),
+                    &git::remove_message(&name, flow_id, self.renderer.owner()),
+                    self.store.actor(),
+                    self.renderer.owner(),
+                )?)
+            }
+            _ => None,
+        };
         self.store.delete_flow(flow_id, base)?;
-        Ok(removed)
+        Ok((removed, landed))
     }
 
     /// Writes the file, then (with a client) waits until Airflow serves this render or
@@ -249,6 +329,11 @@ impl Deployer {
         let Some(client) = self.client.clone() else {
             return Ok(written.record);
         };
+        // Committed but not on the remote: Airflow cannot see it yet; the next deploy
+        // (or the retry of pending flows) pushes it.
+        if written.git.as_ref().is_some_and(|l| !l.pushed) {
+            return Ok(written.record);
+        }
         // Even an unchanged file whose record says `ready` is confirmed again: "ready"
         // is only ever reported after Airflow was seen serving this render.
         self.confirm(&client, written, timeout, progress).await
@@ -321,7 +406,12 @@ impl Deployer {
                     &mut progress,
                 )?;
             }
-            let verdict = self.look(client, &expected, &flow_id).await?;
+            let mut verdict = self.look(client, &expected, &flow_id).await?;
+            if let (Verdict::Ready, Some(landed)) = (&verdict, &written.git) {
+                if let Some(why) = self.other_commit(client, &flow_id, &landed.commit).await? {
+                    verdict = Verdict::Waiting(why);
+                }
+            }
             match verdict {
                 Verdict::Ready => {
                     if spec.flow.unpause_on_deploy {
@@ -334,11 +424,14 @@ impl Deployer {
                     record.deployed_version = Some(spec.flow.version);
                     record.error_task = None;
                     let took = start.elapsed().as_secs_f64();
+                    let from = written.git.as_ref().map_or(String::new(), |l| {
+                        format!(" from commit {}", &l.commit[..l.commit.len().min(10)])
+                    });
                     set(
                         &mut record,
                         DeployState::Ready,
                         format!(
-                            "Airflow loaded version {} in {took:.1} s",
+                            "Airflow loaded version {}{from} in {took:.1} s",
                             spec.flow.version
                         ),
                         &mut progress,
@@ -379,13 +472,49 @@ impl Deployer {
         }
     }
 
+    /// With a Git target: why Airflow's DAG is not yet known to come from `pushed` —
+    /// it reports another bundle version that does not contain the pushed commit.
+    /// `None` when it reports the pushed commit (or a later one), or no version at all.
+    async fn other_commit(
+        &self,
+        client: &Client,
+        flow_id: &str,
+        pushed: &str,
+    ) -> Result<Option<String>, Error> {
+        let (Some(target), Ok(dag)) = (&self.git, client.get_dag_details(flow_id).await) else {
+            return Ok(None);
+        };
+        let Some(served) = dag.bundle_version.filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        let contains = served == pushed
+            || git::Repo::open_unchecked(target).is_some_and(|r| r.contains(&served, pushed));
+        Ok((!contains).then(|| {
+            format!(
+                "Airflow serves this render from commit {}; waiting for it to report the pushed commit {}",
+                &served[..served.len().min(10)],
+                &pushed[..pushed.len().min(10)]
+            )
+        }))
+    }
+
     /// Asks Airflow to re-parse. Returns what we are waiting for when it cannot help.
     async fn nudge(
         &self,
         client: &Client,
         flow_id: &str,
     ) -> Result<Option<String>, airflow::Error> {
+        let bundle = self.git.as_ref().and_then(|g| g.bundle.clone());
+        if let Some(secs) = self.git.as_ref().and_then(|g| g.sync_wait_secs) {
+            return Ok(Some(format!(
+                "pushed; waiting for git-sync to pull it (every {secs} s) and for Airflow to parse it"
+            )));
+        }
         let token = match client.get_dag(flow_id).await {
+            // A DAG of another bundle (deployed there before) would refresh the wrong one.
+            Ok(dag) if bundle.is_some() && dag.bundle_name != bundle => {
+                self.known_token(client).await?
+            }
             Ok(dag) => Some(dag.file_token),
             Err(e) if e.is_not_found() => self.known_token(client).await?,
             Err(e) => return Err(e),
@@ -426,9 +555,16 @@ impl Deployer {
             return Ok(Some(t));
         }
         // flowdeck's own DAGs first; any DAG of the folder's bundle serves as well.
-        let mut dags = client.list_dags("dag_").await?;
+        // With a Git target naming its bundle, only a DAG of that bundle does.
+        let bundle = self.git.as_ref().and_then(|g| g.bundle.clone());
+        let of_bundle = |dags: Vec<airflow::Dag>| -> Vec<airflow::Dag> {
+            dags.into_iter()
+                .filter(|d| bundle.is_none() || d.bundle_name == bundle)
+                .collect()
+        };
+        let mut dags = of_bundle(client.list_dags("dag_").await?);
         if dags.is_empty() {
-            dags = client.list_dags("").await?;
+            dags = of_bundle(client.list_dags("").await?);
         }
         let token = dags.into_iter().next().map(|d| d.file_token);
         *self.nudge_token.lock().unwrap_or_else(|p| p.into_inner()) = token.clone();

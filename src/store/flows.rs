@@ -37,6 +37,9 @@ pub struct DeployEvent {
     pub state: DeployState,
     pub at: DateTime<Utc>,
     pub by: Actor,
+    /// With a Git deploy target: the commit holding the deployed render.
+    #[serde(default)]
+    pub commit: Option<String>,
 }
 
 impl Revision {
@@ -396,6 +399,7 @@ impl Store {
                     state: record.state,
                     at: Utc::now(),
                     by: self.actor.clone(),
+                    commit: record.commit.clone(),
                 };
                 tx.open_table(DEPLOY_HISTORY)
                     .ctx("opening deploy history")?

@@ -414,6 +414,7 @@ fn deploys_record_who_and_reach_the_history() {
         error_task: None,
         deployed_version: None,
         by: None,
+        commit: None,
     };
     bob.set_deploy(&record).unwrap();
     assert!(bob.deploy_history(&saved.flow.id).unwrap().is_empty());

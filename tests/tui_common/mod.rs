@@ -92,6 +92,7 @@ pub fn flows() -> FlowsData {
             error_task: None,
             deployed_version: Some(spec.flow.version),
             by: None,
+            commit: None,
         },
     );
     let mut other = spec.flow.clone();
