@@ -380,6 +380,27 @@ fn bad_git_setups_are_one_line_each_with_nothing_half_committed() {
             "has no upstream on `origin`",
         ),
         (
+            "another branch",
+            Box::new(|r| {
+                git(&r.clone, &["checkout", "-q", "-b", "feature"]);
+            }),
+            Box::new(|r| {
+                git(&r.clone, &["checkout", "-q", "main"]);
+            }),
+            "is on branch `feature`, the config deploys to `main`",
+        ),
+        (
+            "an unpushed commit of the operator",
+            Box::new(|r| {
+                std::fs::write(r.clone.join("README.md"), "mine\n").unwrap();
+                git(&r.clone, &["commit", "-qam", "my own work"]);
+            }),
+            Box::new(|r| {
+                git(&r.clone, &["reset", "-q", "--hard", "origin/main"]);
+            }),
+            "1 unpushed commit(s) flowdeck did not make",
+        ),
+        (
             "a commit hook refuses",
             Box::new(|r| {
                 let hook = r.clone.join(".git/hooks/pre-commit");

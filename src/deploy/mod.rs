@@ -386,7 +386,7 @@ impl Deployer {
                 Duration::from_secs(10)
             };
             if last_nudge.is_none_or(|t| t.elapsed() > every) {
-                match self.nudge(client, &flow_id).await {
+                match self.nudge(client, &flow_id, start.elapsed()).await {
                     Ok(Some(why)) => {
                         reason = why.clone();
                         blocked = Some(why);
@@ -503,11 +503,13 @@ impl Deployer {
         &self,
         client: &Client,
         flow_id: &str,
+        waited: Duration,
     ) -> Result<Option<String>, airflow::Error> {
         let bundle = self.git.as_ref().and_then(|g| g.bundle.clone());
         if let Some(secs) = self.git.as_ref().and_then(|g| g.sync_wait_secs) {
             return Ok(Some(format!(
-                "pushed; waiting for git-sync to pull it (every {secs} s) and for Airflow to parse it"
+                "pushed; waiting for git-sync to pull it (every {secs} s) and for Airflow to parse it, {} s so far",
+                waited.as_secs()
             )));
         }
         let token = match client.get_dag(flow_id).await {
@@ -554,19 +556,47 @@ impl Deployer {
         {
             return Ok(Some(t));
         }
-        // flowdeck's own DAGs first; any DAG of the folder's bundle serves as well.
-        // With a Git target naming its bundle, only a DAG of that bundle does.
+        // flowdeck's own DAGs first; any DAG of the folder's bundle serves as well. Only
+        // a DAG of the same bundle makes Airflow rescan ours: with a Git target naming
+        // its bundle, a DAG of that bundle; with a dags folder, a DAG whose file is in
+        // it (an Airflow may serve other bundles beside it), else any DAG as before.
         let bundle = self.git.as_ref().and_then(|g| g.bundle.clone());
-        let of_bundle = |dags: Vec<airflow::Dag>| -> Vec<airflow::Dag> {
-            dags.into_iter()
-                .filter(|d| bundle.is_none() || d.bundle_name == bundle)
-                .collect()
+        let folder = self.dags_folder.to_string_lossy().to_string();
+        let real = std::fs::canonicalize(&self.dags_folder)
+            .map(|p| p.to_string_lossy().to_string())
+            .unwrap_or_else(|_| folder.clone());
+        let in_folder = |d: &airflow::Dag| {
+            [&folder, &real].iter().any(|f| {
+                d.fileloc
+                    .strip_prefix(f.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+            })
         };
-        let mut dags = of_bundle(client.list_dags("dag_").await?);
-        if dags.is_empty() {
-            dags = of_bundle(client.list_dags("").await?);
+        let pick = |dags: Vec<airflow::Dag>| -> Option<airflow::Dag> {
+            match (&bundle, &self.git) {
+                (Some(b), _) => dags
+                    .into_iter()
+                    .find(|d| d.bundle_name.as_deref() == Some(b.as_str())),
+                (None, Some(_)) => dags.into_iter().next(),
+                (None, None) => {
+                    let ours = dags.iter().position(&in_folder);
+                    ours.map_or_else(|| None, |i| dags.into_iter().nth(i))
+                }
+            }
+        };
+        let mut found = pick(client.list_dags("dag_").await?);
+        if found.is_none() {
+            found = pick(client.list_dags("").await?);
         }
-        let token = dags.into_iter().next().map(|d| d.file_token);
+        if found.is_none() && self.git.is_none() {
+            // No DAG's file is seen in the folder (Airflow may see it under another
+            // path): any DAG, as before.
+            found = client.list_dags("dag_").await?.into_iter().next();
+            if found.is_none() {
+                found = client.list_dags("").await?.into_iter().next();
+            }
+        }
+        let token = found.map(|d| d.file_token);
         *self.nudge_token.lock().unwrap_or_else(|p| p.into_inner()) = token.clone();
         Ok(token)
     }
