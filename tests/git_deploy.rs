@@ -309,7 +309,10 @@ fn offline_commits_stay_local_and_are_pushed_in_order_later() {
     assert_eq!(r.remote_log().len(), 1);
     git(&r.clone, &["remote", "set-url", "origin", &url]);
     let out = r.fx.ok(&["flow", "deploy", "daily sales"]);
-    assert!(out.contains("pushed to origin/main"), "{out}");
+    assert!(
+        out.contains("pushed 2 waiting commit(s) to origin/main"),
+        "{out}"
+    );
     let log = r.remote_log();
     assert_eq!(log.len(), 3, "{log:?}");
     assert!(
@@ -457,4 +460,24 @@ fn bad_git_setups_are_one_line_each_with_nothing_half_committed() {
         .ok(&["flow", "deploy", "daily sales"])
         .contains("pushed"));
     assert_eq!(r.remote_log().len(), 2);
+}
+
+#[test]
+fn a_repair_commits_the_removal_of_an_orphaned_dag_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::new(tmp.path());
+    r.seed();
+    r.fx.ok(&["flow", "deploy", "daily sales"]);
+    // The flow goes from the database only: its DAG file in the clone is an orphan.
+    let id = flowdeck::model::ids::flow_id_for("daily sales");
+    let store = flowdeck::store::Store::open(&r.fx.db()).unwrap();
+    store.delete_flow(&id, flowdeck::store::Base::Any).unwrap();
+    drop(store);
+    let out = r.fx.ok(&["flow", "reconcile", "--repair", "--yes"]);
+    assert!(out.contains("pushed to origin/main"), "{out}");
+    assert_eq!(
+        r.remote_log()[0],
+        format!("Ada Ops <ada@example.com>|flowdeck: remove orphaned DAG file ({id})")
+    );
+    assert_eq!(git(&r.clone, &["status", "--porcelain"]), "");
 }

@@ -174,9 +174,14 @@ pub struct Conflict {
 /// Where a deploy's commit ended up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Landed {
-    /// The commit holding this render (full SHA): made by this deploy, or the existing
-    /// HEAD when the render was already committed.
+    /// The commit holding this render (full SHA): the last commit that changed the DAG
+    /// file (made by this deploy, or an earlier one when the render was already
+    /// committed). Airflow's `bundle_version` must contain it.
     pub commit: String,
+    /// This call made a commit (false: the render was committed already).
+    pub made: bool,
+    /// Commits this call pushed (earlier deploys' waiting ones included).
+    pub sent: usize,
     /// `<remote>/<branch>` now holds `commit`.
     pub pushed: bool,
     /// flowdeck's commits in the clone not on the remote yet.
@@ -194,6 +199,11 @@ impl Landed {
     pub fn describe(&self) -> String {
         let short = &self.commit[..self.commit.len().min(10)];
         match (&self.push_problem, self.pushed) {
+            (_, true) if !self.made && self.sent > 0 => format!(
+                "pushed {} waiting commit(s) to {}; the render is in {short}",
+                self.sent, self.upstream
+            ),
+            (_, true) if !self.made => format!("unchanged, in {short} on {}", self.upstream),
             (_, true) => format!(
                 "committed {short} and pushed to {}{}",
                 self.upstream,
@@ -634,7 +644,16 @@ impl Repo {
             .ok("rev-parse", &["rev-parse", "HEAD"])?
             .trim()
             .to_string();
-        self.push(head, !paths.is_empty())
+        let made = !paths.is_empty();
+        let mut landed = self.push(head, made)?;
+        landed.made = made;
+        // After a replay the SHAs are new: ask for the file's last commit now.
+        if let Ok(last) = self.ok("log", &["log", "-1", "--format=%H", "HEAD", "--", &rel_dag]) {
+            if !last.trim().is_empty() {
+                landed.commit = last.trim().to_string();
+            }
+        }
+        Ok(landed)
     }
 
     /// Pushes the branch; a rejection because the remote moved on is fetched, replayed
@@ -644,6 +663,19 @@ impl Repo {
         let mut rebased = false;
         for _ in 0..4 {
             let unpushed = self.unpushed().map(|v| v.len()).unwrap_or(1);
+            if unpushed == 0 {
+                // Everything is on the remote branch already (as last fetched).
+                return Ok(Landed {
+                    commit: head,
+                    made,
+                    sent: 0,
+                    pushed: true,
+                    unpushed: 0,
+                    push_problem: None,
+                    rebased,
+                    upstream: self.upstream(),
+                });
+            }
             let target = format!("HEAD:refs/heads/{}", self.remote_branch);
             let out = run(self
                 .git()
@@ -660,6 +692,8 @@ impl Repo {
                 let _ = run(self.git().args(["update-ref", &self.upstream_ref(), &head]));
                 return Ok(Landed {
                     commit: head,
+                    made,
+                    sent: unpushed,
                     pushed: true,
                     unpushed: 0,
                     push_problem: None,
@@ -669,6 +703,8 @@ impl Repo {
             }
             let not_pushed = |why: String| Landed {
                 commit: head.clone(),
+                made,
+                sent: 0,
                 pushed: false,
                 unpushed: unpushed.max(1),
                 push_problem: Some(why),
@@ -716,6 +752,8 @@ impl Repo {
         Ok(Landed {
             unpushed: self.unpushed().map(|v| v.len()).unwrap_or(1),
             commit: head,
+            made,
+            sent: 0,
             pushed: false,
             push_problem: Some(format!(
                 "{} kept moving on while flowdeck retried; deploy again",

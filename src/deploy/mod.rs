@@ -221,7 +221,40 @@ impl Deployer {
             temp_files: report.temp_files.clone(),
             ..render::ReconcileReport::default()
         };
+        // With a Git target each orphan's removal is committed (kept to restore it when
+        // the commit is refused).
+        let repo = match &self.git {
+            Some(target) if !rest.orphaned.is_empty() => {
+                Some(git::Repo::open(target, self.renderer.owner())?)
+            }
+            _ => None,
+        };
+        let kept: Vec<(PathBuf, String, Option<Vec<u8>>)> = rest
+            .orphaned
+            .iter()
+            .map(|o| {
+                (
+                    o.path.clone(),
+                    o.flow_id.clone(),
+                    std::fs::read(&o.path).ok(),
+                )
+            })
+            .collect();
         let outcome = render::repair(&self.dags_folder, &rest);
+        if let Some(repo) = &repo {
+            for (path, flow_id, before) in &kept {
+                if outcome.removed.contains(path) {
+                    let landed = repo.commit_and_push(
+                        path,
+                        before.as_deref(),
+                        &git::remove_message("orphaned DAG file", flow_id, self.renderer.owner()),
+                        self.store.actor(),
+                        self.renderer.owner(),
+                    )?;
+                    lines.push(landed.describe());
+                }
+            }
+        }
         lines.extend(
             outcome
                 .removed
