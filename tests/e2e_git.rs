@@ -355,3 +355,39 @@ fn a_flow_deployed_through_git_is_ready_runs_survives_others_pushes_and_rolls_ba
     // The colleague's note goes too (the repository is shared by every run).
     env.colleague_pushes(|dir| std::fs::remove_file(dir.join(&note)).unwrap());
 }
+
+#[test]
+fn with_git_sync_flowdeck_waits_for_the_sync_period_and_says_so() {
+    let Some(env) = git_env() else { return };
+    // git-sync (or an Airflow that cannot be asked): no nudge, a wait that says why.
+    let config = std::fs::read_to_string(env.dir.path().join("config.toml")).unwrap();
+    std::fs::write(
+        env.dir.path().join("config.toml"),
+        config.replace(", bundle = \"", ", sync_wait_secs = 60, bundle = \""),
+    )
+    .unwrap();
+    let module = format!("sync_{}", std::process::id());
+    let udf = env.write(
+        &format!("{module}.py"),
+        "def step(n=0):\n    return n + 1\n",
+    );
+    env.ok(&["function", "add", &udf, "--function", "step"]);
+    let name = unique("git sync");
+    let doc = env.write(
+        "flow.toml",
+        &format!("[flow]\nname = \"{name}\"\n[[tasks]]\nid = \"a\"\nfunction = \"step\"\n"),
+    );
+    env.ok(&["flow", "import", &doc]);
+    let out = env.flowdeck(&["flow", "deploy", &name, "--wait", "--timeout", "12"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("waiting for git-sync to pull it (every 60 s)") && err.contains("s so far"),
+        "{err}"
+    );
+    // The commit was pushed all the same.
+    let id = flowdeck::model::ids::flow_id_for(&name);
+    let files = git(&env.repo, &["ls-tree", "-r", "--name-only", "main"]);
+    assert!(files.contains(&format!("dags/{id}.py")), "{files}");
+    env.ok(&["flow", "rm", &name]);
+}

@@ -481,3 +481,31 @@ fn a_repair_commits_the_removal_of_an_orphaned_dag_file() {
     );
     assert_eq!(git(&r.clone, &["status", "--porcelain"]), "");
 }
+
+#[test]
+fn a_bad_git_table_is_one_line_naming_the_environment() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::new(tmp.path());
+    for (table, expected) in [
+        (
+            "{ path = \"/srv/x\", dags_subdir = \"../up\" }",
+            "`git.dags_subdir`",
+        ),
+        ("{ path = \"/srv/x\", colour = 1 }", "invalid `git` table"),
+        ("{ branch = \"main\" }", "invalid `git` table"),
+    ] {
+        std::fs::write(
+            r.fx.config(),
+            format!("[environments.prod]\nurl = \"http://127.0.0.1:9\"\ngit = {table}\n"),
+        )
+        .unwrap();
+        let out = r.fx.run(&["flow", "list"]);
+        assert_one_line_failure(&out, out.status.code().unwrap_or(-1), table);
+        assert_ne!(out.status.code(), Some(0));
+        let line = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            line.contains("[environments.prod]") && line.contains(expected),
+            "{line}"
+        );
+    }
+}
