@@ -391,3 +391,39 @@ fn with_git_sync_flowdeck_waits_for_the_sync_period_and_says_so() {
     assert!(files.contains(&format!("dags/{id}.py")), "{files}");
     env.ok(&["flow", "rm", &name]);
 }
+
+#[test]
+fn an_import_error_from_the_git_bundle_is_mapped_to_the_task() {
+    let Some(env) = git_env() else { return };
+    let module = format!("broken_{}", std::process::id());
+    let udf = env.write(
+        &format!("{module}.py"),
+        "def extract(day):\n    return day\n",
+    );
+    env.ok(&["function", "add", &udf, "--function", "extract"]);
+    let name = unique("git broken");
+    let doc = |code: &str| {
+        format!(
+            "[flow]\nname = \"{name}\"\n\n[[tasks]]\nid = \"extract\"\nfunction = \"extract\"\npython_callable = {}\n[tasks.inputs]\nday = \"{{{{ ds }}}}\"\n",
+            flowdeck::model::literal::python_str(code)
+        )
+    };
+    let broken = env.write(
+        "broken.toml",
+        &doc("raise RuntimeError('boom at import')\ndef extract(day):\n    return day\n"),
+    );
+    env.ok(&["flow", "import", &broken]);
+    let out = env.flowdeck(&["flow", "deploy", &name, "--wait", "--timeout", "120"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(text.contains("import error (in task `extract`)"), "{text}");
+    assert!(text.contains("boom at import"), "{text}");
+    let fixed = env.write(
+        "fixed.toml",
+        &doc("def extract(day):\n    print('fixed', day)\n    return day\n"),
+    );
+    env.ok(&["flow", "import", &fixed]);
+    let deployed = env.ok(&["flow", "deploy", &name, "--wait", "--timeout", "120"]);
+    assert!(deployed.contains("ready"), "{deployed}");
+    env.ok(&["flow", "rm", &name]);
+}
