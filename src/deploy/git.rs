@@ -376,6 +376,22 @@ impl Repo {
         git(&self.root)
     }
 
+    /// git for talking to the remote: over SSH without prompts (`BatchMode`: keys from
+    /// the ssh-agent, forwarded or not, and `~/.ssh/config` still apply; a passphrase or
+    /// host-key question would hang the TUI, it fails instead), unless the operator
+    /// chose an SSH command themselves (GIT_SSH_COMMAND, GIT_SSH, core.sshCommand).
+    fn remote_git(&self) -> Command {
+        let mut c = self.git();
+        let chosen = std::env::var_os("GIT_SSH_COMMAND").is_some()
+            || std::env::var_os("GIT_SSH").is_some()
+            || run(self.git().args(["config", "--get", "core.sshCommand"]))
+                .is_ok_and(|o| o.status.success());
+        if !chosen {
+            c.env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes");
+        }
+        c
+    }
+
     /// Runs git; Err with its complaint unless it succeeds. Returns stdout.
     fn ok(&self, action: &str, args: &[&str]) -> Result<String> {
         let out = run(self.git().args(args))?;
@@ -678,7 +694,7 @@ impl Repo {
             }
             let target = format!("HEAD:refs/heads/{}", self.remote_branch);
             let out = run(self
-                .git()
+                .remote_git()
                 .args(["push", "--porcelain", &self.remote, &target]))?;
             let stdout = String::from_utf8_lossy(&out.stdout).to_string();
             let status_line = stdout
@@ -766,8 +782,10 @@ impl Repo {
 
     fn fetch(&self) -> std::result::Result<(), String> {
         let refspec = format!("+refs/heads/{}:{}", self.remote_branch, self.upstream_ref());
-        let out = run(self.git().args(["fetch", "-q", &self.remote, &refspec]))
-            .map_err(|e| e.to_string())?;
+        let out = run(self
+            .remote_git()
+            .args(["fetch", "-q", &self.remote, &refspec]))
+        .map_err(|e| e.to_string())?;
         if out.status.success() {
             Ok(())
         } else {
