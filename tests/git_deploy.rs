@@ -509,3 +509,25 @@ fn a_bad_git_table_is_one_line_naming_the_environment() {
         );
     }
 }
+
+#[test]
+fn a_bundle_version_pushed_by_someone_else_later_is_fetched_and_counts_as_containing_ours() {
+    let tmp = tempfile::tempdir().unwrap();
+    let r = Repo::new(tmp.path());
+    r.seed();
+    r.fx.ok(&["flow", "deploy", "daily sales"]);
+    let ours = git(&r.clone, &["rev-parse", "HEAD"]);
+    // Bob pushes after us: Airflow then reports his commit, which the clone never saw.
+    r.colleague_pushes("bob", |dir| {
+        std::fs::write(dir.join("README.md"), "later\n").unwrap();
+    });
+    let theirs = git(&r.remote, &["rev-parse", "main"]);
+    let value: toml::Value = toml::from_str(&format!("path = \"{}\"", r.clone.display())).unwrap();
+    let section = flowdeck::deploy::git::GitSection::from_value(&value).unwrap();
+    let repo = flowdeck::deploy::git::Repo::open_unchecked(&section).unwrap();
+    assert!(!repo.contains(&theirs, &ours));
+    assert!(repo.contains_fetching(&theirs, &ours));
+    // An older commit does not contain ours.
+    let first = git(&r.remote, &["rev-list", "--max-parents=0", "main"]);
+    assert!(!repo.contains_fetching(&first, &ours));
+}

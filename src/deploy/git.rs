@@ -911,6 +911,24 @@ impl Repo {
         Ok(base)
     }
 
+    /// True when `ancestor` is `descendant` or one of its ancestors. A `descendant` the
+    /// clone has not seen (others pushed after it) is fetched from the remote first.
+    pub fn contains_fetching(&self, descendant: &str, ancestor: &str) -> bool {
+        if descendant == ancestor {
+            return true;
+        }
+        let known = |r: &Repo| {
+            run(r
+                .git()
+                .args(["cat-file", "-e", &format!("{descendant}^{{commit}}")]))
+            .is_ok_and(|o| o.status.success())
+        };
+        if !known(self) {
+            let _ = run(self.remote_git().args(["fetch", "-q", &self.remote]));
+        }
+        self.contains(descendant, ancestor)
+    }
+
     /// True when `ancestor` is `descendant` or one of its ancestors in this clone.
     pub fn contains(&self, descendant: &str, ancestor: &str) -> bool {
         descendant == ancestor

@@ -521,7 +521,8 @@ impl Deployer {
             return Ok(None);
         };
         let contains = served == pushed
-            || git::Repo::open_unchecked(target).is_some_and(|r| r.contains(&served, pushed));
+            || git::Repo::open_unchecked(target)
+                .is_some_and(|r| r.contains_fetching(&served, pushed));
         Ok((!contains).then(|| {
             format!(
                 "Airflow serves this render from commit {}; waiting for it to report the pushed commit {}",
