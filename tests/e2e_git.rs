@@ -149,6 +149,15 @@ impl GitEnv {
     }
 }
 
+impl GitEnv {
+    /// Takes this run's library module out of the shared repository again (its flows
+    /// are removed by then).
+    fn forget_module(&self, module: &str) {
+        let file = format!("dags/flowdeck_functions/{module}.py");
+        self.colleague_pushes(|dir| std::fs::remove_file(dir.join(&file)).unwrap());
+    }
+}
+
 fn flow_doc(name: &str, extra_task: bool) -> String {
     let mut doc = format!(
         r#"[flow]
@@ -354,6 +363,7 @@ fn a_flow_deployed_through_git_is_ready_runs_survives_others_pushes_and_rolls_ba
     assert!(!files.contains(&dag_rel), "{files}");
     // The colleague's note goes too (the repository is shared by every run).
     env.colleague_pushes(|dir| std::fs::remove_file(dir.join(&note)).unwrap());
+    env.forget_module(&module);
 }
 
 #[test]
@@ -393,6 +403,7 @@ fn with_git_sync_flowdeck_waits_for_the_sync_period_and_says_so() {
     let files = git(&env.repo, &["ls-tree", "-r", "--name-only", "main"]);
     assert!(files.contains(&format!("dags/{id}.py")), "{files}");
     env.ok(&["flow", "rm", &name]);
+    env.forget_module(&module);
 }
 
 #[test]
@@ -429,4 +440,5 @@ fn an_import_error_from_the_git_bundle_is_mapped_to_the_task() {
     let deployed = env.ok(&["flow", "deploy", &name, "--wait", "--timeout", "120"]);
     assert!(deployed.contains("ready"), "{deployed}");
     env.ok(&["flow", "rm", &name]);
+    env.forget_module(&module);
 }
