@@ -2,6 +2,10 @@
 //! saving a flow Airflow serves it (new flow) or serves the edit (existing flow). Needs the
 //! Airflow of `scripts/dev-airflow.sh` (or any Airflow named by the FLOWDECK_* variables);
 //! prints medians of 5. Run: eval "$(scripts/dev-airflow.sh env)"; cargo bench --bench deploy_latency
+//!
+//! With FLOWDECK_GIT_REPO (the bare repository the dev Airflow reads as its GitDagBundle
+//! `flows`) the same is measured through Git: save → commit → push → bundle refresh →
+//! ready, from a fresh clone of it.
 
 use flowdeck::config::{resolve, Overrides};
 use flowdeck::core::Core;
@@ -31,8 +35,59 @@ fn main() -> anyhow::Result<()> {
         airflow_password: std::env::var("FLOWDECK_AIRFLOW_PASSWORD").ok(),
         env: None,
     })?;
-    let core = Core::open(settings)?;
-    let udf = dir.path().join("bench_udfs.py");
+    let only_git = std::env::var_os("FLOWDECK_BENCH_ONLY_GIT").is_some();
+    if !only_git {
+        measure(Core::open(settings)?, dir.path(), "")?;
+    }
+    let Some(repo) = std::env::var_os("FLOWDECK_GIT_REPO") else {
+        return Ok(());
+    };
+    // Through Git: a clone of the bundle's repository, an environment deploying there.
+    let dir = tempfile::tempdir()?;
+    let clone = dir.path().join("clone");
+    let ok = std::process::Command::new("git")
+        .arg("clone")
+        .arg("-q")
+        .arg(&repo)
+        .arg(&clone)
+        .status()?
+        .success();
+    anyhow::ensure!(ok, "cannot clone {}", std::path::Path::new(&repo).display());
+    for (k, v) in [
+        ("user.name", "latency bench"),
+        ("user.email", "bench@localhost"),
+    ] {
+        std::process::Command::new("git")
+            .arg("-C")
+            .arg(&clone)
+            .args(["config", k, v])
+            .status()?;
+    }
+    std::fs::write(
+        dir.path().join("config.toml"),
+        format!(
+            "[environments.git]\nurl = \"{}\"\nusername = \"{}\"\npassword_env = \"FLOWDECK_AIRFLOW_PASSWORD\"\ngit = {{ path = \"{}\", branch = \"main\", dags_subdir = \"dags\", bundle = \"{}\" }}\n",
+            std::env::var("FLOWDECK_AIRFLOW_URL")?,
+            std::env::var("FLOWDECK_AIRFLOW_USERNAME").unwrap_or_else(|_| "admin".into()),
+            clone.display(),
+            std::env::var("FLOWDECK_GIT_BUNDLE").unwrap_or_else(|_| "flows".into()),
+        ),
+    )?;
+    let settings = resolve(Overrides {
+        db: Some(dir.path().join("bench.redb")),
+        config: Some(dir.path().join("config.toml")),
+        dags_folder: None,
+        airflow_url: None,
+        airflow_username: None,
+        airflow_password: None,
+        env: None,
+    })?;
+    measure(Core::open(settings)?, dir.path(), " through Git")
+}
+
+/// Five new flows, then an edit of each: save → ready, printed as medians.
+fn measure(core: Core, dir: &std::path::Path, how: &str) -> anyhow::Result<()> {
+    let udf = dir.join("bench_udfs.py");
     std::fs::write(&udf, "def step(n=0):\n    return n + 1\n")?;
     flowdeck::library::register(
         &core.store,
@@ -84,7 +139,7 @@ fn main() -> anyhow::Result<()> {
         core.deployer.remove(id, flowdeck::store::Base::Any)?;
     }
     println!(
-        "save-to-ready, new flow: median {:.2} s of {:?}",
+        "save-to-ready{how}, new flow: median {:.2} s of {:?}",
         median(new_flow.clone()),
         new_flow
             .iter()
@@ -92,7 +147,7 @@ fn main() -> anyhow::Result<()> {
             .collect::<Vec<_>>()
     );
     println!(
-        "save-to-ready, edit:     median {:.2} s of {:?}",
+        "save-to-ready{how}, edit:     median {:.2} s of {:?}",
         median(edit.clone()),
         edit.iter().map(|s| format!("{s:.2}")).collect::<Vec<_>>()
     );

@@ -60,6 +60,7 @@ fn bench(c: &mut Criterion) {
         deployed_version: None,
         by: None,
         environment: String::new(),
+        commit: None,
     };
     // The floor of any save: one small durable commit.
     c.bench_function("part: smallest durable commit", |b| {

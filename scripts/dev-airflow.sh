@@ -9,8 +9,13 @@
 #   scripts/dev-airflow.sh [--airflow2] env       `export ...` lines for: eval "$(scripts/dev-airflow.sh env)"
 #
 # status exits 0 when running and healthy, 1 when running but not healthy, 3 when stopped.
-# Files: $FLOWDECK_AIRFLOW_DIR/{venv,home,dags,install.log}; home/standalone.log is the
-# server's output, home/standalone.pgid its process group.
+# Files: $FLOWDECK_AIRFLOW_DIR/{venv,home,dags,flows.git,install.log}; home/standalone.log
+# is the server's output, home/standalone.pgid its process group.
+#
+# Two DAG bundles: `dags-folder` (a LocalDagBundle over the dags folder) and `flows`, a
+# GitDagBundle (apache-airflow-providers-git, stock refresh_interval) tracking branch
+# `main`, subfolder `dags`, of the bare repository flows.git on the local disk, created
+# here with a first commit (Airflow cannot start a Git bundle on an empty repository).
 #
 # Environment (all optional):
 #   FLOWDECK_AIRFLOW_DIR       state directory               (default <repo>/.airflow)
@@ -20,6 +25,8 @@
 #   FLOWDECK_AIRFLOW_PASSWORD  password of user "admin"      (default admin)
 #   FLOWDECK_AIRFLOW_START_TIMEOUT  seconds to wait for health (default 180)
 #   FLOWDECK_PYTHON            python used to create the venv (default python3)
+#   FLOWDECK_GIT_REPO          bare repository of the `flows` bundle
+#                              (default $FLOWDECK_AIRFLOW_DIR/flows.git)
 #
 # With --airflow2 the same commands run Airflow 2.11.2 (REST API v1, basic auth) beside
 # it, from scripts/airflow2-requirements.txt, as a scheduler plus a one-worker webserver
@@ -76,6 +83,8 @@ USERNAME="admin"
 START_TIMEOUT="${FLOWDECK_AIRFLOW_START_TIMEOUT:-180}"
 STOP_TIMEOUT=30
 PYTHON="${FLOWDECK_PYTHON:-python3}"
+GIT_REPO="${FLOWDECK_GIT_REPO:-${AF_DIR}/flows.git}"
+GIT_BUNDLE="flows"
 
 URL="http://127.0.0.1:${PORT}"
 PIDFILE="${HOME_DIR}/standalone.pgid"
@@ -106,6 +115,7 @@ AF_DIR="$(abspath "$AF_DIR")"
 VENV="$(abspath "$VENV")"
 HOME_DIR="$(abspath "$HOME_DIR")"
 DAGS_FOLDER="$(abspath "$DAGS_FOLDER")"
+GIT_REPO="$(abspath "$GIT_REPO")"
 
 if ! [[ "$PORT" =~ ^[0-9]+$ ]] || ((PORT < 1 || PORT > 65533)); then
   die "${PORT_VAR} must be a port number (got '${PORT}')"
@@ -228,6 +238,9 @@ print_access() {
   printf '  user:        %s\n' "$USERNAME"
   printf '  password:    %s\n' "$(current_password)"
   printf '  dags folder: %s\n' "$DAGS_FOLDER"
+  if [[ "$MAJOR" == 3 ]]; then
+    printf '  git bundle:  %s (branch main, subdir dags) of %s\n' "$GIT_BUNDLE" "$GIT_REPO"
+  fi
   printf '  log:         %s\n' "$LOGFILE"
 }
 
@@ -258,6 +271,44 @@ with DAG(
 ):
     pass
 PY
+}
+
+# The bare repository of the `flows` bundle, with a first commit holding an anchor DAG
+# (the bundle's own DAG to ask for a rescan with, like write_anchor_dag for the folder).
+# Left alone once it exists.
+create_git_repo() {
+  [ -e "${GIT_REPO}/HEAD" ] && return 0
+  command -v git >/dev/null 2>&1 || die "git not found (needed for the flows bundle)"
+  local seed
+  seed="$(mktemp -d)"
+  git init -q --bare -b main "$GIT_REPO" || die "cannot create ${GIT_REPO}"
+  git init -q -b main "${seed}/w"
+  mkdir -p "${seed}/w/dags"
+  cat >"${seed}/w/dags/flowdeck_git_anchor.py" <<'PY'
+# An Airflow dag for flowdeck's development Airflow (scripts/dev-airflow.sh): a DAG of
+# the Git bundle that Airflow knows from start-up, so flowdeck can ask it to fetch the
+# bundle's new commits.
+import datetime
+
+try:
+    from airflow.sdk import DAG
+except ImportError:
+    from airflow import DAG
+
+with DAG(
+    dag_id="flowdeck_git_anchor",
+    schedule=None,
+    start_date=datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc),
+    catchup=False,
+    tags=["flowdeck-dev"],
+):
+    pass
+PY
+  git -C "${seed}/w" add dags
+  git -C "${seed}/w" -c user.name=dev-airflow -c user.email=dev-airflow@localhost \
+    commit -q -m "the flows bundle's anchor DAG"
+  git -C "${seed}/w" push -q "$GIT_REPO" main || die "cannot push the first commit to ${GIT_REPO}"
+  rm -rf "$seed"
 }
 
 do_start() {
@@ -317,6 +368,7 @@ do_start() {
 
 # Starts `airflow standalone` (3.x) in the background, in a new process group.
 launch_airflow3() {
+  create_git_repo
   # A known password for user admin; the simple auth manager keeps entries it finds here.
   "${VENV}/bin/python" -c '
 import json, sys
@@ -338,6 +390,10 @@ with open(sys.argv[1], "w") as f:
     export AIRFLOW__CORE__EXECUTION_API_SERVER_URL="${URL}/execution/"
     export AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=$((PORT + 1))
     export AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=$((PORT + 2))
+    # The local folder and the Git repository side by side (stock refresh intervals).
+    export AIRFLOW_CONN_FLOWS_GIT="{\"conn_type\":\"git\",\"host\":\"${GIT_REPO}\"}"
+    export AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST="[{\"name\":\"dags-folder\",\"classpath\":\"airflow.dag_processing.bundles.local.LocalDagBundle\",\"kwargs\":{}},{\"name\":\"${GIT_BUNDLE}\",\"classpath\":\"airflow.providers.git.bundles.git.GitDagBundle\",\"kwargs\":{\"git_conn_id\":\"flows_git\",\"tracking_ref\":\"main\",\"subdir\":\"dags\"}}]"
+    export AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_STORAGE_PATH="${HOME_DIR}/dag_bundles"
     # setsid makes the standalone the leader of a new process group: `stop` signals it whole.
     exec setsid "${VENV}/bin/airflow" standalone </dev/null >"$LOGFILE" 2>&1
   ) &
@@ -448,6 +504,8 @@ do_env() {
   printf 'export %s_PASSWORD=%q\n' "$ENV_PREFIX" "$(current_password)"
   if [[ "$MAJOR" == 3 ]]; then
     printf 'export FLOWDECK_DAGS_FOLDER=%q\n' "$DAGS_FOLDER"
+    printf 'export FLOWDECK_GIT_REPO=%q\n' "$GIT_REPO"
+    printf 'export FLOWDECK_GIT_BUNDLE=%q\n' "$GIT_BUNDLE"
   else
     printf 'export FLOWDECK_AIRFLOW2_DAGS_FOLDER=%q\n' "$DAGS_FOLDER"
   fi

@@ -49,14 +49,21 @@ impl Core {
             library_package: settings.library_package.clone(),
         })?
         .owned_by(store.database_id());
-        let deployer = Arc::new(Deployer::new(
+        let mut deployer = Deployer::new(
             store.clone(),
             renderer,
             settings.dags_folder.clone(),
             settings.library_package.clone(),
             Some(client.clone()),
             settings.environment.name.clone(),
-        ));
+        );
+        // The environment's Git target (checked when the config was read).
+        if let Some(value) = &settings.environment.git {
+            let target = crate::deploy::git::GitSection::from_value(value)
+                .map_err(|e| anyhow::anyhow!("environment `{}` {e}", settings.environment.name))?;
+            deployer = deployer.with_git(target);
+        }
+        let deployer = Arc::new(deployer);
         Ok(Core {
             python: Python::new(settings.python.clone()),
             store,

@@ -28,6 +28,7 @@ fn record(spec: &FlowSpec, state: DeployState, message: &str) -> DeployRecord {
         deployed_version: Some(spec.flow.version),
         by: None,
         environment: String::new(),
+        commit: None,
     }
 }
 

@@ -114,6 +114,10 @@ pub struct Dag {
     pub bundle_name: Option<String>,
     /// Opaque token for `parseDagFile` and `dagSources`.
     pub file_token: String,
+    /// The bundle version (for a Git bundle: the commit SHA) of the served DAG version
+    /// (`latest_dag_version` of `/details`), else of the DAG's last parse; v2 only, and
+    /// only for versioned bundles.
+    pub bundle_version: Option<String>,
     pub tags: Vec<String>,
     pub timetable_description: Option<String>,
     /// The DAG's `doc_md` as the served (serialized) DAG has it; only
@@ -557,11 +561,20 @@ pub(crate) struct WireDag {
     bundle_name: Option<String>,
     #[serde(deserialize_with = "null_default")]
     file_token: String,
+    bundle_version: Option<String>,
+    latest_dag_version: Option<WireDagVersion>,
     #[serde(deserialize_with = "null_default")]
     tags: Vec<Value>,
     timetable_description: Option<String>,
     #[serde(default)]
     doc_md: Option<String>,
+}
+
+/// The `latest_dag_version` object of `/dags/{id}/details`.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct WireDagVersion {
+    bundle_version: Option<String>,
 }
 
 impl From<WireDag> for Dag {
@@ -579,6 +592,11 @@ impl From<WireDag> for Dag {
             relative_fileloc: w.relative_fileloc.as_deref().map(sanitize_for_terminal),
             bundle_name: w.bundle_name.as_deref().map(sanitize_for_terminal),
             file_token: w.file_token,
+            bundle_version: w
+                .latest_dag_version
+                .and_then(|v| v.bundle_version)
+                .or(w.bundle_version)
+                .map(|v| sanitize_for_terminal(&v)),
             // v1: [{"name"}], v2: [{"name", "dag_id"}]; plain strings accepted too.
             tags: w
                 .tags

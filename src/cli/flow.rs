@@ -271,7 +271,7 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
             for line in &elsewhere {
                 outln!("{line}");
             }
-            let removed = core.deployer.remove(
+            let (removed, landed) = core.deployer.remove_landed(
                 &spec.flow.id,
                 crate::store::Base::Version(spec.flow.version),
             )?;
@@ -281,6 +281,9 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                 spec.flow.id,
                 if removed { " and its DAG file" } else { "" }
             );
+            if let Some(landed) = landed {
+                outln!("{}", landed.describe());
+            }
         }
         FlowCommand::Revisions {
             name,
@@ -305,6 +308,7 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                                 "state": d.state.label(),
                                 "at": d.at,
                                 "by": { "user": d.by.user, "host": d.by.host },
+                                "commit": d.commit,
                             })
                         };
                         let all: Vec<_> =
@@ -335,7 +339,7 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                         .map(|d| {
                             let env = environment_of(&d.environment);
                             format!(
-                                "{}{} {} by {}",
+                                "{}{} {} by {}{}",
                                 d.state.label(),
                                 if several {
                                     format!(" in {env}")
@@ -343,7 +347,12 @@ pub fn run(command: FlowCommand, core: &Core) -> anyhow::Result<i32> {
                                     String::new()
                                 },
                                 d.at.format("%Y-%m-%d %H:%M:%S"),
-                                d.by.label()
+                                d.by.label(),
+                                // With a Git target: the commit holding that render.
+                                d.commit.as_deref().map_or(String::new(), |c| format!(
+                                    " (commit {})",
+                                    &c[..c.len().min(10)]
+                                ))
                             )
                         })
                         .collect();
@@ -475,6 +484,10 @@ async fn deploy_version(
                 .join(&written.rendered.file_name)
                 .display()
         );
+        if let Some(landed) = &written.git {
+            outln!("{}", landed.describe());
+            return Ok(if landed.pushed { 0 } else { 1 });
+        }
         return Ok(0);
     }
     let timeout = timeout.map_or_else(|| core.deploy_timeout(), std::time::Duration::from_secs);

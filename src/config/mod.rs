@@ -469,11 +469,19 @@ fn environment_list(file: &ConfigFile, path: &Path) -> Result<Vec<Environment>, 
             ));
         }
         if let Some(c) = &section.color {
-            environments::parse_color(c).map_err(fail)?;
+            environments::parse_color(c).map_err(&fail)?;
         }
-        let dags_folder = section
-            .dags_folder
-            .clone()
+        // A Git target's DAG folder is inside its clone (see deploy::git).
+        let git_folder = match &section.git {
+            Some(v) => Some(
+                crate::deploy::git::GitSection::from_value(v)
+                    .map_err(&fail)?
+                    .dags_folder(),
+            ),
+            None => None,
+        };
+        let dags_folder = git_folder
+            .or(section.dags_folder.clone())
             .or(file.paths.dags_folder.clone())
             .unwrap_or_else(default_dags_folder);
         list.push(Environment {

@@ -2,6 +2,7 @@
 //! persisted per flow. Writing the DAG file never depends on Airflow being up; confirming
 //! that Airflow loaded it does, and is retried when Airflow comes back.
 
+pub mod git;
 pub mod judge;
 pub mod promote;
 
@@ -31,6 +32,8 @@ pub enum Error {
     Airflow(#[from] airflow::Error),
     #[error(transparent)]
     Promote(#[from] promote::Error),
+    #[error(transparent)]
+    Git(#[from] git::Error),
     #[error("Airflow has not loaded flow `{flow}` after {waited} s: {reason}")]
     Timeout {
         flow: String,
@@ -45,6 +48,8 @@ pub struct Written {
     pub rendered: Rendered,
     pub outcome: WriteOutcome,
     pub record: DeployRecord,
+    /// With a Git target: the commit holding this render and whether it is pushed.
+    pub git: Option<git::Landed>,
 }
 
 pub struct Deployer {
@@ -56,6 +61,8 @@ pub struct Deployer {
     /// The environment (config name) whose Airflow and dags folder this deploys to: the
     /// deploy records it reads and writes are this environment's.
     pub environment: String,
+    /// The environment's Git target (`git = {…}`): deploys commit and push there.
+    pub git: Option<git::GitSection>,
     /// file_token of some DAG Airflow already knows: asking Airflow 3 to re-parse it
     /// rescans the whole bundle, which is how a brand-new file is found in seconds.
     nudge_token: Mutex<Option<String>>,
@@ -77,8 +84,15 @@ impl Deployer {
             library_package,
             client,
             environment,
+            git: None,
             nudge_token: Mutex::new(None),
         }
+    }
+
+    /// Deploys through Git: `dags_folder` must be the target's DAG folder.
+    pub fn with_git(mut self, target: git::GitSection) -> Deployer {
+        self.git = Some(target);
+        self
     }
 
     pub fn render(&self, spec: &FlowSpec) -> Result<Rendered, Error> {
@@ -108,22 +122,47 @@ impl Deployer {
     pub fn write_spec(&self, spec: &FlowSpec) -> Result<Written, Error> {
         let flow_id = spec.flow.id.as_str();
         let rendered = self.render(spec)?;
+        // A Git target is checked before anything is written into the clone.
+        let repo = match &self.git {
+            Some(target) => Some(git::Repo::open(target, self.renderer.owner())?),
+            None => None,
+        };
+        let dag_path = self.dags_folder.join(&rendered.file_name);
+        let before = repo.as_ref().and_then(|_| std::fs::read(&dag_path).ok());
         render::create_dags_folder(&self.dags_folder)?;
         render::ensure_library_package(&self.dags_folder, &self.library_package)?;
         self.copy_library_modules(spec)?;
         // Taken before the write, so no parse of the new file can look older than it.
         let now = Utc::now();
         let outcome = render::write_if_changed(&self.dags_folder, &rendered)?;
+        let landed = match &repo {
+            Some(repo) => Some(repo.commit_and_push(
+                &dag_path,
+                before.as_deref(),
+                &git::deploy_message(
+                    &spec.flow.name,
+                    &spec.flow.id,
+                    spec.flow.version,
+                    self.renderer.owner(),
+                ),
+                self.store.actor(),
+                self.renderer.owner(),
+            )?),
+            None => None,
+        };
         let previous = self.store.deploy_in(flow_id, &self.environment)?;
         let same_file = previous
             .as_ref()
             .is_some_and(|p| p.rendered_hash.as_deref() == Some(rendered.content_hash.as_str()));
-        let record = match previous {
+        let mut record = match previous {
             // Same bytes already in place and confirmed: nothing to wait for.
             Some(p)
                 if outcome == WriteOutcome::Unchanged
                     && same_file
-                    && p.state == DeployState::Ready =>
+                    && p.state == DeployState::Ready
+                    && landed.as_ref().is_none_or(|l| {
+                        l.pushed && p.commit.as_deref() == Some(l.commit.as_str())
+                    }) =>
             {
                 p
             }
@@ -142,13 +181,21 @@ impl Deployer {
                 deployed_version: p.and_then(|p| p.deployed_version),
                 by: None,
                 environment: self.environment.clone(),
+                commit: None,
             },
         };
+        if let Some(landed) = &landed {
+            record.commit = Some(landed.commit.clone());
+            if record.state != DeployState::Ready {
+                record.message = landed.describe();
+            }
+        }
         self.store.set_deploy(&record)?;
         Ok(Written {
             rendered,
             outcome,
             record,
+            git: landed,
         })
     }
 
@@ -234,7 +281,40 @@ impl Deployer {
             temp_files: report.temp_files.clone(),
             ..render::ReconcileReport::default()
         };
+        // With a Git target each orphan's removal is committed (kept to restore it when
+        // the commit is refused).
+        let repo = match &self.git {
+            Some(target) if !rest.orphaned.is_empty() => {
+                Some(git::Repo::open(target, self.renderer.owner())?)
+            }
+            _ => None,
+        };
+        let kept: Vec<(PathBuf, String, Option<Vec<u8>>)> = rest
+            .orphaned
+            .iter()
+            .map(|o| {
+                (
+                    o.path.clone(),
+                    o.flow_id.clone(),
+                    std::fs::read(&o.path).ok(),
+                )
+            })
+            .collect();
         let outcome = render::repair(&self.dags_folder, &rest);
+        if let Some(repo) = &repo {
+            for (path, flow_id, before) in &kept {
+                if outcome.removed.contains(path) {
+                    let landed = repo.commit_and_push(
+                        path,
+                        before.as_deref(),
+                        &git::remove_message("orphaned DAG file", flow_id, self.renderer.owner()),
+                        self.store.actor(),
+                        self.renderer.owner(),
+                    )?;
+                    lines.push(landed.describe());
+                }
+            }
+        }
         lines.extend(
             outcome
                 .removed
@@ -277,6 +357,17 @@ impl Deployer {
     /// version meanwhile (checked before the file goes, and again in the transaction).
     /// Returns whether a DAG file of this database was removed.
     pub fn remove(&self, flow_id: &str, base: crate::store::Base) -> Result<bool, Error> {
+        Ok(self.remove_landed(flow_id, base)?.0)
+    }
+
+    /// [`Deployer::remove`], also saying where the removal's commit went with a Git
+    /// target. The removal is committed before the records go: a refused commit leaves
+    /// the file and the flow as they were.
+    pub fn remove_landed(
+        &self,
+        flow_id: &str,
+        base: crate::store::Base,
+    ) -> Result<(bool, Option<git::Landed>), Error> {
         if let crate::store::Base::Version(v) = base {
             if let Some(spec) = self.store.flow(flow_id)? {
                 if spec.flow.version != v {
@@ -285,6 +376,12 @@ impl Deployer {
                 }
             }
         }
+        let repo = match &self.git {
+            Some(target) => Some(git::Repo::open(target, self.renderer.owner())?),
+            None => None,
+        };
+        let dag_path = self.dags_folder.join(render::dag_file_name(flow_id));
+        let before = repo.as_ref().and_then(|_| std::fs::read(&dag_path).ok());
         let removed =
             match render::remove_dag_file(&self.dags_folder, flow_id, self.renderer.owner()) {
                 Ok(removed) => removed,
@@ -292,8 +389,24 @@ impl Deployer {
                 Err(render::Error::Foreign { .. }) => false,
                 Err(e) => return Err(e.into()),
             };
+        let landed = match &repo {
+            Some(repo) if removed => {
+                let name = self
+                    .store
+                    .flow(flow_id)?
+                    .map_or_else(|| flow_id.to_string(), |s| s.flow.name);
+                Some(repo.commit_and_push(
+                    &dag_path,
+                    before.as_deref(),
+                    &git::remove_message(&name, flow_id, self.renderer.owner()),
+                    self.store.actor(),
+                    self.renderer.owner(),
+                )?)
+            }
+            _ => None,
+        };
         self.store.delete_flow(flow_id, base)?;
-        Ok(removed)
+        Ok((removed, landed))
     }
 
     /// Before a flow is removed: its DAG files in the other environments it was
@@ -371,6 +484,11 @@ impl Deployer {
         let Some(client) = self.client.clone() else {
             return Ok(written.record);
         };
+        // Committed but not on the remote: Airflow cannot see it yet; the next deploy
+        // (or the retry of pending flows) pushes it.
+        if written.git.as_ref().is_some_and(|l| !l.pushed) {
+            return Ok(written.record);
+        }
         // Even an unchanged file whose record says `ready` is confirmed again: "ready"
         // is only ever reported after Airflow was seen serving this render.
         self.confirm(&client, spec, written, timeout, progress)
@@ -418,7 +536,7 @@ impl Deployer {
                 Duration::from_secs(10)
             };
             if last_nudge.is_none_or(|t| t.elapsed() > every) {
-                match self.nudge(client, &flow_id).await {
+                match self.nudge(client, &flow_id, start.elapsed()).await {
                     Ok(Some(why)) => {
                         reason = why.clone();
                         blocked = Some(why);
@@ -438,7 +556,12 @@ impl Deployer {
                     &mut progress,
                 )?;
             }
-            let verdict = self.look(client, &expected, &flow_id).await?;
+            let mut verdict = self.look(client, &expected, &flow_id).await?;
+            if let (Verdict::Ready, Some(landed)) = (&verdict, &written.git) {
+                if let Some(why) = self.other_commit(client, &flow_id, &landed.commit).await? {
+                    verdict = Verdict::Waiting(why);
+                }
+            }
             match verdict {
                 Verdict::Ready => {
                     if spec.flow.unpause_on_deploy {
@@ -451,11 +574,14 @@ impl Deployer {
                     record.deployed_version = Some(spec.flow.version);
                     record.error_task = None;
                     let took = start.elapsed().as_secs_f64();
+                    let from = written.git.as_ref().map_or(String::new(), |l| {
+                        format!(" from commit {}", &l.commit[..l.commit.len().min(10)])
+                    });
                     set(
                         &mut record,
                         DeployState::Ready,
                         format!(
-                            "Airflow loaded version {} in {took:.1} s",
+                            "Airflow loaded version {}{from} in {took:.1} s",
                             spec.flow.version
                         ),
                         &mut progress,
@@ -496,13 +622,52 @@ impl Deployer {
         }
     }
 
+    /// With a Git target: why Airflow's DAG is not yet known to come from `pushed` —
+    /// it reports another bundle version that does not contain the pushed commit.
+    /// `None` when it reports the pushed commit (or a later one), or no version at all.
+    async fn other_commit(
+        &self,
+        client: &Client,
+        flow_id: &str,
+        pushed: &str,
+    ) -> Result<Option<String>, Error> {
+        let (Some(target), Ok(dag)) = (&self.git, client.get_dag_details(flow_id).await) else {
+            return Ok(None);
+        };
+        let Some(served) = dag.bundle_version.filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
+        let contains = served == pushed
+            || git::Repo::open_unchecked(target)
+                .is_some_and(|r| r.contains_fetching(&served, pushed));
+        Ok((!contains).then(|| {
+            format!(
+                "Airflow serves this render from commit {}; waiting for it to report the pushed commit {}",
+                &served[..served.len().min(10)],
+                &pushed[..pushed.len().min(10)]
+            )
+        }))
+    }
+
     /// Asks Airflow to re-parse. Returns what we are waiting for when it cannot help.
     async fn nudge(
         &self,
         client: &Client,
         flow_id: &str,
+        waited: Duration,
     ) -> Result<Option<String>, airflow::Error> {
+        let bundle = self.git.as_ref().and_then(|g| g.bundle.clone());
+        if let Some(secs) = self.git.as_ref().and_then(|g| g.sync_wait_secs) {
+            return Ok(Some(format!(
+                "pushed; waiting for git-sync to pull it (every {secs} s) and for Airflow to parse it, {} s so far",
+                waited.as_secs()
+            )));
+        }
         let token = match client.get_dag(flow_id).await {
+            // A DAG of another bundle (deployed there before) would refresh the wrong one.
+            Ok(dag) if bundle.is_some() && dag.bundle_name != bundle => {
+                self.known_token(client).await?
+            }
             Ok(dag) => Some(dag.file_token),
             // Airflow 2 re-parses only the file asked for: nothing makes it look for new
             // files before its next folder scan (see AIRFLOW.md), so say so while waiting.
@@ -547,12 +712,47 @@ impl Deployer {
         {
             return Ok(Some(t));
         }
-        // flowdeck's own DAGs first; any DAG of the folder's bundle serves as well.
-        let mut dags = client.list_dags("dag_").await?;
-        if dags.is_empty() {
-            dags = client.list_dags("").await?;
+        // flowdeck's own DAGs first; any DAG of the folder's bundle serves as well. Only
+        // a DAG of the same bundle makes Airflow rescan ours: with a Git target naming
+        // its bundle, a DAG of that bundle; with a dags folder, a DAG whose file is in
+        // it (an Airflow may serve other bundles beside it), else any DAG as before.
+        let bundle = self.git.as_ref().and_then(|g| g.bundle.clone());
+        let folder = self.dags_folder.to_string_lossy().to_string();
+        let real = std::fs::canonicalize(&self.dags_folder)
+            .map(|p| p.to_string_lossy().to_string())
+            .unwrap_or_else(|_| folder.clone());
+        let in_folder = |d: &airflow::Dag| {
+            [&folder, &real].iter().any(|f| {
+                d.fileloc
+                    .strip_prefix(f.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+            })
+        };
+        let pick = |dags: Vec<airflow::Dag>| -> Option<airflow::Dag> {
+            match (&bundle, &self.git) {
+                (Some(b), _) => dags
+                    .into_iter()
+                    .find(|d| d.bundle_name.as_deref() == Some(b.as_str())),
+                (None, Some(_)) => dags.into_iter().next(),
+                (None, None) => {
+                    let ours = dags.iter().position(&in_folder);
+                    ours.map_or_else(|| None, |i| dags.into_iter().nth(i))
+                }
+            }
+        };
+        let mut found = pick(client.list_dags("dag_").await?);
+        if found.is_none() {
+            found = pick(client.list_dags("").await?);
         }
-        let token = dags.into_iter().next().map(|d| d.file_token);
+        if found.is_none() && self.git.is_none() {
+            // No DAG's file is seen in the folder (Airflow may see it under another
+            // path): any DAG, as before.
+            found = client.list_dags("dag_").await?.into_iter().next();
+            if found.is_none() {
+                found = client.list_dags("").await?.into_iter().next();
+            }
+        }
+        let token = found.map(|d| d.file_token);
         *self.nudge_token.lock().unwrap_or_else(|p| p.into_inner()) = token.clone();
         Ok(token)
     }

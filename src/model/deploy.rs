@@ -51,6 +51,9 @@ pub struct DeployRecord {
     /// Who ran the deploy this record is about (set by the store when it is written).
     #[serde(default)]
     pub by: Option<super::Actor>,
+    /// With a Git deploy target: the commit (full SHA) holding this version's render.
+    #[serde(default)]
+    pub commit: Option<String>,
     /// The environment (config `[environments.NAME]`) whose Airflow this record is
     /// about; empty in records written before environments existed, which were about
     /// the one Airflow of the implicit environment (see [`environment_of`]).

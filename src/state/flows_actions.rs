@@ -1728,7 +1728,25 @@ pub(super) fn on_health(state: &mut State, health: &AirflowHealth, fx: &mut Vec<
     let online = matches!(health, AirflowHealth::Online { .. });
     let waiting = state.jobs.values().any(|j| j.label == PENDING_LABEL);
     let writable = state.env.check_writable().is_ok();
-    if online && !was_online && !waiting && writable && state.status.health.is_some() {
+    // Git target: commits left unpushed (remote unreachable) are pushed in order by the
+    // same pending deploy, tried again at most every 30 s (the record's age).
+    let unpushed_due = state
+        .flows
+        .rows
+        .iter()
+        .filter_map(|r| r.deploy.as_ref())
+        .any(|d| {
+            d.state == DeployState::Rendered
+                && d.commit.is_some()
+                && d.message.contains(", not pushed (")
+                && chrono::Utc::now() - d.since >= chrono::TimeDelta::seconds(30)
+        });
+    if online
+        && !waiting
+        && writable
+        && state.status.health.is_some()
+        && (!was_online || unpushed_due)
+    {
         let (_, e) = state.start_job(PENDING_LABEL, true, Job::DeployPending);
         fx.push(e);
     }

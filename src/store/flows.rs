@@ -41,6 +41,9 @@ pub struct DeployEvent {
     /// [`crate::model::deploy::environment_of`]).
     #[serde(default)]
     pub environment: String,
+    /// With a Git deploy target: the commit holding the deployed render.
+    #[serde(default)]
+    pub commit: Option<String>,
 }
 
 impl Revision {
@@ -407,6 +410,7 @@ impl Store {
                     at: Utc::now(),
                     by: self.actor.clone(),
                     environment: record.environment.clone(),
+                    commit: record.commit.clone(),
                 };
                 tx.open_table(DEPLOY_HISTORY)
                     .ctx("opening deploy history")?

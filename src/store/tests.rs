@@ -415,6 +415,7 @@ fn deploys_record_who_and_reach_the_history() {
         deployed_version: None,
         by: None,
         environment: String::new(),
+        commit: None,
     };
     bob.set_deploy(&record).unwrap();
     assert!(bob.deploy_history(&saved.flow.id).unwrap().is_empty());
@@ -456,6 +457,7 @@ fn deploy_records_are_kept_per_environment() {
         deployed_version: Some(1),
         by: None,
         environment: env.into(),
+        commit: None,
     };
     // A record of the implicit environment as written before environments existed.
     store.set_deploy(&record("", DeployState::Ready)).unwrap();

@@ -93,6 +93,7 @@ pub fn flows() -> FlowsData {
             deployed_version: Some(spec.flow.version),
             by: None,
             environment: String::new(),
+            commit: None,
         }],
     );
     let mut other = spec.flow.clone();
