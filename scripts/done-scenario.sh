@@ -91,6 +91,8 @@ wait_for "as \`load\`"
 echo "done-scenario: creating flow \"$flow\" with two tasks"
 press 2 a
 type_text "$flow"
+press Enter      # on to the schedule: empty, runs only when triggered
+wait_for "runs only when triggered"
 press Enter
 wait_for "No tasks yet"
 press a

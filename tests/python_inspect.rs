@@ -42,6 +42,7 @@ fn p(name: &str, kind: ParamKind, default: Option<&str>) -> Param {
         name: name.into(),
         kind,
         default: default.map(Into::into),
+        annotation: None,
     }
 }
 

@@ -111,6 +111,41 @@ fn new_flow_prompt_shows_the_id() {
     snap("new_flow_prompt", &mut s, &km, 100, 24);
 }
 
+/// Name and schedule in one form: the schedule is read in words as it is typed, and
+/// Enter on it opens the editor with both.
+#[test]
+fn new_flow_form_reads_the_schedule_as_it_is_typed() {
+    let (mut s, km) = base();
+    s.runs.clock = Some(
+        chrono::DateTime::parse_from_rfc3339("2026-03-01T12:00:00Z")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .with_timezone(&chrono::Utc),
+    );
+    press(&mut s, &km, "a");
+    type_text(&mut s, &km, "nightly load");
+    press(&mut s, &km, "<Enter>");
+    type_text(&mut s, &km, "0 2 * * 1-5");
+    snap("new_flow_form_80x24", &mut s, &km, 80, 24);
+    snap("new_flow_form_160x48", &mut s, &km, 160, 48);
+    // A schedule that cannot fire keeps the form open, on the schedule, saying why.
+    press(&mut s, &km, "<C-u>");
+    type_text(&mut s, &km, "0 0 30 2 *");
+    press(&mut s, &km, "<Enter>");
+    assert!(s.flows.editor.is_none());
+    snap("new_flow_form_error_80x24", &mut s, &km, 80, 24);
+    press(&mut s, &km, "<C-u>");
+    type_text(&mut s, &km, "@daily");
+    press(&mut s, &km, "<Enter>");
+    let ed = s
+        .flows
+        .editor
+        .as_ref()
+        .unwrap_or_else(|| panic!("the editor opens"));
+    assert_eq!(ed.spec.flow.name, "nightly load");
+    assert_eq!(ed.spec.flow.schedule, "@daily");
+    assert!(s.dialogs.is_empty());
+}
+
 #[test]
 fn editor_settings_and_schedule_prompt() {
     let (mut s, km) = base();

@@ -123,6 +123,11 @@ pub enum Action {
     OptionList,
     /// In a list of functions to register: mark one, to register several at once.
     Mark,
+    /// In the trigger form: switch between the run parameters' fields and the whole
+    /// conf as JSON.
+    ToggleJson,
+    /// List what start-up found (keymap warnings, the dags folder, changed sources).
+    Findings,
 }
 
 impl Action {
@@ -189,6 +194,8 @@ impl Action {
         Action::ToggleKind,
         Action::OptionList,
         Action::Mark,
+        Action::ToggleJson,
+        Action::Findings,
     ];
 
     /// The snake_case name, as written in keymap files.

@@ -7,7 +7,7 @@ use super::event::Prepared;
 use super::flow_editor::{
     check_schedule_text, describe_literal, free_variable_id, parse_date, parse_literal, parse_tags,
     DiffDialog, Editor, FlowDialog, FlowYes, OptionsDialog, OptionsTarget, PickItem, PickPurpose,
-    Picker, RevisionsDialog, Section, Setting, TextPrompt, TextPurpose, TextView,
+    Picker, RevisionsDialog, SecondField, Section, Setting, TextPrompt, TextPurpose, TextView,
 };
 use super::flows::Deploying;
 use super::input::Field;
@@ -87,6 +87,10 @@ pub(super) fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) ->
         Action::Add => {
             let mut p = prompt("New flow", "", TextPurpose::NewFlow);
             p.note = "The id comes from the name and never changes, even after a rename.".into();
+            p.second = Some(Box::new(SecondField {
+                field: Field::single(field_label(&TextPurpose::Setting(Setting::Schedule)), ""),
+                check: Ok(String::new()),
+            }));
             push_prompt(state, p);
         }
         Action::Rename | Action::Duplicate => {
@@ -178,6 +182,8 @@ fn prompt(title: &str, text: &str, purpose: TextPurpose) -> TextPrompt {
         purpose,
         note: String::new(),
         check: Ok(String::new()),
+        second: None,
+        on_second: false,
     }
 }
 
@@ -203,7 +209,17 @@ fn field_label(purpose: &TextPurpose) -> &'static str {
 
 fn push_prompt(state: &mut State, mut p: TextPrompt) {
     p.check = check_text(state, &p);
+    if let Some(second) = &mut p.second {
+        second.check = check_second(state, &second.field.text());
+    }
     push(state, FlowDialog::Text(p));
+}
+
+/// The live check of a prompt's second field (the new flow's schedule), read in words
+/// with its next runs as typed.
+fn check_second(state: &State, text: &str) -> Result<String, String> {
+    let today = state.runs.wall_now().date_naive();
+    check_schedule_text(text, today, state.runs.wall_now())
 }
 
 /// The live check of a prompt: the reading of what is typed, or what is wrong with it.
@@ -391,7 +407,7 @@ pub(super) fn raw_key(state: &mut State, ev: KeyEvent) -> bool {
 pub(super) fn type_into(state: &mut State, ev: KeyEvent) {
     // Feed the key first, then re-check: the check reads the rest of the state.
     let retyped = match top(state) {
-        Some(FlowDialog::Text(p)) => p.field.input(ev).then(|| p.clone()),
+        Some(FlowDialog::Text(p)) => p.focused_mut().input(ev).then(|| p.clone()),
         Some(FlowDialog::Pick(p)) => {
             if p.filter.input(ev) {
                 p.refilter();
@@ -402,8 +418,15 @@ pub(super) fn type_into(state: &mut State, ev: KeyEvent) {
     };
     if let Some(snapshot) = retyped {
         let check = check_text(state, &snapshot);
+        let second = snapshot
+            .second
+            .as_ref()
+            .map(|s| check_second(state, &s.field.text()));
         if let Some(FlowDialog::Text(p)) = top(state) {
             p.check = check;
+            if let (Some(s), Some(c)) = (&mut p.second, second) {
+                s.check = c;
+            }
         }
     }
 }
@@ -432,6 +455,14 @@ pub(super) fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effe
                 state.info("F1 lists the options in an options editor (o on a task)");
             }
             Action::Submit if p.field.multiline => p.field.newline(),
+            // Two fields: Tab / BackTab switch; Enter on the first goes to the second.
+            Action::Complete | Action::PrevField if p.second.is_some() => {
+                p.on_second = !p.on_second;
+            }
+            // (A name that is wrong stays: the accept below says why.)
+            Action::Submit if p.second.is_some() && !p.on_second && p.check.is_ok() => {
+                p.on_second = true;
+            }
             Action::Submit | Action::Save => {
                 let p = p.clone();
                 accept_text(state, p, fx);
@@ -543,16 +574,34 @@ fn accept_text(state: &mut State, p: TextPrompt, fx: &mut Vec<Effect>) {
     if let Err(e) = check {
         if let Some(FlowDialog::Text(t)) = top(state) {
             t.check = Err(e);
+            t.on_second = false;
         }
         return;
     }
+    let schedule = match &p.second {
+        Some(s) => match check_second(state, &s.field.text()) {
+            Ok(_) => s.field.text().trim().to_string(),
+            Err(e) => {
+                if let Some(FlowDialog::Text(t)) = top(state) {
+                    t.on_second = true;
+                    if let Some(s) = &mut t.second {
+                        s.check = Err(e);
+                    }
+                }
+                return;
+            }
+        },
+        None => String::new(),
+    };
     let text = p.field.text();
     let trimmed = text.trim().to_string();
     state.dialogs.pop();
     match p.purpose {
         TextPurpose::NewFlow => {
             let today = chrono::Utc::now().date_naive();
-            state.flows.editor = Some(Editor::new_flow(&trimmed, today));
+            let mut ed = Editor::new_flow(&trimmed, today);
+            ed.spec.flow.schedule = schedule;
+            state.flows.editor = Some(ed);
             state.focus = Pane::Flows;
             state.info(format!(
                 "new flow `{}` ({}): add tasks with a, Ctrl-s saves and deploys",

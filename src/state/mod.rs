@@ -26,6 +26,7 @@ pub mod airflow;
 pub mod command;
 pub mod dialog;
 pub mod event;
+pub mod findings;
 pub mod flow_editor;
 pub mod flows;
 pub mod functions;
@@ -194,6 +195,8 @@ pub struct State {
     pub terminated: bool,
     /// Who else works on this database, and what they changed last.
     pub team: team::TeamState,
+    /// What start-up found (`!` lists it).
+    pub findings: findings::Findings,
     next_job: u64,
 }
 
@@ -218,6 +221,7 @@ impl State {
             quit: false,
             terminated: false,
             team: team::TeamState::default(),
+            findings: findings::Findings::default(),
             next_job: 1,
         }
     }
@@ -784,6 +788,7 @@ fn pane_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::FocusFlows => state.focus = Pane::Flows,
         Action::FocusRuns => state.focus = Pane::Runs,
         Action::Refresh => refresh(state, fx),
+        Action::Findings => findings::show(state),
         Action::CommandLine => {
             state.prompt = Some(Prompt {
                 kind: PromptKind::Command,
@@ -921,6 +926,11 @@ fn on_job(state: &mut State, id: JobId, result: JobResult, fx: &mut Vec<Effect>)
             state.flows.loading = functions::Loading::Failed(e.clone());
             state.error(format!("cannot load flows: {e}"));
         }
+        r @ JobResult::FlowLoaded { .. }
+            if state.runs.trigger_load.is_some_and(|(job, _)| job == id) =>
+        {
+            runs::on_trigger_flow(state, r, fx)
+        }
         other if other.is_flows() => flows_actions::on_job(state, other, fx),
         other => functions_actions::on_job(state, other, fx),
     }
@@ -1018,8 +1028,10 @@ fn relevant(state: &State, keymap: &Keymap, key: Key) -> bool {
             Dialog::Confirm(_) => !matches!(action, Action::Submit),
             Dialog::Message(_) | Dialog::Register(_) => !matches!(action, Action::Confirm),
             Dialog::Edit(_) | Dialog::TriggerConf(_) => true,
-            // No paths to complete and no second field in the Flows dialogs.
-            Dialog::Flow(_) => !matches!(action, Action::Complete | Action::PrevField),
+            // No paths to complete; a second field only in the new-flow form.
+            Dialog::Flow(f) => {
+                !matches!(action, Action::Complete | Action::PrevField) || f.has_second_field()
+            }
         };
     }
     if state.prompt.is_some() {
@@ -1042,16 +1054,10 @@ fn relevant(state: &State, keymap: &Keymap, key: Key) -> bool {
     }
 }
 
-/// Messages shown once at start-up (keymap warnings, a log file that cannot be written).
+/// Warnings of start-up (keymap, config, a log file that cannot be written): counted in
+/// the start-up line, listed by `!`.
 pub fn startup_warnings(state: &mut State, warnings: &[String]) {
-    match warnings {
-        [] => {}
-        [one] => state.warn(one.clone()),
-        [first, rest @ ..] => state.warn(format!(
-            "{first} (and {} more warnings in the log)",
-            rest.len()
-        )),
-    }
+    findings::report(state, findings::Source::Config, warnings.to_vec());
 }
 
 impl MessageBox {
