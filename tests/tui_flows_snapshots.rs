@@ -478,3 +478,53 @@ fn the_name_column_is_sized_to_the_names_when_schedules_are_short() {
         insta::assert_snapshot!(format!("flows_long_name_{w}x{h}"), screen);
     }
 }
+
+/// An empty literal is no value: for `limit=100` the input goes and the function's
+/// default applies; for `day`, which has no default, it is refused with one line.
+#[test]
+fn an_empty_literal_is_unset_not_an_empty_string() {
+    let (mut s, km) = base();
+    open(&mut s, daily_sales());
+    let limit = |s: &State| {
+        s.flows
+            .editor
+            .as_ref()
+            .and_then(|e| e.spec.task_by_var("extract"))
+            .and_then(|t| t.inputs.get("limit").cloned())
+    };
+    assert!(limit(&s).is_some());
+    // extract's inputs: day, limit, region.
+    press(&mut s, &km, "<Tab> <Enter> j <Enter>");
+    type_text(&mut s, &km, "literal");
+    press(&mut s, &km, "<Enter> <C-u>");
+    let Some(Dialog::Flow(d)) = s.dialogs.last() else {
+        panic!("the literal prompt")
+    };
+    let FlowDialog::Text(p) = &**d else {
+        panic!("the literal prompt, not {d:?}")
+    };
+    assert_eq!(
+        p.check.as_deref(),
+        Ok("empty: no value, the function's default 100 applies (\"\" for an empty string)")
+    );
+    snap("empty_literal_80x24", &mut s, &km, 80, 24);
+    snap("empty_literal_160x48", &mut s, &km, 160, 48);
+    press(&mut s, &km, "<Enter>");
+    assert!(s.dialogs.is_empty(), "{:?}", s.dialogs);
+    assert_eq!(limit(&s), None, "the input is gone, not \"\"");
+
+    // `day` has no default: refused, the prompt stays.
+    press(&mut s, &km, "k <Enter>");
+    type_text(&mut s, &km, "literal");
+    press(&mut s, &km, "<Enter> <C-u> <Enter>");
+    let Some(Dialog::Flow(d)) = s.dialogs.last() else {
+        panic!("the literal prompt stays")
+    };
+    let FlowDialog::Text(p) = &**d else {
+        panic!("the literal prompt, not {d:?}")
+    };
+    assert_eq!(
+        p.check.as_ref().map_err(String::as_str),
+        Err("`day` has no default: type a value (\"\" for an empty string)")
+    );
+}

@@ -239,7 +239,38 @@ fn check_text(state: &State, p: &TextPrompt) -> Result<String, String> {
         TextPurpose::Setting(setting) => check_setting(state, *setting, &text),
         TextPurpose::NewTask { .. } => check_task_id(state, &text, None),
         TextPurpose::RenameTask { task_id } => check_task_id(state, &text, Some(task_id)),
+        TextPurpose::Literal { task_id, param } if text.trim().is_empty() => {
+            empty_literal(state, task_id, param)
+        }
         purpose => check_input_text(purpose, &text),
+    }
+}
+
+/// An empty literal is no value, never `""` in disguise: the input is removed, so the
+/// function's default applies — as an empty field in Airflow's own forms means "not
+/// set". A parameter without a default cannot be left empty (the task would fail with
+/// a missing argument at run time); `""` is how to pass an empty string.
+fn empty_literal(state: &State, task_id: &str, param: &str) -> Result<String, String> {
+    let function_param = state
+        .flows
+        .editor
+        .as_ref()
+        .and_then(|ed| ed.spec.task(task_id))
+        .and_then(|t| t.function_id.as_ref())
+        .and_then(|fid| state.functions.rows.iter().find(|r| &r.function.id == fid))
+        .and_then(|r| r.function.param(param).cloned());
+    match function_param {
+        Some(p) => match &p.default {
+            Some(d) => Ok(format!(
+                "empty: no value, the function's default {} applies (\"\" for an empty string)",
+                one_line(d)
+            )),
+            None => Err(format!(
+                "`{}` has no default: type a value (\"\" for an empty string)",
+                one_line(param)
+            )),
+        },
+        None => Ok("empty: the input is removed (\"\" for an empty string)".into()),
     }
 }
 
@@ -703,6 +734,10 @@ fn accept_text(state: &mut State, p: TextPrompt, fx: &mut Vec<Effect>) {
             Ok(())
         }),
         // A literal is text: the task receives what was typed. `t` makes it a template.
+        // Empty: no value (the check said what applies instead).
+        TextPurpose::Literal { task_id, param } if trimmed.is_empty() => {
+            set_input(state, &task_id, &param, None);
+        }
         TextPurpose::Literal { task_id, param } => {
             let value = parse_literal(&text).unwrap_or(Literal::Str(text.clone()));
             set_input(
