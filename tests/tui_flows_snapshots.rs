@@ -528,3 +528,77 @@ fn an_empty_literal_is_unset_not_an_empty_string() {
         Err("`day` has no default: type a value (\"\" for an empty string)")
     );
 }
+
+/// Quitting with unsaved flow edits: the question lists them and offers to save first;
+/// `s` runs the usual save (its diff, `y`) and flowdeck quits once the DAG file is
+/// written. Esc on the diff keeps flowdeck open with the edits.
+#[test]
+fn quit_offers_save_and_quit_for_flow_edits() {
+    let (mut s, km) = base();
+    let spec = daily_sales();
+    open(&mut s, spec.clone());
+    if let Some(ed) = s.flows.editor.as_mut() {
+        ed.spec.flow.description = "changed".into();
+        ed.touch();
+    }
+    // (After any event the state knows the editor holds edits.)
+    flowdeck::state::on_event(&mut s, &km, flowdeck::state::Event::Tick);
+    press(&mut s, &km, "q");
+    let Some(Dialog::Confirm(c)) = s.dialogs.last() else {
+        panic!("the quit question: {:?}", s.dialogs.last())
+    };
+    assert_eq!(
+        c.body,
+        "Not saved: edits to flow `daily sales`.\nQuitting now throws that away."
+    );
+    snap("quit_save_first_80x24", &mut s, &km, 80, 24);
+    snap("quit_save_first_160x48", &mut s, &km, 160, 48);
+
+    let prepared = |spec: &FlowSpec| {
+        JobResult::SavePrepared(Ok(Box::new(flowdeck::state::event::Prepared {
+            old_text: "[flow]\n".into(),
+            new_text: "[flow]\ndescription = \"changed\"\n".into(),
+            old_spec: spec.clone(),
+            spec: spec.clone(),
+            against: "v1 (deployed)".into(),
+            problems: Vec::new(),
+        })))
+    };
+    // Esc on the diff: nothing saved, still running, and a later save does not quit.
+    let fx = press(&mut s, &km, "s");
+    let (id, _) = job_of(&fx, |j| matches!(j, Job::PrepareSave { .. }));
+    answer(&mut s, &km, id, prepared(&spec));
+    press(&mut s, &km, "<Esc>");
+    assert!(!s.quit && s.flows.quit_after_save.is_none());
+
+    // s, then y on the diff: saved, deployed, and flowdeck quits when the file is written.
+    press(&mut s, &km, "q");
+    let fx = press(&mut s, &km, "s");
+    let (id, _) = job_of(&fx, |j| matches!(j, Job::PrepareSave { .. }));
+    answer(&mut s, &km, id, prepared(&spec));
+    let fx = press(&mut s, &km, "y");
+    let (id, _) = job_of(&fx, |j| matches!(j, Job::SaveFlow { .. }));
+    assert!(!s.quit);
+    let mut stored = spec.clone();
+    stored.flow.version = 2;
+    let fx = answer(
+        &mut s,
+        &km,
+        id,
+        JobResult::FlowSaved(Ok(Box::new(flowdeck::store::SaveOutcome {
+            spec: stored.clone(),
+            changed: true,
+            created: false,
+        }))),
+    );
+    job_of(&fx, |j| matches!(j, Job::Deploy { .. }));
+    assert!(!s.quit, "not before the file is written");
+    let written = record(&stored, DeployState::Rendered, "");
+    let fx = flowdeck::state::on_event(
+        &mut s,
+        &km,
+        flowdeck::state::Event::Deploy(Box::new(written)),
+    );
+    assert!(s.quit);
+    assert!(fx.contains(&flowdeck::state::Effect::Quit));
+}

@@ -542,6 +542,7 @@ pub(super) fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effe
                 }
                 Action::Cancel | Action::Back => {
                     state.dialogs.pop();
+                    state.flows.quit_after_save = None;
                     state.info("not saved; your edits are kept");
                 }
                 // `p`: save and deploy, but leave it paused in Airflow (no run starts).
@@ -1811,8 +1812,39 @@ pub(super) fn on_health(state: &mut State, health: &AirflowHealth, fx: &mut Vec<
 const PENDING_LABEL: &str = "deploying flows saved while Airflow was away";
 
 /// A deploy moved on.
-pub(super) fn on_deploy(state: &mut State, record: DeployRecord) {
+pub(super) fn on_deploy(state: &mut State, record: DeployRecord, fx: &mut Vec<Effect>) {
+    if record.state != DeployState::Saved {
+        quit_if_saved(state, &record.flow_id, fx);
+    }
     state.flows.apply_deploy(record);
+}
+
+/// "Save and quit" in the quit question: the usual save (checks, the diff, `y`), then
+/// quit once the DAG file is written. A refusal on the way (a problem, the diff
+/// cancelled, a conflict) leaves flowdeck open with the edits.
+pub(super) fn save_then_quit(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(id) = state.flows.editor.as_ref().map(|e| e.spec.flow.id.clone()) else {
+        return;
+    };
+    state.flows.quit_after_save = Some(id);
+    save(state, fx);
+    if !state
+        .flows
+        .editor
+        .as_ref()
+        .is_some_and(|e| e.busy.is_some())
+    {
+        state.flows.quit_after_save = None;
+    }
+}
+
+/// The save of "save and quit" reached the dags folder: quit.
+fn quit_if_saved(state: &mut State, flow_id: &str, fx: &mut Vec<Effect>) {
+    if state.flows.quit_after_save.as_deref() == Some(flow_id) {
+        state.flows.quit_after_save = None;
+        state.quit = true;
+        fx.push(Effect::Quit);
+    }
 }
 
 pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>) {
@@ -1841,10 +1873,17 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
                     format!("{e}\n\nYour edits are kept."),
                 )),
             }
+            // Refused before the diff: "save and quit" stays open to fix it.
+            if !matches!(top(state), Some(FlowDialog::Diff(_))) {
+                state.flows.quit_after_save = None;
+            }
         }
         JobResult::FlowSaved(result) => {
             if let Some(ed) = state.flows.editor.as_mut() {
                 ed.busy = None;
+            }
+            if result.is_err() {
+                state.flows.quit_after_save = None;
             }
             match result {
                 Ok(outcome) => saved(state, *outcome, fx),
@@ -1858,6 +1897,11 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
             }
         }
         JobResult::Deployed { flow_id, result } => {
+            match &result {
+                Ok(_) => quit_if_saved(state, &flow_id, fx),
+                // Not written: stay, and say why (the save itself is kept).
+                Err(_) => state.flows.quit_after_save = None,
+            }
             let started = state.flows.deploying.remove(&flow_id).map(|d| d.started);
             let name = state
                 .flows

@@ -411,14 +411,25 @@ impl State {
             return;
         }
         self.help = None;
+        // Each item names what is unsaved ("edits to flow `x`", "the text in …"), some
+        // plural, some not: the sentence after the list needs no number agreement.
+        let list = if unsaved.len() == 1 {
+            format!("Not saved: {}.", unsaved[0])
+        } else {
+            format!(
+                "Not saved:\n{}",
+                unsaved
+                    .iter()
+                    .map(|u| format!("• {u}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        };
+        // With flow edits the dialog also offers to save them first (its foot).
         self.dialogs.push(Dialog::Confirm(Confirm {
             title: "Quit flowdeck?".into(),
-            body: format!(
-                "Not saved: {}.\nQuitting now loses {}.",
-                unsaved.join("; "),
-                if unsaved.len() == 1 { "it" } else { "them" }
-            ),
-            yes: "quit".into(),
+            body: format!("{list}\nQuitting now throws that away."),
+            yes: "quit without saving".into(),
             on_yes: OnYes::Quit,
         }));
     }
@@ -463,7 +474,7 @@ pub fn on_event(state: &mut State, keymap: &Keymap, event: Event) -> Vec<Effect>
             state.status.health = Some((h, state.now));
         }
         Event::Airflow(poll) => runs::on_poll(state, *poll, &mut fx),
-        Event::Deploy(record) => flows_actions::on_deploy(state, *record),
+        Event::Deploy(record) => flows_actions::on_deploy(state, *record, &mut fx),
         Event::Job(id, result) => on_job(state, id, *result, &mut fx),
         Event::Store(update) => live::on_store(state, *update, &mut fx),
         Event::Drafts(drafts) => live::on_drafts(state, drafts),
@@ -608,6 +619,11 @@ fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             }
             Action::Cancel | Action::Back => {
                 state.dialogs.pop();
+            }
+            // Quitting with unsaved flow edits: save them first (the usual diff and y).
+            Action::Save if c.on_yes == OnYes::Quit && state.flows.editor_dirty() => {
+                state.dialogs.pop();
+                flows_actions::save_then_quit(state, fx);
             }
             Action::Help => state.help = Some(Help::default()),
             // Enter never confirms (a reflex must not delete or quit): say which key does.
