@@ -1828,12 +1828,7 @@ pub(super) fn save_then_quit(state: &mut State, fx: &mut Vec<Effect>) {
     };
     state.flows.quit_after_save = Some(id);
     save(state, fx);
-    if !state
-        .flows
-        .editor
-        .as_ref()
-        .is_some_and(|e| e.busy.is_some())
-    {
+    if state.flows.editor.as_ref().is_none_or(|e| e.busy.is_none()) {
         state.flows.quit_after_save = None;
     }
 }
