@@ -209,6 +209,9 @@ fn options_editor_with_an_error() {
     press(&mut s, &km, "<Enter>");
     type_text(&mut s, &km, "colour = 1");
     snap("options_editor_error", &mut s, &km, 100, 30);
+    // The smallest and a large terminal: the dialog stays inside the pane's frame.
+    snap("options_editor_error_80x24", &mut s, &km, 80, 24);
+    snap("options_editor_error_160x48", &mut s, &km, 160, 48);
 }
 
 #[test]
