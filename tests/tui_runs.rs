@@ -779,7 +779,9 @@ fn t_lists_the_run_parameters_checks_them_and_sends_them_as_the_conf() {
         functions: etl_functions(),
         usage: HashMap::new(),
     });
-    press_trigger(&mut s, &km, "t", spec_with_params());
+    // A second `t` before the flow is read asks nothing more: one form.
+    press_trigger(&mut s, &km, "t t", spec_with_params());
+    assert_eq!(s.dialogs.len(), 1);
     let Some(Dialog::TriggerConf(form)) = s.dialogs.last() else {
         panic!("a flow with run parameters gets the form")
     };

@@ -923,6 +923,10 @@ pub fn trigger(state: &mut State, conf: Option<Value>, fx: &mut Vec<Effect>) {
 /// `t` / `T`: reads the flow for its run parameters; the form opens when it is read
 /// ([`on_trigger_flow`]).
 fn open_trigger(state: &mut State, json: bool, fx: &mut Vec<Effect>) {
+    if state.runs.trigger_load.is_some() {
+        // Read already (a second `t` before the form opened): one form, one answer.
+        return;
+    }
     let Some(dag_id) = shown_dag(state) else {
         return;
     };
