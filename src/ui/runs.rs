@@ -232,7 +232,11 @@ pub fn conf_dialog(f: &TriggerForm, keymap: &Keymap, theme: &Theme, frame: &mut 
             error,
         );
     } else if !f.json && !f.extra.is_empty() {
-        let keys: Vec<&str> = f.extra.keys().map(String::as_str).collect();
+        let keys: Vec<String> = f
+            .extra
+            .keys()
+            .map(|k| crate::model::text::one_line(k))
+            .collect();
         frame.render_widget(
             Line::styled(
                 ellipsize(
