@@ -1011,6 +1011,7 @@ fn after_change(state: &mut State, fx: &mut Vec<Effect>) {
 /// Keymap hints for the status bar, for whatever has the keys now.
 pub fn hints<'k>(state: &State, keymap: &'k Keymap) -> Vec<(Key, &'k str)> {
     let multiline = state.dialogs.last().is_some_and(dialog::multiline_focus);
+    let trigger = matches!(state.dialogs.last(), Some(Dialog::TriggerConf(_)));
     // The log viewer's hints are its own keys and the global ones: the Runs pane's
     // (trigger, clear…) still work there but are about the run, not the log.
     let mut contexts = state.contexts();
@@ -1024,6 +1025,9 @@ pub fn hints<'k>(state: &State, keymap: &'k Keymap) -> Vec<(Key, &'k str)> {
         .map(|(k, h)| match keymap.lookup(&state.contexts(), k) {
             // In a text of several lines Enter breaks the line and C-s finishes it.
             Some(Action::Submit) if multiline => (k, "new line"),
+            // The trigger form's C-s sends the run, whichever view.
+            Some(Action::Save) if trigger => (k, "trigger"),
+            Some(Action::Submit) if trigger => (k, "next"),
             Some(Action::Save) if multiline => (k, "done"),
             _ => (k, h),
         })
@@ -1043,7 +1047,11 @@ fn relevant(state: &State, keymap: &Keymap, key: Key) -> bool {
         return match d {
             Dialog::Confirm(_) => !matches!(action, Action::Submit),
             Dialog::Message(_) | Dialog::Register(_) => !matches!(action, Action::Confirm),
-            Dialog::Edit(_) | Dialog::TriggerConf(_) => true,
+            Dialog::Edit(_) => true,
+            // The JSON view has one field: nothing to move to.
+            Dialog::TriggerConf(f) => {
+                !(f.json && matches!(action, Action::Complete | Action::PrevField))
+            }
             // No paths to complete; a second field only in the new-flow form.
             Dialog::Flow(f) => {
                 !matches!(action, Action::Complete | Action::PrevField) || f.has_second_field()
