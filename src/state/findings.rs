@@ -91,6 +91,13 @@ pub fn report(state: &mut State, source: Source, items: Vec<String>) {
     }
 }
 
+/// The summary line once more (another start-up message was said after it).
+pub fn say_again(state: &mut State) {
+    if let Some(line) = state.findings.summary() {
+        state.warn(line);
+    }
+}
+
 /// `!`: the list of what start-up found, by check.
 pub fn show(state: &mut State) {
     if state.findings.items.is_empty() {

@@ -42,6 +42,8 @@ pub(super) fn on_reconciled(
                 .collect();
             if items.is_empty() && r.foreign > 0 {
                 state.info(format!("dags folder matches every flow{foreign}"));
+                // Said after the summary line: say that again, it is what to act on.
+                super::findings::say_again(state);
             }
             super::findings::report(state, super::findings::Source::DagsFolder, items);
         }
