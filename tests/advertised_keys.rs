@@ -92,6 +92,7 @@ fn runs_pane(km: &Keymap) -> State {
         PollEvent::Dags {
             at: Utc::now(),
             dags: Dag::list_from_json(&fixture("dags_list.json")),
+            scope: flowdeck::airflow::DagScope::All,
         },
     );
     let mut map = BTreeMap::new();

@@ -69,7 +69,7 @@ async fn live_version_token_dags_import_errors() {
 
     if version.api == ApiVersion::V2 {
         let mut bad = client.config().clone();
-        bad.password = "definitely-wrong".into();
+        bad.auth = flowdeck::airflow::Auth::basic(bad.username().to_string(), "definitely-wrong");
         let bad = Client::new(bad).unwrap();
         let err = bad.list_dags("dag_").await.unwrap_err();
         assert!(matches!(err, Error::Credentials { .. }), "{err:?}");

@@ -2,7 +2,7 @@
 //! Airflow 3 that serves that many DAGs with Airflow's paging (limit capped at 100).
 //! This is the figure the README quotes; run with `--nocapture` to see the table.
 
-use flowdeck::airflow::{AirflowConfig, Client, PollEvent, Poller, RunKey, Watch};
+use flowdeck::airflow::{AirflowConfig, Client, DagScope, PollEvent, Poller, RunKey, Watch};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -329,4 +329,68 @@ async fn a_new_import_error_relists_dags_at_once() {
         2,
         "a re-parse of the same broken file does not re-list"
     );
+}
+
+/// The terminal interface asks only for the DAG rows it shows: an open Flows pane
+/// (no DAG row on screen) costs no DAG request at all, however many DAGs Airflow has;
+/// a shown DAG costs one, and one Airflow does not have is reported as absent.
+#[tokio::test]
+async fn only_the_dag_rows_on_screen_are_read() {
+    let server = fake_airflow(1000).await;
+    let one = json!({
+        "dag_id": dag_id(7), "is_paused": true, "is_stale": false,
+        "has_import_errors": false, "last_parsed_time": "2026-11-27T07:20:41Z",
+        "fileloc": "/dags/x.py", "file_token": "t", "bundle_name": "dags-folder", "tags": []
+    });
+    Mock::given(method("GET"))
+        .and(path(format!("/api/v2/dags/{}", dag_id(7))))
+        .respond_with(ResponseTemplate::new(200).set_body_json(one))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/dags/dag_missing"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"detail": "not found"})))
+        .mount(&server)
+        .await;
+    let client = Client::new(AirflowConfig::new(server.uri(), "admin", "admin")).unwrap();
+    let watch = Watch {
+        flows: (0..1000).map(dag_id).collect(),
+        dags: DagScope::Only(Vec::new()),
+        ..Watch::default()
+    };
+    let mut poller = Poller::new(client.clone(), watch.clone());
+    let events = poller.poll_once().await;
+    assert_eq!(dag_requests(&server).await, 0, "{events:?}");
+
+    // The Runs pane shows one DAG (and one that is not in Airflow).
+    poller.set_watch(Watch {
+        dags: DagScope::Only(vec![dag_id(7), "dag_missing".into()]),
+        ..watch
+    });
+    let events = poller.poll_once().await;
+    assert_eq!(dag_requests(&server).await, 2);
+    let dags = events
+        .iter()
+        .find_map(|e| match e {
+            PollEvent::Dags { dags, scope, .. } => Some((dags.clone(), scope.clone())),
+            _ => None,
+        })
+        .expect("the shown DAGs reported");
+    assert_eq!(dags.0.len(), 1);
+    assert!(dags.0[0].is_paused);
+    assert_eq!(
+        dags.1,
+        DagScope::Only(vec![dag_id(7), "dag_missing".into()])
+    );
+}
+
+/// Requests for DAG rows (the listing or one DAG), not for their runs.
+async fn dag_requests(server: &MockServer) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path().starts_with("/api/v2/dags") && !r.url.path().contains("dagRuns"))
+        .count()
 }

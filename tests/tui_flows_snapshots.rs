@@ -605,3 +605,48 @@ fn quit_offers_save_and_quit_for_flow_edits() {
     assert!(s.quit);
     assert!(fx.contains(&flowdeck::state::Effect::Quit));
 }
+
+#[test]
+fn several_environments_show_each_state_and_when_it_was_seen() {
+    let (mut s, km) = base();
+    // The daily flow is ready in dev (this TUI's environment) and prod.
+    let daily = daily_sales();
+    let mut prod = record(
+        &daily,
+        DeployState::Ready,
+        "Airflow loaded version 1 in 2.0 s",
+    );
+    prod.environment = "prod".into();
+    let mut dev = record(
+        &daily,
+        DeployState::Ready,
+        "Airflow loaded version 1 in 1.4 s",
+    );
+    dev.environment = "dev".into();
+    s.flows.environments = flowdeck::state::flows::EnvironmentView {
+        current: "dev".into(),
+        all: vec!["dev".into(), "staging".into(), "prod".into()],
+    };
+    let mut flows = vec![daily.flow.clone()];
+    let mut other = daily.flow.clone();
+    other.id = "dag_00000000000000b1".into();
+    other.name = "hourly stock".into();
+    flows.push(other);
+    let mut deploys = HashMap::new();
+    deploys.insert(daily.flow.id.clone(), vec![dev, prod]);
+    s.flows.apply(FlowsData { flows, deploys });
+    snap("environments_flows_list_160x48", &mut s, &km, 160, 48);
+
+    // Airflow does not answer: the stored states say when they were seen.
+    let fx = flowdeck::state::on_event(
+        &mut s,
+        &km,
+        flowdeck::state::Event::AirflowHealth(flowdeck::state::AirflowHealth::Offline {
+            reason: "connection refused".into(),
+            retry_in: Some(std::time::Duration::from_secs(4)),
+        }),
+    );
+    drop(fx);
+    let t = text(&draw(&mut s, &km, 160, 48));
+    assert!(t.contains("dev v1 ready · prod v1 ready (as of "), "{t}");
+}

@@ -64,6 +64,7 @@ impl Harness {
             python,
             library,
             deployer,
+            environments: Vec::new(),
         };
         let mut h = Harness {
             _dir: dir,
@@ -120,6 +121,43 @@ impl Harness {
                             .map_err(|e| e.to_string()),
                     },
                     Job::DeployPending => JobResult::DeployedPending(Ok(vec![])),
+                    // The app deploys a promotion with the target environment's
+                    // deployer: here a second dags folder named after it.
+                    Job::Promote {
+                        to,
+                        flow_id,
+                        version,
+                    } => {
+                        let renderer = Renderer::new(&RenderConfig {
+                            templates_dir: None,
+                            library_package: DEFAULT_LIBRARY_PACKAGE.into(),
+                        })
+                        .unwrap_or_else(|e| panic!("{e}"))
+                        .owned_by(self.ctx.store.database_id());
+                        let target = Deployer::new(
+                            self.ctx.store.clone(),
+                            renderer,
+                            self._dir.path().join(format!("{to}-dags")),
+                            DEFAULT_LIBRARY_PACKAGE.into(),
+                            None,
+                            to.clone(),
+                        );
+                        let spec = self
+                            .ctx
+                            .store
+                            .revision(flow_id, *version)
+                            .ok()
+                            .flatten()
+                            .unwrap_or_else(|| unreachable!())
+                            .spec;
+                        JobResult::Promoted {
+                            to: to.clone(),
+                            result: target
+                                .write_spec(&spec)
+                                .map(|w| w.record)
+                                .map_err(|e| e.to_string()),
+                        }
+                    }
                     other => worker::execute(&self.ctx, other),
                 };
                 fx.extend(answer(&mut self.state, &self.km, id, result));
@@ -490,4 +528,110 @@ fn create_rename_duplicate_and_delete_from_the_list() {
     h.keys("d y");
     assert!(h.ctx.store.flow(&id).ok().flatten().is_none());
     assert!(!dag.exists());
+}
+
+/// An environment of a test config: only the name and the dags folder matter here.
+fn environment(name: &str, dags: &std::path::Path) -> flowdeck::config::Environment {
+    flowdeck::config::Environment {
+        name: name.into(),
+        url: "http://127.0.0.1:9".into(),
+        auth: flowdeck::config::AuthSetting::None,
+        dags_folder: dags.to_path_buf(),
+        ca_file: None,
+        insecure_tls: false,
+        read_only: false,
+        color: None,
+        git: None,
+        implicit: false,
+    }
+}
+
+#[test]
+fn promote_deploys_the_ready_version_to_the_next_environment_after_asking() {
+    if !python_ok() {
+        eprintln!("skipped: python3 is needed to register functions");
+        return;
+    }
+    let mut h = Harness::new();
+    h.register_etl();
+    h.keys("2 a");
+    h.typed("nightly");
+    h.keys("<Enter> a");
+    h.typed("extract");
+    h.keys("<Enter> <Enter> <Enter> <Enter>");
+    h.typed("templ");
+    h.keys("<Enter> <Enter> <Esc> <C-s> y <Esc>");
+    let id = flow_id_for("nightly");
+
+    // One environment: P says what promote needs.
+    h.keys("P");
+    let said = h.state.status.messages.last().map(|m| m.text.clone());
+    assert!(
+        said.as_deref().is_some_and(|t| t.contains("only one")),
+        "{said:?}"
+    );
+
+    // "default" then "prod": the DAG file was only written (not ready) here yet.
+    let dags = h._dir.path().join("dags");
+    h.ctx.environments = vec![
+        environment("default", &dags),
+        environment("prod", &h._dir.path().join("prod-dags")),
+    ];
+    h.state.flows.environments = flowdeck::state::flows::EnvironmentView {
+        current: "default".into(),
+        all: vec!["default".into(), "prod".into()],
+    };
+    h.keys("<C-r> P");
+    let said = h.state.status.messages.last().map(|m| m.text.clone());
+    assert!(
+        said.as_deref().is_some_and(|t| t.contains("not ready")),
+        "{said:?}"
+    );
+    assert!(h.state.dialogs.is_empty());
+
+    // Ready here: P asks, showing what prod runs and the document; n keeps prod as is.
+    let mut record = h
+        .ctx
+        .store
+        .deploy_in(&id, "default")
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| unreachable!());
+    record.state = DeployState::Ready;
+    record.deployed_version = Some(record.version);
+    h.ctx
+        .store
+        .set_deploy(&record)
+        .unwrap_or_else(|e| panic!("{e}"));
+    h.keys("<C-r> P");
+    let screen = h.screen();
+    assert!(
+        screen.contains("Promote `nightly` v1 from default to prod?"),
+        "{screen}"
+    );
+    assert!(screen.contains("to prod: not deployed"), "{screen}");
+    assert!(screen.contains("+ name = \"nightly\""), "{screen}");
+    h.keys("n");
+    assert!(!h._dir.path().join(format!("prod-dags/{id}.py")).exists());
+
+    // y deploys v1 to prod; the row shows both environments.
+    h.keys("P y");
+    assert!(h._dir.path().join(format!("prod-dags/{id}.py")).exists());
+    assert!(h
+        ._dir
+        .path()
+        .join("prod-dags/flowdeck_functions/etl.py")
+        .exists());
+    let row = h.state.flows.row(&id).unwrap_or_else(|| unreachable!());
+    assert_eq!(row.deploy_label, "default v1 ready · prod v1 rendered");
+
+    // prod is the last environment: promote goes from an earlier one.
+    h.state.flows.environments.current = "prod".into();
+    h.keys("P");
+    let said = h.state.status.messages.last().map(|m| m.text.clone());
+    assert!(
+        said.as_deref()
+            .is_some_and(|t| t.contains("last environment")),
+        "{said:?}"
+    );
 }

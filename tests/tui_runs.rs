@@ -182,7 +182,8 @@ fn opened() -> (State, Keymap) {
     // Only the shown flow is polled.
     assert!(fx.contains(&Effect::Watch {
         flows: vec![DAG.into()],
-        runs: vec![]
+        runs: vec![],
+        dags: vec![DAG.into()],
     }));
     let (id, job) = one_airflow_job(&fx);
     assert_eq!(job, AirflowJob::DagTasks { dag_id: DAG.into() });
@@ -201,6 +202,7 @@ fn opened() -> (State, Keymap) {
         PollEvent::Dags {
             at: Utc::now(),
             dags: Dag::list_from_json(&fixture("dags_list.json")),
+            scope: flowdeck::airflow::DagScope::All,
         },
     );
     let fx = poll(&mut s, &km, runs_event(recorded_runs()));
@@ -208,7 +210,8 @@ fn opened() -> (State, Keymap) {
     let run_id = recorded_runs()[0].run_id.clone();
     assert!(fx.contains(&Effect::Watch {
         flows: vec![DAG.into()],
-        runs: vec![RunKey::new(DAG, run_id.clone())]
+        runs: vec![RunKey::new(DAG, run_id.clone())],
+        dags: vec![DAG.into()],
     }));
     poll(
         &mut s,
@@ -377,7 +380,7 @@ fn trigger_pins_the_new_run_and_asks_for_a_poll() {
     // run are followed, no other run.
     let fx = press(&mut s, &km, "2");
     let watch = fx.iter().find_map(|e| match e {
-        Effect::Watch { flows, runs } => Some((flows.clone(), runs.clone())),
+        Effect::Watch { flows, runs, .. } => Some((flows.clone(), runs.clone())),
         _ => None,
     });
     let (flows, runs) = watch.expect("a new watch");

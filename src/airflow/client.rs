@@ -1,7 +1,8 @@
-//! The HTTP client: finds out which API the server speaks, authenticates (JWT for
-//! Airflow 3, basic auth for Airflow 2), maps every failure to an [`Error`] sentence and
-//! every answer to the shared types. It counts the requests it sends so the poller's
-//! cost can be measured.
+//! The HTTP client: finds out which API the server speaks, authenticates (a user name
+//! and password: a JWT from `/auth/token` on Airflow 3, basic auth on Airflow 2; a
+//! bearer token from a variable or a token command: sent as is to both), maps every
+//! failure to an [`Error`] sentence and every answer to the shared types. It counts the
+//! requests it sends so the poller's cost can be measured.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -13,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use tracing::{debug, warn};
 
-use super::config::AirflowConfig;
+use super::config::{AirflowConfig, Auth, DEFAULT_PASSWORD_VAR};
 use super::error::{detail_from_body, Error};
 use super::logs::{content_to_lines, LogChunk};
 use super::types::{
@@ -44,7 +45,8 @@ struct Inner {
     version: RwLock<Option<Version>>,
     /// Serialises probing so concurrent first calls probe once.
     probe_lock: tokio::sync::Mutex<()>,
-    /// Airflow 3 JWT. Behind an async mutex so that concurrent 401s fetch one new token.
+    /// The bearer token in use: Airflow 3's JWT (basic auth) or the token command's.
+    /// Memory only. Behind an async mutex so that concurrent 401s fetch one new token.
     token: tokio::sync::Mutex<Option<String>>,
     requests: AtomicU64,
     /// Microseconds from sending each request to its response headers, summed.
@@ -85,17 +87,40 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// Finds the most telling cause of a transport error: "connection refused" rather than
-/// reqwest's generic "error sending request".
-fn transport_reason(err: &reqwest::Error) -> String {
+/// What one request carries to authenticate.
+#[derive(Clone)]
+enum Credential {
+    None,
+    /// The configured user name and password.
+    Basic,
+    Bearer(String),
+}
+
+/// Finds the most telling cause of a transport error, with what to check: "connection
+/// refused — is it running?" rather than reqwest's generic "error sending request". A
+/// server that answered (reset or closed the connection) is not asked whether it runs;
+/// for an http:// URL that usually means the server speaks HTTPS.
+fn transport_reason(err: &reqwest::Error, base: &str) -> String {
+    let closed = |what: &str| {
+        if base.starts_with("http://") {
+            format!(
+                "the server {what} without an HTTP answer; if it serves HTTPS, use an https:// URL"
+            )
+        } else {
+            format!("the server {what} without an answer")
+        }
+    };
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
     let mut innermost = err.to_string();
     while let Some(e) = source {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => return "connection refused".into(),
-                std::io::ErrorKind::ConnectionReset => return "connection reset".into(),
-                std::io::ErrorKind::ConnectionAborted => return "connection aborted".into(),
+                std::io::ErrorKind::ConnectionRefused => {
+                    return "connection refused — is it running?".into()
+                }
+                std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted => {
+                    return closed("reset the connection")
+                }
                 _ => {}
             }
         }
@@ -107,9 +132,9 @@ fn transport_reason(err: &reqwest::Error) -> String {
         || lower.contains("failed to lookup")
         || lower.contains("name or service")
     {
-        "the host name could not be resolved".into()
-    } else if lower.contains("certificate") || lower.contains("tls") {
-        format!("TLS failed ({innermost}); use an https URL with a valid certificate, or opt out with insecure TLS for a dev server")
+        "the host name could not be resolved — check the URL".into()
+    } else if lower.contains("connection closed before message completed") {
+        closed("closed the connection")
     } else {
         innermost
     }
@@ -127,13 +152,20 @@ impl Client {
                 "URL {base:?} must start with http:// or https://"
             )));
         }
-        let http = reqwest::Client::builder()
+        // Trusted: the built-in roots, the system's store and `ca_file` (see `tls`).
+        let mut builder = reqwest::Client::builder()
             .timeout(config.timeout)
             .connect_timeout(config.timeout)
             .danger_accept_invalid_certs(config.insecure_tls)
-            .user_agent(concat!("flowdeck/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Config(e.to_string()))?;
+            .user_agent(concat!("flowdeck/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &config.ca_file {
+            let certs = super::tls::read_ca_file(path)
+                .map_err(|r| Error::Config(format!("`ca_file` in {}: {r}", config.section)))?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder.build().map_err(|e| Error::Config(e.to_string()))?;
         if config.insecure_tls {
             warn!(url = %base, "TLS certificate verification is disabled for Airflow");
         }
@@ -186,8 +218,24 @@ impl Client {
         if let Ok(mut v) = self.inner.version.write() {
             *v = None;
         }
-        if let Ok(mut token) = self.inner.token.try_lock() {
-            *token = None;
+        // A JWT belongs to the Airflow that issued it; a token command's token belongs to
+        // its issuer and stays until Airflow refuses it.
+        if matches!(self.inner.config.auth, Auth::Basic { .. }) {
+            if let Ok(mut token) = self.inner.token.try_lock() {
+                *token = None;
+            }
+        }
+    }
+
+    /// The credentials cannot be had without asking Airflow: the variable that should
+    /// hold the password or token is unset or empty. `status` checks this first.
+    pub fn missing_secret(&self) -> Option<Error> {
+        match &self.inner.config.auth {
+            Auth::Missing { variable, holds } => Some(Error::MissingSecret {
+                variable: variable.clone(),
+                holds: holds.clone(),
+            }),
+            _ => None,
         }
     }
 
@@ -224,9 +272,7 @@ impl Client {
         let mut tried = Vec::new();
         for api in [ApiVersion::V2, ApiVersion::V1] {
             let url = format!("{}{}/version", self.inner.base, api.prefix());
-            let resp = self
-                .send_raw(Method::GET, &url, None, "read Airflow's version")
-                .await?;
+            let resp = self.get_public(&url, "read Airflow's version").await?;
             let status = resp.status();
             if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
                 tried.push(format!(
@@ -255,12 +301,13 @@ impl Client {
         })
     }
 
+    /// The bearer token in use, got (a JWT, or the token command run) if there is none.
     async fn token(&self) -> Result<String, Error> {
         let mut slot = self.inner.token.lock().await;
         if let Some(t) = slot.as_ref() {
             return Ok(t.clone());
         }
-        let t = self.fetch_token().await?;
+        let t = self.new_token().await?;
         *slot = Some(t.clone());
         Ok(t)
     }
@@ -274,20 +321,141 @@ impl Client {
             }
         }
         *slot = None;
-        let t = self.fetch_token().await?;
+        let t = self.new_token().await?;
         *slot = Some(t.clone());
         Ok(t)
     }
 
+    async fn new_token(&self) -> Result<String, Error> {
+        match &self.inner.config.auth {
+            Auth::TokenCommand(command) => {
+                let token = super::token_command::run(command, self.inner.config.timeout)
+                    .await
+                    .map_err(|problem| Error::TokenCommand {
+                        section: self.inner.config.section.clone(),
+                        problem,
+                    })?;
+                debug!("the token command printed a new token");
+                Ok(token)
+            }
+            _ => self.fetch_token().await,
+        }
+    }
+
+    /// What the next request carries: nothing, basic auth, or a bearer token (Airflow
+    /// 3's JWT for a user name and password; a static or command token as is, on both
+    /// APIs, as managed Airflows expect). Err: the variable is missing, or getting the
+    /// token failed.
+    async fn credential(&self, api: ApiVersion) -> Result<Credential, Error> {
+        Ok(match &self.inner.config.auth {
+            Auth::None => Credential::None,
+            Auth::Basic { .. } if api == ApiVersion::V1 => Credential::Basic,
+            Auth::Basic { .. } | Auth::TokenCommand(_) => Credential::Bearer(self.token().await?),
+            Auth::Token { .. } => Credential::Bearer(self.static_token()?),
+            Auth::Missing { variable, holds } => {
+                return Err(Error::MissingSecret {
+                    variable: variable.clone(),
+                    holds: holds.clone(),
+                })
+            }
+        })
+    }
+
+    /// What goes to the endpoints every client may read (`/version`, the health check):
+    /// nothing, except a bearer token, which a proxy in front of a managed Airflow may
+    /// require for every path.
+    async fn public_credential(&self) -> Result<Credential, Error> {
+        Ok(match &self.inner.config.auth {
+            Auth::Token { .. } => Credential::Bearer(self.static_token()?),
+            Auth::TokenCommand(_) => Credential::Bearer(self.token().await?),
+            _ => Credential::None,
+        })
+    }
+
+    /// The token of `token_env`, if it can be one: a value with spaces or control
+    /// characters (a pasted "Bearer …" line, two lines) is refused before it is sent,
+    /// naming the variable and not repeating the value.
+    fn static_token(&self) -> Result<String, Error> {
+        match &self.inner.config.auth {
+            Auth::Token { token, .. } if token.bytes().all(|b| b.is_ascii_graphic()) => {
+                Ok(token.clone())
+            }
+            Auth::Token { variable, .. } => Err(Error::Config(format!(
+                "${variable} (`token_env` in {}) does not hold a token: it has spaces or characters a token never has; set it to the token alone",
+                self.inner.config.section
+            ))),
+            _ => Err(self.credentials_error()),
+        }
+    }
+
+    /// A new credential after Airflow refused `used`, if getting one can help: a new
+    /// JWT, or the token command run again. `None` for a static token, basic auth or
+    /// none: sending the same again would be refused again.
+    async fn renew(&self, used: &Credential) -> Result<Option<Credential>, Error> {
+        match (used, &self.inner.config.auth) {
+            (Credential::Bearer(stale), Auth::Basic { .. } | Auth::TokenCommand(_)) => {
+                Ok(Some(Credential::Bearer(self.refresh_token(stale).await?)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn authorize(
+        &self,
+        req: reqwest::RequestBuilder,
+        credential: &Credential,
+    ) -> reqwest::RequestBuilder {
+        match (credential, &self.inner.config.auth) {
+            (Credential::Bearer(t), _) => req.bearer_auth(t),
+            (
+                Credential::Basic,
+                Auth::Basic {
+                    username, password, ..
+                },
+            ) => req.basic_auth(username, Some(password)),
+            _ => req,
+        }
+    }
+
+    /// GET of a path every client may read, with [`Client::public_credential`]; a
+    /// command token refused with a 401 is renewed once.
+    async fn get_public(&self, url: &str, action: &str) -> Result<reqwest::Response, Error> {
+        let credential = self.public_credential().await?;
+        let send = |credential: &Credential| {
+            let req = self
+                .inner
+                .http
+                .get(url)
+                .header(header::ACCEPT, "application/json");
+            self.authorize(req, credential)
+        };
+        let resp = self
+            .execute(send(&credential), &Method::GET, url, action)
+            .await?;
+        if resp.status() == StatusCode::UNAUTHORIZED {
+            if let Some(fresh) = self.renew(&credential).await? {
+                return self.execute(send(&fresh), &Method::GET, url, action).await;
+            }
+        }
+        Ok(resp)
+    }
+
+    /// Airflow 3's JWT for the configured user name and password.
     async fn fetch_token(&self) -> Result<String, Error> {
+        let Auth::Basic {
+            username, password, ..
+        } = &self.inner.config.auth
+        else {
+            return Err(self.credentials_error());
+        };
         let url = format!("{}/auth/token", self.inner.base);
         let body = json!({
-            "username": self.inner.config.username,
-            "password": self.inner.config.password,
+            "username": username,
+            "password": password,
         });
         // The body holds the password: it goes to reqwest only, never to a log line.
         let resp = self
-            .send_raw(Method::POST, &url, Some((&body, None)), "sign in")
+            .send_raw(Method::POST, &url, Some(&body), "sign in")
             .await?;
         // Airflow 3 answers 400 "Username and password must be provided" to an empty
         // password: the same mistake as a wrong one, with the same fix.
@@ -295,7 +463,7 @@ impl Client {
             resp.status(),
             StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
         ) || (resp.status() == StatusCode::BAD_REQUEST
-            && (self.inner.config.password.is_empty() || self.inner.config.username.is_empty()))
+            && (password.is_empty() || username.is_empty()))
         {
             return Err(self.credentials_error());
         }
@@ -311,21 +479,18 @@ impl Client {
             })
     }
 
-    /// Whether Airflow 2 refuses the username/password themselves, asked after a 403:
-    /// listing one DAG is what every user who can use flowdeck at all may do, so a 401 or
-    /// 403 there means the credentials (or a user without any DAG access).
-    async fn v1_credentials_refused(&self) -> bool {
+    /// Whether Airflow 2 refuses the credentials themselves, asked after a 403: listing
+    /// one DAG is what every user who can use flowdeck at all may do, so a 401 or 403
+    /// there means the credentials (or a user without any DAG access).
+    async fn v1_credentials_refused(&self, credential: &Credential) -> bool {
         let url = format!("{}{}/dags", self.inner.base, ApiVersion::V1.prefix());
         let req = self
             .inner
             .http
             .get(&url)
             .header(header::ACCEPT, "application/json")
-            .query(&[("limit", "1")])
-            .basic_auth(
-                &self.inner.config.username,
-                Some(&self.inner.config.password),
-            );
+            .query(&[("limit", "1")]);
+        let req = self.authorize(req, credential);
         match self
             .execute(req, &Method::GET, &url, "check the credentials")
             .await
@@ -338,9 +503,46 @@ impl Client {
         }
     }
 
+    /// Airflow refused the credentials: which ones, and what to check.
     fn credentials_error(&self) -> Error {
-        Error::Credentials {
-            user: self.inner.config.username.clone(),
+        let section = &self.inner.config.section;
+        let (what, fix) = match &self.inner.config.auth {
+            Auth::Basic {
+                username,
+                password_env,
+                ..
+            } => (
+                format!("the credentials for user {}", shown(username)),
+                if password_env == DEFAULT_PASSWORD_VAR {
+                    format!("check FLOWDECK_AIRFLOW_USERNAME and {DEFAULT_PASSWORD_VAR}")
+                } else {
+                    format!("check `username` in {section} and the password in ${password_env}")
+                },
+            ),
+            Auth::Token { variable, .. } => (
+                format!("the token in ${variable}"),
+                format!("set it to a token this Airflow accepts (`token_env` in {section})"),
+            ),
+            Auth::TokenCommand(_) => (
+                "the token printed by the token command, also after running it again".into(),
+                format!("check that `token_command` in {section} prints a token for this Airflow"),
+            ),
+            Auth::None | Auth::Missing { .. } => (
+                "requests without credentials".into(),
+                format!(
+                    "set `username` + `password_env`, `token_env` or `token_command` in {section}"
+                ),
+            ),
+        };
+        Error::Credentials { what, fix }
+    }
+
+    /// Who a 403 refers to: "user viewer", or the token's user.
+    fn who(&self) -> String {
+        match &self.inner.config.auth {
+            Auth::Basic { username, .. } => format!("user {}", shown(username)),
+            Auth::Token { .. } | Auth::TokenCommand(_) => "the user of this token".into(),
+            Auth::None | Auth::Missing { .. } => "requests without credentials".into(),
         }
     }
 
@@ -351,7 +553,7 @@ impl Client {
         &self,
         method: Method,
         url: &str,
-        body: Option<(&Value, Option<&str>)>,
+        body: Option<&Value>,
         action: &str,
     ) -> Result<reqwest::Response, Error> {
         let mut req = self
@@ -359,11 +561,8 @@ impl Client {
             .http
             .request(method.clone(), url)
             .header(header::ACCEPT, "application/json");
-        if let Some((body, bearer)) = body {
+        if let Some(body) = body {
             req = req.json(body);
-            if let Some(t) = bearer {
-                req = req.bearer_auth(t);
-            }
         }
         self.execute(req, &method, url, action).await
     }
@@ -395,6 +594,18 @@ impl Client {
     }
 
     fn transport_error(&self, e: &reqwest::Error, action: &str) -> Error {
+        if let Some(tls) = super::tls::find_tls_error(e) {
+            let host = reqwest::Url::parse(&self.inner.base)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_owned))
+                .unwrap_or_default();
+            let (problem, fix) = super::tls::describe(tls, &host, &self.inner.config.section);
+            return Error::Tls {
+                url: self.inner.base.clone(),
+                problem,
+                fix,
+            };
+        }
         if e.is_timeout() {
             Error::Timeout {
                 url: self.inner.base.clone(),
@@ -411,7 +622,7 @@ impl Client {
         } else {
             Error::Unreachable {
                 url: self.inner.base.clone(),
-                reason: transport_reason(e),
+                reason: transport_reason(e, &self.inner.base),
             }
         }
     }
@@ -438,7 +649,7 @@ impl Client {
         Err(match status.as_u16() {
             401 => self.credentials_error(),
             403 => Error::Forbidden {
-                user: self.inner.config.username.clone(),
+                who: self.who(),
                 action,
                 detail,
             },
@@ -493,8 +704,9 @@ impl Client {
         action: &str,
     ) -> Result<Answer, Error> {
         let version = self.version().await?;
-        let url = format!("{}{}{}", self.inner.base, version.api.prefix(), path);
-        let build = |bearer: Option<&str>| {
+        let api = version.api;
+        let url = format!("{}{}{}", self.inner.base, api.prefix(), path);
+        let build = |credential: &Credential| {
             let mut req = self
                 .inner
                 .http
@@ -504,46 +716,54 @@ impl Client {
             if let Some(body) = body {
                 req = req.json(body);
             }
-            match (version.api, bearer) {
-                (ApiVersion::V2, Some(t)) => req.bearer_auth(t),
-                (ApiVersion::V1, _) => req.basic_auth(
-                    &self.inner.config.username,
-                    Some(&self.inner.config.password),
-                ),
-                (ApiVersion::V2, None) => req,
-            }
+            self.authorize(req, credential)
         };
-        match version.api {
-            ApiVersion::V1 => {
-                let resp = self.execute(build(None), &method, &url, action).await?;
-                match self.finish(resp, action).await {
-                    // Airflow 2.11 answers a wrong password with the same 403 `Forbidden`
-                    // (detail null) as a missing permission, never a 401.
-                    Err(Error::Forbidden { .. }) if self.v1_credentials_refused().await => {
-                        Err(self.credentials_error())
-                    }
-                    other => other,
-                }
+        let credential = self.credential(api).await?;
+        let resp = self
+            .execute(build(&credential), &method, &url, action)
+            .await?;
+        match self.answer(resp, api, &credential, action).await {
+            // 401 "Token Expired", or 403 "Invalid JWT token" after the api-server
+            // restarted with a new secret, or a command token that expired: one new
+            // token, one retry.
+            Err(e) if token_rejected(&e) => {
+                // A static token or a password: sending it again cannot help. A bearer
+                // token answered 403 "Invalid JWT token" is refused like a 401.
+                let Some(fresh) = self.renew(&credential).await? else {
+                    return Err(match credential {
+                        Credential::Bearer(_) => self.credentials_error(),
+                        _ => e,
+                    });
+                };
+                debug!("Airflow refused the API token; sending the request with a new one");
+                // Refused again: a 401 is a credentials error; a 403 "Invalid JWT
+                // token" for a token just issued by this Airflow is its own problem
+                // (api-servers with different secrets) and is shown as Airflow says it.
+                let resp = self.execute(build(&fresh), &method, &url, action).await?;
+                self.answer(resp, api, &fresh, action).await
             }
-            ApiVersion::V2 => {
-                let token = self.token().await?;
-                let resp = self
-                    .execute(build(Some(&token)), &method, &url, action)
-                    .await?;
-                match self.finish(resp, action).await {
-                    Err(e) if token_rejected(&e) => {
-                        // 401 "Token Expired", or 403 "Invalid JWT token" after the
-                        // api-server restarted with a new secret: one new token, one retry.
-                        debug!("Airflow refused the API token; fetching a new one");
-                        let fresh = self.refresh_token(&token).await?;
-                        let resp = self
-                            .execute(build(Some(&fresh)), &method, &url, action)
-                            .await?;
-                        self.finish(resp, action).await
-                    }
-                    other => other,
-                }
+            other => other,
+        }
+    }
+
+    /// [`Client::finish`], telling Airflow 2's 403 to a wrong password apart from a
+    /// missing permission.
+    async fn answer(
+        &self,
+        resp: reqwest::Response,
+        api: ApiVersion,
+        credential: &Credential,
+        action: &str,
+    ) -> Result<Answer, Error> {
+        match self.finish(resp, action).await {
+            // Airflow 2.11 answers a wrong password with the same 403 `Forbidden`
+            // (detail null) as a missing permission, never a 401.
+            Err(Error::Forbidden { .. })
+                if api == ApiVersion::V1 && self.v1_credentials_refused(credential).await =>
+            {
+                Err(self.credentials_error())
             }
+            other => other,
         }
     }
 
@@ -603,9 +823,7 @@ impl Client {
             ApiVersion::V1 => "/api/v1/health",
         };
         let url = format!("{}{}", self.inner.base, path);
-        let resp = self
-            .send_raw(Method::GET, &url, None, "check Airflow's health")
-            .await?;
+        let resp = self.get_public(&url, "check Airflow's health").await?;
         let answer = self.finish(resp, "check Airflow's health").await?;
         let w: WireHealth = decode(&answer.body, "check Airflow's health")?;
         Ok(w.into())
@@ -1213,6 +1431,10 @@ impl Client {
             .await?;
         Ok(w.into())
     }
+}
+
+fn shown(s: &str) -> String {
+    crate::model::text::shown(s)
 }
 
 /// Whether Airflow refused the bearer token itself (as opposed to the user's rights).

@@ -7,8 +7,9 @@ use super::text::sanitize_for_terminal;
 /// An error from the Airflow client. `Display` is a sentence meant for the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
-    /// Nothing answered: connection refused, DNS failure, TLS handshake failure, reset.
-    #[error("Airflow is not reachable at {url}: {reason} — is it running?")]
+    /// No HTTP answer: connection refused, DNS failure, reset. `reason` says which and
+    /// what to check ("connection refused — is it running?").
+    #[error("Airflow is not reachable at {url}: {reason}")]
     Unreachable { url: String, reason: String },
 
     /// The server accepted the connection but did not answer in time.
@@ -19,16 +20,37 @@ pub enum Error {
         seconds: u64,
     },
 
-    /// The username/password pair was refused (token endpoint or basic auth).
-    #[error("Airflow rejected the credentials for user {user}; check FLOWDECK_AIRFLOW_USERNAME and FLOWDECK_AIRFLOW_PASSWORD")]
-    Credentials { user: String },
+    /// The credentials were refused (401, or Airflow 2's 403 to a wrong password):
+    /// `what` says which ("the credentials for user admin", "the token in $PROD_TOKEN"),
+    /// `fix` which setting or variable to check.
+    #[error("Airflow rejected {what}; {fix}")]
+    Credentials { what: String, fix: String },
 
-    /// Authenticated, but this user may not do that.
-    #[error("Airflow does not allow user {user} to {action}: {detail}")]
+    /// Authenticated, but this user (`who`: "user viewer", "this token") may not do that.
+    #[error("Airflow does not allow {who} to {action}: {detail}")]
     Forbidden {
-        user: String,
+        who: String,
         action: String,
         detail: String,
+    },
+
+    /// The environment variable that should hold the password or token is unset or
+    /// empty. Nothing was sent.
+    #[error("the environment variable {variable} is empty or not set; it must hold {holds}")]
+    MissingSecret { variable: String, holds: String },
+
+    /// The token command failed: it could not start, exited non-zero (the first line of
+    /// its stderr, made visible, is in `problem`), printed no token, or ran too long.
+    #[error("the token command (`token_command` in {section}) {problem}")]
+    TokenCommand { section: String, problem: String },
+
+    /// The server answered, but the TLS handshake failed: `problem` names it in words
+    /// (untrusted, expired, wrong host name, not TLS), `fix` the setting that helps.
+    #[error("TLS with {url} failed: {problem}; {fix}")]
+    Tls {
+        url: String,
+        problem: String,
+        fix: String,
     },
 
     /// 404: the DAG, run or task is unknown to Airflow (not parsed yet, or deleted).
@@ -83,10 +105,14 @@ impl Error {
         matches!(self, Error::NotFound { .. })
     }
 
-    /// True when the credentials were refused.
+    /// True when the credentials were refused or could not be had (a variable unset, the
+    /// token command failing): retrying without a change in the setup cannot help.
     #[must_use]
     pub fn is_auth(&self) -> bool {
-        matches!(self, Error::Credentials { .. })
+        matches!(
+            self,
+            Error::Credentials { .. } | Error::MissingSecret { .. } | Error::TokenCommand { .. }
+        )
     }
 }
 
@@ -210,7 +236,7 @@ mod tests {
     fn sentences() {
         let e = Error::Unreachable {
             url: "http://127.0.0.1:1".into(),
-            reason: "connection refused".into(),
+            reason: "connection refused — is it running?".into(),
         };
         assert_eq!(
             e.to_string(),
@@ -218,7 +244,8 @@ mod tests {
         );
         assert!(e.is_offline());
         let e = Error::Credentials {
-            user: "admin".into(),
+            what: "the credentials for user admin".into(),
+            fix: "check FLOWDECK_AIRFLOW_USERNAME and FLOWDECK_AIRFLOW_PASSWORD".into(),
         };
         assert_eq!(
             e.to_string(),

@@ -4,7 +4,8 @@
 //! A quiet poll costs what is on screen, whatever the number of flows: runs and task
 //! instances as *changes since the last poll* (`updated_at_gte`, 1 request each while
 //! fewer than 100 rows changed). The rest is asked less often: health every
-//! `health_every` (10 s; any answer already shows Airflow is there), import errors every
+//! `health_every` (10 s; any answer already shows Airflow is there; the version is asked
+//! again only after Airflow was away), import errors every
 //! `import_errors_every` (30 s; a deploy that waits asks for them itself), and the DAG
 //! listing, which grows with the number of DAGs (1 page per 100, Airflow's page cap; the
 //! API has no "changed since" filter for DAGs), only when something can have changed: an
@@ -28,6 +29,21 @@ use super::client::Client;
 use super::error::Error;
 use super::types::{Changes, Dag, DagRun, Health, ImportError, RunKey, TaskInstance, Version};
 
+/// Which DAG rows (paused, file token) the poller reads.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum DagScope {
+    /// Every DAG whose id starts with the prefix: the whole listing, 1 page per 100.
+    #[default]
+    All,
+    /// Only these DAGs (the one a pane shows, the flow being edited): 1 request each,
+    /// none at all when empty, whatever the number of DAGs in Airflow. More than
+    /// [`FEW_DAGS`] are read from the listing instead.
+    Only(Vec<String>),
+}
+
+/// Up to this many DAGs are read one by one; more, from the listing.
+pub const FEW_DAGS: usize = 5;
+
 /// What the poller follows. Changing it through [`PollerHandle`] takes effect at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Watch {
@@ -39,6 +55,8 @@ pub struct Watch {
     pub runs: Vec<RunKey>,
     /// Runs kept per flow, newest first.
     pub runs_per_flow: usize,
+    /// Which DAG rows to read (the TUI asks only for those on screen).
+    pub dags: DagScope,
     /// Time between polls while Airflow answers.
     pub interval: Duration,
     /// Time between full DAG listings (see the module comment).
@@ -59,6 +77,7 @@ impl Default for Watch {
             flows: Vec::new(),
             runs: Vec::new(),
             runs_per_flow: 25,
+            dags: DagScope::All,
             interval: Duration::from_secs(2),
             dags_every: Duration::from_secs(300),
             import_errors_every: Duration::from_secs(30),
@@ -109,8 +128,14 @@ pub enum PollEvent {
         at: DateTime<Utc>,
         connection: Connection,
     },
-    /// All of flowdeck's (non-stale) DAGs, by id.
-    Dags { at: DateTime<Utc>, dags: Vec<Dag> },
+    /// The DAGs of `scope` that Airflow has (non-stale), by id: with `DagScope::All`
+    /// all of flowdeck's; with `Only(ids)`, those of `ids` it has (the others it does
+    /// not have).
+    Dags {
+        at: DateTime<Utc>,
+        dags: Vec<Dag>,
+        scope: DagScope,
+    },
     ImportErrors {
         at: DateTime<Utc>,
         errors: Vec<ImportError>,
@@ -213,9 +238,35 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// watching many flows costs a bounded number of requests (5 pages at most).
 const MAX_BASELINE_RUNS: usize = 500;
 
+/// The DAG rows of `scope`: the listing, or one request per DAG (a DAG Airflow does not
+/// have is left out, not an error).
+async fn read_dags(client: &Client, prefix: &str, scope: &DagScope) -> Result<Vec<Dag>, Error> {
+    match scope {
+        DagScope::All => client.list_dags(prefix).await,
+        DagScope::Only(ids) if ids.len() > FEW_DAGS => {
+            let mut dags = client.list_dags(prefix).await?;
+            dags.retain(|d| ids.contains(&d.dag_id));
+            Ok(dags)
+        }
+        DagScope::Only(ids) => {
+            let mut dags = Vec::with_capacity(ids.len());
+            for id in ids {
+                match client.get_dag(id).await {
+                    // Like the listing, which leaves stale DAGs out.
+                    Ok(dag) if dag.is_stale => {}
+                    Ok(dag) => dags.push(dag),
+                    Err(e) if e.is_not_found() => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(dags)
+        }
+    }
+}
+
 enum JobOutput {
     Health(Result<(Version, Health), Error>),
-    Dags(Result<Vec<Dag>, Error>),
+    Dags(Result<Vec<Dag>, Error>, DagScope),
     ImportErrors(Result<Vec<ImportError>, Error>),
     Runs {
         generation: u64,
@@ -314,7 +365,7 @@ impl Poller {
             self.tis.retain(|run, _| watch.runs.contains(run));
             self.sent_tis.retain(|run, _| watch.runs.contains(run));
         }
-        if watch.dag_prefix != self.watch.dag_prefix {
+        if watch.dag_prefix != self.watch.dag_prefix || watch.dags != self.watch.dags {
             self.dags_due = None;
             self.sent_dags = None;
         }
@@ -379,12 +430,18 @@ impl Poller {
             || self.health_due.is_none_or(|due| due <= now);
         if health_due && !self.busy(PollKind::Health) {
             self.health_due = Some(now + self.watch.health_every);
+            // The version only changes with an upgrade, which restarts Airflow (so the
+            // poller sees it go away): while it answers, the known version stands.
+            let known = self.last_version.clone().filter(|_| self.online);
             start(
                 self,
                 PollKind::Health,
                 Box::pin(async move {
                     let result = async {
-                        let version = client.version().await?;
+                        let version = match known {
+                            Some(v) => v,
+                            None => client.version().await?,
+                        };
                         let health = client.health().await?;
                         Ok((version, health))
                     }
@@ -401,10 +458,14 @@ impl Poller {
         if self.dags_due.is_none_or(|due| due <= now) && !self.busy(PollKind::Dags) {
             let client = self.client.clone();
             let prefix = prefix.clone();
+            let scope = self.watch.dags.clone();
             start(
                 self,
                 PollKind::Dags,
-                Box::pin(async move { JobOutput::Dags(client.list_dags(&prefix).await) }),
+                Box::pin(async move {
+                    let result = read_dags(&client, &prefix, &scope).await;
+                    JobOutput::Dags(result, scope)
+                }),
             );
         }
         if self.import_errors_due.is_none_or(|due| due <= now) && !self.busy(PollKind::ImportErrors)
@@ -512,14 +573,16 @@ impl Poller {
                     Err(e) => (PollKind::Health, Some(e)),
                 }
             }
-            JobOutput::Dags(result) => {
+            JobOutput::Dags(result, scope) => {
                 self.in_flight.insert(PollKind::Dags, false);
                 match result {
+                    // Read for a scope the watch has left meanwhile: read again.
+                    Ok(_) if scope != self.watch.dags => (PollKind::Dags, None),
                     Ok(dags) => {
                         self.dags_due = Some(now + self.watch.dags_every);
                         if self.sent_dags.as_ref() != Some(&dags) {
                             self.sent_dags = Some(dags.clone());
-                            events.push(PollEvent::Dags { at, dags });
+                            events.push(PollEvent::Dags { at, dags, scope });
                         } else {
                             events.push(PollEvent::Answered {
                                 at,

@@ -17,4 +17,6 @@ pub struct Context {
     pub library: PathBuf,
     /// Writes DAG files into the dags folder and judges their import.
     pub deployer: Arc<crate::deploy::Deployer>,
+    /// Every environment of the config (promote plans between them).
+    pub environments: Vec<crate::config::Environment>,
 }

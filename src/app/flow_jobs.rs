@@ -71,6 +71,13 @@ pub fn execute(ctx: &Context, job: &Job) -> Option<JobResult> {
             flow_id: flow_id.clone(),
             result: store.revisions(flow_id).map_err(|e| e.to_string()),
         },
+        Job::PlanPromotion { flow_id, from, to } => JobResult::PromotionPlanned {
+            from: from.clone(),
+            to: to.clone(),
+            result: crate::deploy::promote::plan(store, &ctx.environments, flow_id, from, to)
+                .map(Box::new)
+                .map_err(|e| e.to_string()),
+        },
         _ => return None,
     })
 }
@@ -89,6 +96,15 @@ pub fn failed(job: &Job, e: String) -> Option<JobResult> {
             result: Err(e),
         },
         Job::DeployPending => JobResult::DeployedPending(Err(e)),
+        Job::PlanPromotion { from, to, .. } => JobResult::PromotionPlanned {
+            from: from.clone(),
+            to: to.clone(),
+            result: Err(e),
+        },
+        Job::Promote { to, .. } => JobResult::Promoted {
+            to: to.clone(),
+            result: Err(e),
+        },
         Job::DeleteFlow { name, .. } => JobResult::FlowDeleted {
             name: name.clone(),
             result: Err(e),
@@ -333,6 +349,21 @@ pub async fn run_async(
                 Err(failures.join("; "))
             })
         }
+        Job::Promote {
+            to,
+            flow_id,
+            version,
+        } => JobResult::Promoted {
+            to,
+            result: match deployer.store.revision(&flow_id, version) {
+                Ok(Some(revision)) => deployer
+                    .deploy_spec(&revision.spec, timeout, progress(events.clone()))
+                    .await
+                    .map_err(|e| e.to_string()),
+                Ok(None) => Err(format!("v{version} is no longer in the database")),
+                Err(e) => Err(e.to_string()),
+            },
+        },
         other => failed(&other, "not an async job".into()).unwrap_or(JobResult::Superseded),
     };
     let _ = events.send(Event::Job(id, Box::new(result)));

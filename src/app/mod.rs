@@ -65,6 +65,11 @@ impl Session {
         };
         let core = Core::open(settings)?;
         let mut state = State::new(init);
+        state.env = state::environment::Environments {
+            all: core.settings.environments.clone(),
+            current: core.settings.environment.clone(),
+            epoch: 0,
+        };
         state.flows.environments = state::flows::EnvironmentView {
             current: core.settings.environment.name.clone(),
             all: core
@@ -119,6 +124,7 @@ impl Session {
             python: self.core.python.clone(),
             library: self.core.settings.library_folder(),
             deployer: self.core.deployer.clone(),
+            environments: self.core.settings.environments.clone(),
         }
     }
 
@@ -137,6 +143,29 @@ impl Session {
         store_watch::spawn(self.core.store.clone(), self.generation, tx.clone())?;
         let input = tokio::spawn(input_task(tx.clone(), FPS));
         let signals = tokio::spawn(signal_task(tx.clone()));
+        let (poller, forward) = self.spawn_poller(&tx);
+        let mut links = Links {
+            worker,
+            poller,
+            forward,
+            events: tx,
+        };
+        let effects = state::start(&mut self.state);
+        self.run_effects(effects, &mut links);
+        let result = self.main_loop(terminal, &mut rx, &mut links).await;
+        self.settle_draft();
+        input.abort();
+        signals.abort();
+        links.forward.abort();
+        result
+    }
+
+    /// The Airflow poller of the current environment, and the task forwarding its
+    /// reports (tagged with the environment's number) to the event channel.
+    fn spawn_poller(
+        &self,
+        tx: &UnboundedSender<Event>,
+    ) -> (crate::airflow::PollerHandle, tokio::task::JoinHandle<()>) {
         let (poller, poll_events) = crate::airflow::poller::spawn(
             (*self.core.client).clone(),
             crate::airflow::Watch {
@@ -144,27 +173,46 @@ impl Session {
                 ..crate::airflow::Watch::default()
             },
         );
-        let forward = tokio::spawn(forward_poll_events(poll_events, tx.clone()));
-        let links = Links {
-            worker,
-            poller,
-            events: tx,
-        };
-        let effects = state::start(&mut self.state);
-        self.run_effects(effects, &links);
-        let result = self.main_loop(terminal, &mut rx, &links).await;
-        self.settle_draft();
-        input.abort();
-        signals.abort();
-        forward.abort();
-        result
+        let forward = tokio::spawn(forward_poll_events(
+            poll_events,
+            tx.clone(),
+            self.state.env.epoch,
+        ));
+        (poller, forward)
+    }
+
+    /// `Effect::SwitchEnvironment`: the client, deployer and worker tools of `name`,
+    /// a new poller (the old one stops; what it still sends is dropped by its number),
+    /// then the state forgets the old Airflow.
+    fn switch_environment(&mut self, name: &str, links: &mut Links) {
+        if let Err(e) = self.core.switch_environment(name) {
+            self.state.error(format!("cannot switch to {name}: {e:#}"));
+            return;
+        }
+        tracing::info!(environment = name, "switched environment");
+        let epoch = self.state.env.epoch + 1;
+        // The state's number first: the new poller's reports must not be dropped.
+        let effects = state::environment::switched(
+            &mut self.state,
+            self.core.settings.environment.clone(),
+            epoch,
+        );
+        links.forward.abort();
+        let (poller, forward) = self.spawn_poller(&links.events);
+        links.poller = poller;
+        links.forward = forward;
+        if !links.worker.set_context(self.worker_context()) {
+            self.state
+                .error("the background worker stopped; see the log, then restart flowdeck");
+        }
+        self.run_effects(effects, links);
     }
 
     async fn main_loop<B: Backend>(
         &mut self,
         terminal: &mut Terminal<B>,
         rx: &mut UnboundedReceiver<Event>,
-        worker: &Links,
+        worker: &mut Links,
     ) -> anyhow::Result<()> {
         loop {
             self.draw(terminal)?;
@@ -200,19 +248,45 @@ impl Session {
         }
     }
 
-    fn handle(&mut self, event: Event, worker: &Links) {
+    fn handle(&mut self, event: Event, worker: &mut Links) {
         self.state.set_now(Instant::now());
         let effects = state::on_event(&mut self.state, &self.keymap, event);
         self.run_effects(effects, worker);
     }
 
-    fn run_effects(&mut self, effects: Vec<Effect>, links: &Links) {
+    fn run_effects(&mut self, effects: Vec<Effect>, links: &mut Links) {
+        let epoch = self.state.env.epoch;
         for effect in effects {
+            // The guard behind the keys' guard (`state::environment::refusal`): nothing
+            // that would change a read-only environment's Airflow or DAG files runs,
+            // whatever asked for it; the job is answered with the refusal.
+            if let Effect::Run(id, job) = &effect {
+                let settings = &self.core.settings;
+                let changed = match job.changes_environment() {
+                    Some(name) => settings.environments.iter().find(|e| e.name == name),
+                    None => Some(&settings.environment),
+                };
+                if let (true, Some(env)) = (job.changes_airflow(), changed) {
+                    if let Err(e) = env.check_writable() {
+                        tracing::info!(job = ?id, "refused: {e}");
+                        let answer = match job {
+                            state::Job::Airflow(a) => state::JobResult::Airflow(
+                                state::airflow::AirflowAnswer::failed(a, e.clone()),
+                            ),
+                            other => worker::failed(other, e.clone()),
+                        };
+                        let _ = links.events.send(Event::Job(*id, Box::new(answer)));
+                        continue;
+                    }
+                }
+            }
             match effect {
+                Effect::SwitchEnvironment { name } => self.switch_environment(&name, links),
                 Effect::Quit => self.state.quit = true,
-                Effect::Watch { flows, runs } => links.poller.update(|w| {
+                Effect::Watch { flows, runs, dags } => links.poller.update(|w| {
                     w.flows = flows;
                     w.runs = runs;
+                    w.dags = crate::airflow::DagScope::Only(dags);
                 }),
                 Effect::PollNow => links.poller.refresh(),
                 Effect::Bell => {
@@ -229,18 +303,35 @@ impl Session {
                     let tx = links.events.clone();
                     tokio::spawn(async move {
                         let answer = airflow_jobs::run(&client, job).await;
-                        let _ =
-                            tx.send(Event::Job(id, Box::new(state::JobResult::Airflow(answer))));
+                        let answer = Event::Job(id, Box::new(state::JobResult::Airflow(answer)));
+                        let _ = tx.send(Event::FromEnvironment(epoch, Box::new(answer)));
                     });
                 }
                 Effect::Run(id, job) if job.is_async() => match &self.events {
                     Some(tx) => {
+                        // A promotion deploys with the target environment's deployer.
+                        let deployer = match &job {
+                            state::Job::Promote { to, .. } => {
+                                match self.core.with_environment(to) {
+                                    Ok(target) => target.deployer.clone(),
+                                    Err(e) => {
+                                        let result = state::JobResult::Promoted {
+                                            to: to.clone(),
+                                            result: Err(e.to_string()),
+                                        };
+                                        let _ = tx.send(Event::Job(id, Box::new(result)));
+                                        continue;
+                                    }
+                                }
+                            }
+                            _ => self.core.deployer.clone(),
+                        };
                         tokio::spawn(flow_jobs::run_async(
-                            self.core.deployer.clone(),
+                            deployer,
                             self.core.deploy_timeout(),
                             id,
                             job,
-                            tx.clone(),
+                            tagged(tx, epoch),
                         ));
                     }
                     None => {
@@ -312,19 +403,23 @@ fn offered_drafts(store: &crate::store::Store) -> Vec<state::flow_editor::Offere
         .collect()
 }
 
-/// What effects are sent to: the worker thread, the Airflow poller, and the event
-/// channel (answers of Airflow requests come back on it).
+/// What effects are sent to: the worker thread, the Airflow poller (and the task
+/// forwarding its reports), and the event channel (answers of Airflow requests come
+/// back on it).
 struct Links {
     worker: Worker,
     poller: crate::airflow::PollerHandle,
+    forward: tokio::task::JoinHandle<()>,
     events: UnboundedSender<Event>,
 }
 
-/// The poller's reports as the UI's events. Health goes to the status bar through
-/// `health_event`; the rest to the state as `Event::Airflow`.
+/// The poller's reports as the UI's events, tagged with the environment's number.
+/// Health goes to the status bar through `health_event`; the rest to the state as
+/// `Event::Airflow`.
 async fn forward_poll_events(
     mut events: tokio::sync::mpsc::Receiver<crate::airflow::PollEvent>,
     tx: UnboundedSender<Event>,
+    epoch: u64,
 ) {
     use crate::airflow::PollEvent;
     while let Some(event) = events.recv().await {
@@ -332,10 +427,31 @@ async fn forward_poll_events(
             PollEvent::Health { connection, .. } => health_event(&connection),
             other => Event::Airflow(Box::new(other)),
         };
-        if tx.send(event).is_err() {
+        if tx
+            .send(Event::FromEnvironment(epoch, Box::new(event)))
+            .is_err()
+        {
             return;
         }
     }
+}
+
+/// A sender whose events reach `tx` tagged with environment number `epoch` (for jobs
+/// that send several events, like deploys), in order.
+fn tagged(tx: &UnboundedSender<Event>, epoch: u64) -> UnboundedSender<Event> {
+    let (inner, mut rx) = mpsc::unbounded_channel::<Event>();
+    let tx = tx.clone();
+    tokio::spawn(async move {
+        while let Some(event) = rx.recv().await {
+            if tx
+                .send(Event::FromEnvironment(epoch, Box::new(event)))
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    inner
 }
 
 /// Starts the UI on the settings (the `flowdeck` command with no arguments).

@@ -24,30 +24,66 @@ const PREVIEW_LIMIT: usize = 1 << 20;
 pub use super::context::Context;
 
 pub struct Worker {
-    jobs: mpsc::Sender<(JobId, Job)>,
+    jobs: mpsc::Sender<Message>,
+}
+
+/// What the worker is sent: a job, or the tools for the jobs after it (another
+/// environment's dags folder and deployer).
+enum Message {
+    Job(JobId, Job),
+    Context(Box<Context>),
 }
 
 impl Worker {
     pub fn spawn(ctx: Context, events: UnboundedSender<Event>) -> std::io::Result<Worker> {
-        let (tx, rx) = mpsc::channel::<(JobId, Job)>();
+        let (tx, rx) = mpsc::channel::<Message>();
         std::thread::Builder::new()
             .name(THREAD_NAME.into())
-            .spawn(move || run(&ctx, &rx, &events))?;
+            .spawn(move || run(ctx, &rx, &events))?;
         Ok(Worker { jobs: tx })
     }
 
     /// Queues a job. False when the worker is gone (it only stops when the app does).
     pub fn send(&self, id: JobId, job: Job) -> bool {
-        self.jobs.send((id, job)).is_ok()
+        self.jobs.send(Message::Job(id, job)).is_ok()
+    }
+
+    /// Jobs queued after this run with `ctx` (jobs queued before keep the old one: they
+    /// were asked of the environment shown then).
+    pub fn set_context(&self, ctx: Context) -> bool {
+        self.jobs.send(Message::Context(Box::new(ctx))).is_ok()
     }
 }
 
-fn run(ctx: &Context, rx: &mpsc::Receiver<(JobId, Job)>, events: &UnboundedSender<Event>) {
+fn run(mut ctx: Context, rx: &mpsc::Receiver<Message>, events: &UnboundedSender<Event>) {
     while let Ok(first) = rx.recv() {
-        let mut batch = vec![first];
+        let mut messages = vec![first];
         while let Ok(more) = rx.try_recv() {
-            batch.push(more);
+            messages.push(more);
         }
+        // Runs of jobs between context changes, in order.
+        let mut batch: Vec<(JobId, Job)> = Vec::new();
+        for m in messages {
+            match m {
+                Message::Job(id, job) => batch.push((id, job)),
+                Message::Context(next) => {
+                    if !run_batch(&ctx, std::mem::take(&mut batch), events) {
+                        return;
+                    }
+                    ctx = *next;
+                }
+            }
+        }
+        if !run_batch(&ctx, batch, events) {
+            return;
+        }
+    }
+}
+
+/// Runs a batch of jobs (a newer job of the same kind supersedes an older one). False
+/// when the app is gone.
+fn run_batch(ctx: &Context, batch: Vec<(JobId, Job)>, events: &UnboundedSender<Event>) -> bool {
+    {
         for i in 0..batch.len() {
             let (id, job) = &batch[i];
             let superseded = batch[i + 1..]
@@ -67,14 +103,15 @@ fn run(ctx: &Context, rx: &mpsc::Receiver<(JobId, Job)>, events: &UnboundedSende
                 r
             };
             if events.send(Event::Job(*id, Box::new(result))).is_err() {
-                return;
+                return false;
             }
         }
     }
+    true
 }
 
 /// The answer a job gives when it could not run at all.
-fn failed(job: &Job, e: String) -> JobResult {
+pub fn failed(job: &Job, e: String) -> JobResult {
     if let Some(r) = super::flow_jobs::failed(job, e.clone()) {
         return r;
     }

@@ -110,8 +110,9 @@ impl Command {
         use flow::FlowCommand as F;
         use function::FunctionCommand as Fn;
         match self {
-            // Registering copies the module into the dags folder; removing deletes it.
-            Command::Function(c) => matches!(c, Fn::Add { .. } | Fn::Rm { .. }),
+            // Registering copies the module into the dags folder (removing a function
+            // only forgets it: its module file stays).
+            Command::Function(c) => matches!(c, Fn::Add { .. }),
             Command::Flow(c) => matches!(
                 c,
                 F::Deploy { .. } | F::Rm { .. } | F::Reconcile { repair: true, .. }

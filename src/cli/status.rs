@@ -3,7 +3,8 @@
 //! Only what was observed is reported: "healthy" needs an authenticated answer (Airflow
 //! answers `/version` and `/monitor/health` to anyone, so they alone would call a wrong
 //! password healthy), and the whole command ends within the configured `timeout_secs`
-//! however many requests it takes.
+//! however many requests it takes. Credentials that are missing (the variable named) or
+//! refused (401, or Airflow 2's 403) make it fail like an unreachable Airflow: exit 1.
 
 use super::output::table;
 use super::output::{out, outln};
@@ -25,6 +26,11 @@ struct Observed {
 }
 
 async fn observe(client: &Client) -> Result<Observed, crate::airflow::Error> {
+    // A password or token variable that is not set fails here, naming it, before any
+    // request: nothing Airflow could answer would make the status true.
+    if let Some(missing) = client.missing_secret() {
+        return Err(missing);
+    }
     let version = client.version().await?;
     let health = client.health().await?;
     // The DAG listing is the authenticated request: it proves the credentials.
@@ -162,6 +168,18 @@ fn cell(state: &serde_json::Value) -> String {
 }
 
 pub async fn run(core: &Core, as_json: bool) -> anyhow::Result<i32> {
+    // Every environment that does not check certificates says so.
+    for env in core.settings.environments.iter().filter(|e| e.insecure_tls) {
+        let section = if env.implicit {
+            "[airflow]".to_string()
+        } else {
+            format!("[environments.{}]", env.name)
+        };
+        eprintln!(
+            "flowdeck: warning: TLS certificates of {} are not checked (`insecure_tls = true` in {section})",
+            env.url
+        );
+    }
     let environments = observe_all(core).await;
     let flows = core.store.flows()?;
     let deploys = core.store.all_deploys()?;

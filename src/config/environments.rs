@@ -156,6 +156,24 @@ impl Environment {
             Ok(())
         }
     }
+
+    /// The colour its name is shown in (`None`: not set). The config is checked when
+    /// read (see [`parse_color`]), so a colour that does not parse is treated as unset.
+    pub fn display_color(&self) -> Option<ratatui::style::Color> {
+        self.color.as_deref().and_then(|c| parse_color(c).ok())
+    }
+}
+
+/// Reads an environment's `color`: a colour name as ratatui spells them (`red`,
+/// `light blue`, `dark gray`, …, case and `-`/`_`/space separators free), `#rrggbb`, or
+/// an ANSI index 0–255. Err: the sentence after the key's name.
+pub fn parse_color(text: &str) -> Result<ratatui::style::Color, String> {
+    text.trim().parse::<ratatui::style::Color>().map_err(|_| {
+        format!(
+            "`color` is \"{}\", which is not a colour; use a name (red, green, yellow, blue, magenta, cyan, gray, white, light red, …) or #rrggbb",
+            crate::model::text::one_line(text)
+        )
+    })
 }
 
 /// A name usable on the command line, in `:env NAME` and in the database.

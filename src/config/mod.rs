@@ -468,6 +468,9 @@ fn environment_list(file: &ConfigFile, path: &Path) -> Result<Vec<Environment>, 
                 "sets both `dags_folder` and `git`; an environment has one deploy target".into(),
             ));
         }
+        if let Some(c) = &section.color {
+            environments::parse_color(c).map_err(fail)?;
+        }
         let dags_folder = section
             .dags_folder
             .clone()
@@ -600,6 +603,34 @@ mod tests {
         let err = resolve_env(None).err().unwrap().to_string();
         assert!(
             err.contains("[environments.x]") && !err.contains("secret"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_environment_colour_that_does_not_parse_is_a_config_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let write = |color: &str| {
+            std::fs::write(
+                &path,
+                format!("[environments.prod]\nurl = \"http://h\"\ncolor = \"{color}\"\n"),
+            )
+            .unwrap();
+            resolve(Overrides {
+                config: Some(path.clone()),
+                ..Overrides::default()
+            })
+        };
+        for ok in ["red", "Light Blue", "#d70000"] {
+            let s = write(ok).unwrap();
+            assert!(s.environment.display_color().is_some(), "{ok}");
+        }
+        let err = write("prod-red").err().unwrap().to_string();
+        assert!(
+            err.contains("[environments.prod]")
+                && err.contains("`color` is \"prod-red\"")
+                && err.contains("#rrggbb"),
             "{err}"
         );
     }

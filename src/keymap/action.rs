@@ -114,6 +114,8 @@ pub enum Action {
     Code,
     /// The flow's saved versions, with rollback.
     Revisions,
+    /// Deploy the version ready in this environment to the next one of the config.
+    Promote,
     /// Show the flow's import error (Airflow's traceback).
     ShowError,
     /// Flow editor inputs: switch the selected value between template (Airflow renders
@@ -128,6 +130,8 @@ pub enum Action {
     ToggleJson,
     /// List what start-up found (keymap warnings, the dags folder, changed sources).
     Findings,
+    /// Pick the environment (Airflow) to work with.
+    Environments,
 }
 
 impl Action {
@@ -190,12 +194,14 @@ impl Action {
         Action::Options,
         Action::Code,
         Action::Revisions,
+        Action::Promote,
         Action::ShowError,
         Action::ToggleKind,
         Action::OptionList,
         Action::Mark,
         Action::ToggleJson,
         Action::Findings,
+        Action::Environments,
     ];
 
     /// The snake_case name, as written in keymap files.

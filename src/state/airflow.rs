@@ -16,6 +16,9 @@ use std::time::Instant;
 pub struct AirflowView {
     /// flowdeck's (non-stale) DAGs by id, as last listed.
     pub dags: BTreeMap<String, Dag>,
+    /// The DAGs the last answers were about: all of flowdeck's (`All`), or these ids.
+    /// A DAG outside it is not known either way (not "not in Airflow").
+    pub dags_scope: crate::airflow::DagScope,
     /// Every import error Airflow reports (not only flowdeck's).
     pub import_errors: Vec<ImportError>,
     pub dags_at: Option<Instant>,
@@ -31,6 +34,33 @@ impl AirflowView {
     /// Airflow hides DAGs whose file fails to import).
     pub fn dag(&self, flow_id: &str) -> Option<&Dag> {
         self.dags.get(flow_id)
+    }
+
+    /// Whether Airflow was asked about this DAG: then [`AirflowView::dag`]'s `None`
+    /// means Airflow does not have it.
+    pub fn knows(&self, flow_id: &str) -> bool {
+        self.dags_at.is_some()
+            && match &self.dags_scope {
+                crate::airflow::DagScope::All => true,
+                crate::airflow::DagScope::Only(ids) => ids.iter().any(|i| i == flow_id),
+            }
+    }
+
+    /// Takes in a poller answer: everything for `All`; for `Only(ids)`, those ids'
+    /// rows (the ones missing are gone), other rows kept.
+    pub fn apply_dags(&mut self, dags: Vec<Dag>, scope: crate::airflow::DagScope, at: Instant) {
+        match &scope {
+            crate::airflow::DagScope::All => {
+                self.dags = dags.into_iter().map(|d| (d.dag_id.clone(), d)).collect();
+            }
+            crate::airflow::DagScope::Only(ids) => {
+                self.dags.retain(|id, _| !ids.contains(id));
+                self.dags
+                    .extend(dags.into_iter().map(|d| (d.dag_id.clone(), d)));
+            }
+        }
+        self.dags_scope = scope;
+        self.dags_at = Some(at);
     }
 
     /// The import error of a flow's DAG file (`<flow_id>.py`), if Airflow reports one.
@@ -104,6 +134,22 @@ pub enum AirflowJob {
         task_id: String,
         state: ManualState,
     },
+}
+
+impl AirflowJob {
+    /// Whether the request changes Airflow's state (trigger, pause, clear, mark); a
+    /// clear's dry run and every read do not.
+    pub fn changes_airflow(&self) -> bool {
+        match self {
+            AirflowJob::Trigger { .. } | AirflowJob::SetPaused { .. } | AirflowJob::Mark { .. } => {
+                true
+            }
+            AirflowJob::Clear { dry_run, .. } => !dry_run,
+            AirflowJob::DagTasks { .. }
+            | AirflowJob::TaskDetail { .. }
+            | AirflowJob::Log { .. } => false,
+        }
+    }
 }
 
 /// Airflow's answer to an [`AirflowJob`]; errors are readable sentences.

@@ -26,6 +26,8 @@ pub enum Command {
     FunctionRm {
         name: String,
     },
+    /// `:env NAME` switches to that environment; `:env` alone opens the picker.
+    Environment(Option<String>),
 }
 
 /// Usage and description of each command, for the help overlay and `:help`.
@@ -43,6 +45,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("filter TEXT", "Filter the focused list"),
     ("refresh", "Reload everything from the database"),
     ("reconcile", "Make the dags folder match the saved flows"),
+    (
+        "env [NAME]",
+        "Switch to environment NAME (without it: pick from a list)",
+    ),
     ("help", "Show the keys and commands"),
     ("messages", "Every message said since start, newest last"),
     (
@@ -59,6 +65,7 @@ const WORDS: &[&str] = &[
     "filter",
     "refresh",
     "reconcile",
+    "env",
     "help",
     "messages",
     "quit",
@@ -80,6 +87,11 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         ("3" | "runs", []) => Command::Focus(Pane::Runs),
         ("refresh", []) => Command::Refresh,
         ("reconcile", []) => Command::Reconcile,
+        ("env" | "environment", []) => Command::Environment(None),
+        ("env" | "environment", [name]) => Command::Environment(Some(name.to_string())),
+        ("env" | "environment", _) => {
+            return Err("usage: :env NAME (or :env alone to pick one)".into())
+        }
         ("filter", words) => Command::Filter(words.join(" ")),
         ("function" | "fn" | "f", [sub, args @ ..]) => match (*sub, args) {
             ("add", [path]) => Command::FunctionAdd {

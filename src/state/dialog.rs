@@ -43,6 +43,13 @@ pub enum OnYes {
         state: crate::airflow::ManualState,
     },
     Flow(super::flow_editor::FlowYes),
+    /// Deploy the planned version to environment `to`.
+    Promote {
+        to: String,
+        flow_id: String,
+        name: String,
+        version: u32,
+    },
 }
 
 #[derive(Debug, Clone)]

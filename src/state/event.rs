@@ -40,6 +40,10 @@ pub enum Event {
     /// From the database watcher: other processes' unsaved drafts by flow id (sent when
     /// they change).
     Drafts(HashMap<String, Vec<super::team::DraftElsewhere>>),
+    /// An event from the Airflow (poller, requests, deploys) of environment number `.0`
+    /// (see `environment::Environments::epoch`): dropped when the screen has switched
+    /// to another environment since.
+    FromEnvironment(u64, Box<Event>),
 }
 
 /// Records changed in the shared database, read by the watcher off the UI thread so a
@@ -64,15 +68,22 @@ pub enum Effect {
     /// Run a job off the UI thread; its answer comes back as `Event::Job`.
     Run(JobId, Job),
     Quit,
-    /// What the Airflow poller should follow: the flows and runs on screen.
+    /// What the Airflow poller should follow: the flows and runs on screen, and the
+    /// DAGs whose row (paused, in Airflow or not) a pane shows or a key needs.
     Watch {
         flows: Vec<String>,
         runs: Vec<RunKey>,
+        dags: Vec<String>,
     },
     /// Ask the poller to re-read now (an action changed something in Airflow).
     PollNow,
     /// Ring the terminal bell (the app rings only when the config enables it).
     Bell,
+    /// Work with another environment of the config: the app replaces the Airflow
+    /// client, the poller and the deploy target, then calls `environment::switched`.
+    SwitchEnvironment {
+        name: String,
+    },
 }
 
 /// Work that touches the disk, the database or python3.
@@ -148,6 +159,18 @@ pub enum Job {
     /// Deploy every flow whose saved version Airflow has not confirmed (after Airflow
     /// came back); async like `Deploy`.
     DeployPending,
+    /// What promoting a flow from one environment to another would deploy (or why not).
+    PlanPromotion {
+        flow_id: String,
+        from: String,
+        to: String,
+    },
+    /// Deploy this version of a flow to environment `to`; async like `Deploy`.
+    Promote {
+        to: String,
+        flow_id: String,
+        version: u32,
+    },
     /// Removes the DAG file, then the flow.
     DeleteFlow {
         flow_id: String,
@@ -190,7 +213,61 @@ impl Job {
     /// Jobs the app runs on the async runtime instead of the worker thread, because
     /// they wait on the network and must not hold up the database work queued behind.
     pub fn is_async(&self) -> bool {
-        matches!(self, Job::Deploy { .. } | Job::DeployPending)
+        matches!(
+            self,
+            Job::Deploy { .. } | Job::DeployPending | Job::Promote { .. }
+        )
+    }
+
+    /// Whether the job would change an Airflow or its DAG files (a read-only
+    /// environment refuses it): writing, removing or repairing DAG files, copying a
+    /// function into the dags folder's library, and Airflow requests that change state.
+    /// Every variant is listed, so a new job must be classed here.
+    pub fn changes_airflow(&self) -> bool {
+        match self {
+            Job::Register { .. }
+            | Job::Deploy { .. }
+            | Job::DeployPending
+            | Job::DeleteFlow { .. }
+            | Job::Promote { .. }
+            | Job::Reconcile(ReconcileJob::Repair { .. }) => true,
+            Job::Airflow(job) => job.changes_airflow(),
+            Job::LoadLibrary
+            | Job::LoadFlows
+            | Job::CheckSources
+            | Job::ReadSource { .. }
+            | Job::CompletePath { .. }
+            | Job::Inspect { .. }
+            | Job::UpdateFunction { .. }
+            | Job::DeleteFunction { .. }
+            | Job::Reconcile(ReconcileJob::Startup | ReconcileJob::Check)
+            | Job::LoadFlow { .. }
+            | Job::PlanPromotion { .. }
+            | Job::PrepareSave { .. }
+            | Job::SaveFlow { .. }
+            | Job::RenameFlow { .. }
+            | Job::DuplicateFlow { .. }
+            | Job::CheckCode { .. }
+            | Job::LoadRevisions { .. }
+            | Job::SaveDraft { .. }
+            | Job::DropDraft { .. }
+            | Job::DiscardDraft { .. } => false,
+        }
+    }
+
+    /// The environment a job changes when it is not the current one: a promotion's
+    /// target (its source is only read). The read-only check applies to that one.
+    pub fn changes_environment(&self) -> Option<&str> {
+        match self {
+            Job::Promote { to, .. } => Some(to),
+            _ => None,
+        }
+    }
+
+    /// Jobs whose answer comes from the current environment's Airflow or deploy target
+    /// (dropped after a switch to another environment).
+    pub fn is_environment_bound(&self) -> bool {
+        matches!(self, Job::Airflow(_)) || self.is_async()
     }
 
     /// Jobs of the same kind that a newer one makes pointless.
@@ -297,6 +374,15 @@ pub enum JobResult {
     Revisions {
         flow_id: String,
         result: Result<Vec<Revision>, String>,
+    },
+    PromotionPlanned {
+        from: String,
+        to: String,
+        result: Result<Box<crate::deploy::promote::Promotion>, String>,
+    },
+    Promoted {
+        to: String,
+        result: Result<DeployRecord, String>,
     },
 }
 

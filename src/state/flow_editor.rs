@@ -405,6 +405,8 @@ pub enum PickPurpose {
     /// An option to add to the options editor under the picker (F1); the item's value
     /// is the line to insert, its label the key.
     InsertOption,
+    /// The environment to switch to (the item's value is its name).
+    Environment,
 }
 
 #[derive(Debug, Clone)]
@@ -703,6 +705,12 @@ pub fn deploy_label(
     match record {
         None => "saved".into(),
         Some(d) if d.state == DeployState::Rendered && offline => "offline".into(),
+        // Airflow is not answering: the stored state is only what it was then.
+        Some(d) if offline && d.version == version => format!(
+            "{} as of {}",
+            d.state.label(),
+            d.since.with_timezone(&chrono::Local).format("%H:%M")
+        ),
         Some(d) if d.version == version => d.state.label().to_string(),
         Some(d) => format!("{} (v{})", d.state.label(), d.version),
     }

@@ -93,6 +93,7 @@ pub(super) fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) ->
             }));
             push_prompt(state, p);
         }
+        Action::Promote => super::promote::start(state, fx),
         Action::Rename | Action::Duplicate => {
             let Some(row) = state.flows.selected() else {
                 state.info("no flow selected");
@@ -830,7 +831,11 @@ fn set_input(state: &mut State, task_id: &str, param: &str, input: Option<Input>
     });
 }
 
-fn picked(state: &mut State, purpose: PickPurpose, item: PickItem, _fx: &mut [Effect]) {
+fn picked(state: &mut State, purpose: PickPurpose, item: PickItem, fx: &mut Vec<Effect>) {
+    if purpose == PickPurpose::Environment {
+        super::environment::switch(state, &item.value, fx);
+        return;
+    }
     if purpose == PickPurpose::InsertOption {
         if let Some(FlowDialog::Options(o)) = top(state) {
             o.editor.insert_option(&item.label, &item.value);
@@ -997,7 +1002,7 @@ fn picked(state: &mut State, purpose: PickPurpose, item: PickItem, _fx: &mut [Ef
             );
         }
         PickPurpose::EdgeTo { from } => add_edge(state, &from, &item.value),
-        PickPurpose::InsertOption => {}
+        PickPurpose::InsertOption | PickPurpose::Environment => {}
     }
 }
 
@@ -1726,6 +1731,10 @@ fn store(state: &mut State, spec: FlowSpec, fx: &mut Vec<Effect>) {
 }
 
 fn deploy(state: &mut State, flow_id: String, fx: &mut Vec<Effect>) {
+    // Saved in the database; a read-only environment's dags folder is not touched.
+    if state.env.check_writable().is_err() {
+        return;
+    }
     state.flows.deploying.insert(
         flow_id.clone(),
         Deploying {
@@ -1803,7 +1812,8 @@ pub(super) fn on_health(state: &mut State, health: &AirflowHealth, fx: &mut Vec<
     let was_online = matches!(state.status.health, Some((AirflowHealth::Online { .. }, _)));
     let online = matches!(health, AirflowHealth::Online { .. });
     let waiting = state.jobs.values().any(|j| j.label == PENDING_LABEL);
-    if online && !was_online && !waiting && state.status.health.is_some() {
+    let writable = state.env.check_writable().is_ok();
+    if online && !was_online && !waiting && writable && state.status.health.is_some() {
         let (_, e) = state.start_job(PENDING_LABEL, true, Job::DeployPending);
         fx.push(e);
     }
@@ -1984,6 +1994,12 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
                 let id = f.id.clone();
                 reload(state, fx);
                 if redeploy {
+                    if state.env.check_writable().is_err() {
+                        state.warn(format!(
+                            "renamed in the database only; its DAG file is not rewritten: {} is read-only in this configuration",
+                            one_line(&state.env.current.name)
+                        ));
+                    }
                     deploy(state, id, fx);
                 }
             }
@@ -2122,16 +2138,33 @@ fn saved(state: &mut State, outcome: SaveOutcome, fx: &mut Vec<Effect>) {
     if let Some(ed) = state.flows.editor.as_mut() {
         ed.refresh_inputs(&lib);
     }
-    state.info(if outcome.created {
-        format!("created flow `{name}` ({}), v1; deploying…", f.id)
+    let read_only = state.env.check_writable().err().map(|_| {
+        format!(
+            "{} is read-only in this configuration",
+            one_line(&state.env.current.name)
+        )
+    });
+    let then = match &read_only {
+        Some(e) => format!(" in the database only, not deployed: {e}"),
+        None => "; deploying…".into(),
+    };
+    let message = if outcome.created {
+        format!("created flow `{name}` ({}), v1{then}", f.id)
     } else if outcome.changed {
-        format!("saved flow `{name}` as v{}; deploying…", f.version)
+        format!("saved flow `{name}` as v{}{then}", f.version)
+    } else if read_only.is_some() {
+        format!("flow `{name}` unchanged (v{}){then}", f.version)
     } else {
         format!(
             "flow `{name}` unchanged (v{}); deploying it again…",
             f.version
         )
-    });
+    };
+    if read_only.is_some() {
+        state.warn(message);
+    } else {
+        state.info(message);
+    }
     state.flows.select_after_load = Some(f.id.clone());
     reload(state, fx);
     deploy(state, f.id, fx);

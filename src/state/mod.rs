@@ -25,6 +25,7 @@
 pub mod airflow;
 pub mod command;
 pub mod dialog;
+pub mod environment;
 pub mod event;
 pub mod findings;
 pub mod flow_editor;
@@ -44,6 +45,7 @@ pub mod view;
 mod conflicts;
 mod flows_actions;
 mod functions_actions;
+mod promote;
 mod reconcile;
 
 pub use conflicts::offer_drafts;
@@ -124,6 +126,9 @@ pub struct JobInfo {
     /// Quick background work (previews, completion) only shows a spinner when it is
     /// slow, so moving through a list does not flicker the status bar.
     pub quiet: bool,
+    /// Answered by the current environment's Airflow or deploy target (see
+    /// `Job::is_environment_bound`): forgotten when the environment is switched.
+    pub airflow: bool,
 }
 
 /// Quiet jobs show a spinner after this long.
@@ -197,6 +202,8 @@ pub struct State {
     pub team: team::TeamState,
     /// What start-up found (`!` lists it).
     pub findings: findings::Findings,
+    /// The config's environments and the one shown (see [`environment`]).
+    pub env: environment::Environments,
     next_job: u64,
 }
 
@@ -222,6 +229,7 @@ impl State {
             terminated: false,
             team: team::TeamState::default(),
             findings: findings::Findings::default(),
+            env: environment::Environments::implicit(&init.airflow_url),
             next_job: 1,
         }
     }
@@ -346,6 +354,7 @@ impl State {
                 label: label.into(),
                 started: self.now,
                 quiet,
+                airflow: job.is_environment_bound(),
             },
         );
         (id, Effect::Run(id, job))
@@ -478,6 +487,15 @@ pub fn on_event(state: &mut State, keymap: &Keymap, event: Event) -> Vec<Effect>
         Event::Job(id, result) => on_job(state, id, *result, &mut fx),
         Event::Store(update) => live::on_store(state, *update, &mut fx),
         Event::Drafts(drafts) => live::on_drafts(state, drafts),
+        Event::FromEnvironment(epoch, inner) => {
+            if epoch == state.env.epoch {
+                return on_event(state, keymap, *inner);
+            }
+            // The old environment's Airflow: nothing of it is shown any more.
+            if let Event::Job(id, _) = *inner {
+                state.jobs.remove(&id);
+            }
+        }
     }
     after_change(state, &mut fx);
     fx
@@ -561,6 +579,13 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
     if action == Action::Quit {
         state.request_quit(&mut fx);
+    } else if let Some(refused) = environment::refusal(state, action) {
+        // A read-only environment: the key says so and does nothing (a question it
+        // answered closes).
+        if matches!(state.dialogs.last(), Some(Dialog::Confirm(_))) {
+            state.dialogs.pop();
+        }
+        state.error(refused);
     } else if state.help.is_some() {
         help_action(state, action);
     } else if !state.dialogs.is_empty() {
@@ -614,6 +639,12 @@ fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
                         reconcile::repair(state, confirmed, fx)
                     }
                     OnYes::Flow(yes) => flows_actions::confirmed(state, yes, fx),
+                    OnYes::Promote {
+                        to,
+                        flow_id,
+                        name,
+                        version,
+                    } => promote::confirmed(state, to, flow_id, &name, version, fx),
                     other => runs::on_yes(state, other, fx),
                 }
             }
@@ -722,8 +753,15 @@ fn run_command(state: &mut State, cmd: Command, fx: &mut Vec<Effect>) {
         }
         Command::FunctionAdd { path, function } => {
             state.focus = Pane::Functions;
+            // Registering copies the file into the dags folder.
+            if let Err(e) = state.env.check_writable() {
+                state.error(e);
+                return;
+            }
             functions_actions::open_register(state, &path, function, fx);
         }
+        Command::Environment(None) => environment::open_picker(state),
+        Command::Environment(Some(name)) => environment::switch(state, &name, fx),
         Command::FunctionEdit { name } => {
             state.focus = Pane::Functions;
             if select_function(state, &name) {
@@ -805,6 +843,7 @@ fn pane_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::FocusRuns => state.focus = Pane::Runs,
         Action::Refresh => refresh(state, fx),
         Action::Findings => findings::show(state),
+        Action::Environments => environment::open_picker(state),
         Action::CommandLine => {
             state.prompt = Some(Prompt {
                 kind: PromptKind::Command,
@@ -938,6 +977,10 @@ fn on_job(state: &mut State, id: JobId, result: JobResult, fx: &mut Vec<Effect>)
         JobResult::Flows(Ok(data)) => state.flows.apply(data),
         JobResult::Airflow(answer) => runs::on_answer(state, answer, fx),
         JobResult::Reconciled { job, result } => reconcile::on_reconciled(state, job, result, fx),
+        JobResult::PromotionPlanned { from, to, result } => {
+            promote::on_planned(state, from, to, result)
+        }
+        JobResult::Promoted { to, result } => promote::on_promoted(state, to, result),
         JobResult::Flows(Err(e)) => {
             state.flows.loading = functions::Loading::Failed(e.clone());
             state.error(format!("cannot load flows: {e}"));

@@ -96,7 +96,7 @@ pub struct RunsState {
     /// the pane is not shown.
     pub pinned: Vec<RunKey>,
     /// What the poller was last told to follow.
-    pub watching: Option<(Vec<String>, Vec<RunKey>)>,
+    pub watching: Option<(Vec<String>, Vec<RunKey>, Vec<String>)>,
     /// A fixed wall clock for tests; `None` is the real one.
     pub clock: Option<DateTime<Utc>>,
     /// A run just triggered from here: selected in the list and the grid as soon as it
@@ -143,6 +143,16 @@ impl RunsState {
             .iter()
             .find(|t| t.task_id == task_id && t.map_index < 0)
             .or_else(|| self.tis.get(run_id)?.iter().find(|t| t.task_id == task_id))
+    }
+
+    /// Everything an Airflow said, gone (another environment is shown): the runs, the
+    /// grid, the detail and log, runs followed; the conf drafts typed here stay.
+    pub fn forget_airflow(&mut self) {
+        *self = RunsState {
+            clock: self.clock,
+            conf_drafts: std::mem::take(&mut self.conf_drafts),
+            ..RunsState::default()
+        };
     }
 
     fn reset(&mut self, dag_id: Option<String>) {
@@ -296,12 +306,25 @@ fn sync_watch(state: &mut State, fx: &mut Vec<Effect>) {
             runs.push(p.clone());
         }
     }
-    let want = (flows, runs);
+    // DAG rows only where shown or needed: the editor's flow (the save dialog asks
+    // whether it is paused) and the Runs pane's (its header, pause, trigger). The list
+    // of flows needs none, so an open Flows pane never pages through every DAG.
+    let mut dags: Vec<String> = Vec::new();
+    if let Some(ed) = &state.flows.editor {
+        dags.push(ed.spec.flow.id.clone());
+    }
+    if let Some(dag) = &state.runs.dag_id {
+        if !dags.contains(dag) {
+            dags.push(dag.clone());
+        }
+    }
+    let want = (flows, runs, dags);
     if state.runs.watching.as_ref() != Some(&want) {
         state.runs.watching = Some(want.clone());
         fx.push(Effect::Watch {
             flows: want.0,
             runs: want.1,
+            dags: want.2,
         });
     }
 }
@@ -384,10 +407,7 @@ pub fn on_poll(state: &mut State, event: PollEvent, fx: &mut Vec<Effect>) {
     match event {
         // Health comes as `Event::AirflowHealth` (see `app::health_event`).
         PollEvent::Health { .. } => {}
-        PollEvent::Dags { dags, .. } => {
-            state.airflow.dags = dags.into_iter().map(|d| (d.dag_id.clone(), d)).collect();
-            state.airflow.dags_at = Some(now);
-        }
+        PollEvent::Dags { dags, scope, .. } => state.airflow.apply_dags(dags, scope, now),
         PollEvent::ImportErrors { errors, .. } => {
             state.airflow.import_errors = errors;
             state.airflow.import_errors_at = Some(now);
@@ -1249,6 +1269,7 @@ pub fn on_yes(state: &mut State, on_yes: OnYes, fx: &mut Vec<Effect>) {
         OnYes::Quit
         | OnYes::DeleteFunction { .. }
         | OnYes::Flow(_)
+        | OnYes::Promote { .. }
         | OnYes::RepairDagsFolder { .. } => {}
     }
 }

@@ -567,7 +567,7 @@ pub fn draw_dialog(
         FlowDialog::Text(p) => text_prompt(p, keymap, theme, frame, area),
         FlowDialog::Pick(p) => picker(p, keymap, theme, frame, area),
         FlowDialog::Options(o) => options(o, state, keymap, theme, frame, area),
-        FlowDialog::Diff(dd) => diff(dd, keymap, theme, frame, area),
+        FlowDialog::Diff(dd) => diff(dd, state, keymap, theme, frame, area),
         FlowDialog::Revisions(r) => revisions(r, keymap, theme, frame, area),
         FlowDialog::View(v) => view(v, keymap, theme, frame, area),
         FlowDialog::Choice(c) => super::choice::draw(c, keymap, theme, frame, area),
@@ -691,7 +691,13 @@ fn text_prompt(p: &TextPrompt, keymap: &Keymap, theme: &Theme, frame: &mut Frame
 
 fn picker(p: &Picker, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = u16::try_from(p.items.len()).unwrap_or(u16::MAX).min(14);
-    let r = popup(frame, area, 80, rows + 7);
+    // Environments show a URL, the auth and marks each: room for them when there is.
+    let width = if p.purpose == crate::state::flow_editor::PickPurpose::Environment {
+        110
+    } else {
+        80
+    };
+    let r = popup(frame, area, width, rows + 7);
     let b = block(format!(" {} ", ellipsize(&p.title, 74)), true, theme);
     let inner = b.inner(r).inner(Margin::new(1, 0));
     frame.render_widget(b, r);
@@ -816,7 +822,14 @@ fn options(
     frame.render_widget(line, foot_row);
 }
 
-fn diff(d: &DiffDialog, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
+fn diff(
+    d: &DiffDialog,
+    state: &State,
+    keymap: &Keymap,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let w = area.width.saturating_sub(6).clamp(40, 120);
     let h = area.height.saturating_sub(4).max(8);
     let r = popup(frame, area, w, h);
@@ -828,14 +841,28 @@ fn diff(d: &DiffDialog, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area:
     let b = block(title, true, theme);
     let inner = b.inner(r);
     frame.render_widget(b, r);
-    let warn_rows = u16::from(d.starts_run.is_some()) * 2;
+    // A read-only environment: the save stores the flow and deploys nothing (and so
+    // starts no run); the dialog says so instead.
+    let env = &state.env.current;
+    let read_only = env.read_only.then(|| {
+        format!(
+            "{} is read-only in this configuration: saving stores the flow in the database only and deploys nothing.",
+            one_line(&env.name)
+        )
+    });
+    let starts_run = if read_only.is_some() {
+        None
+    } else {
+        d.starts_run.as_ref()
+    };
+    let warn_rows = u16::from(starts_run.is_some() || read_only.is_some()) * 2;
     let [warn, body, foot_row] = Layout::vertical([
         Constraint::Length(warn_rows),
         Constraint::Min(2),
         Constraint::Length(1),
     ])
     .areas(inner);
-    if let Some(sentence) = &d.starts_run {
+    if let Some(sentence) = starts_run.or(read_only.as_ref()) {
         frame.render_widget(
             Paragraph::new(sentence.as_str())
                 .style(theme.warn)
@@ -845,8 +872,12 @@ fn diff(d: &DiffDialog, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area:
     }
     if d.diff.is_empty() {
         frame.render_widget(
-            Paragraph::new("No changes against the deployed version: saving deploys it again.")
-                .style(theme.dim),
+            Paragraph::new(if read_only.is_some() {
+                "No changes against the deployed version."
+            } else {
+                "No changes against the deployed version: saving deploys it again."
+            })
+            .style(theme.dim),
             body,
         );
     } else {
@@ -860,14 +891,21 @@ fn diff(d: &DiffDialog, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area:
     }
     let line = Line::from(vec![
         Span::styled(key(keymap, Context::Dialog, Action::Confirm), theme.key),
-        Span::styled(" save and deploy", theme.ok),
+        Span::styled(
+            if read_only.is_some() {
+                " save (database only)"
+            } else {
+                " save and deploy"
+            },
+            theme.ok,
+        ),
         Span::styled(" · ", theme.dim),
         Span::styled(key(keymap, Context::Dialog, Action::Cancel), theme.key),
         Span::styled(" back to editing", theme.dim),
         Span::styled(" · j/k scroll", theme.dim),
     ]);
     let mut line = line;
-    if d.starts_run.is_some() {
+    if starts_run.is_some() {
         line.spans.insert(2, Span::styled(" · ", theme.dim));
         line.spans.insert(
             3,

@@ -79,7 +79,22 @@ pub fn draw(
     let (header, rows_area, offset) = super::list_rows(inner, nav, Pane::Flows, screen);
     let rows_h = usize::from(rows_area.height);
     // Seven columns, six gaps of one; the schedule takes what is left.
-    let deploy_w: u16 = if inner.width >= 100 { 16 } else { 13 };
+    // With several environments the column lists each ("dev v5 ready · prod v3 ready"):
+    // as wide as the longest label where there is room.
+    let several = state.flows.environments.all.len() > 1;
+    let deploy_w: u16 = if several && inner.width >= 120 {
+        let widest = fl
+            .rows
+            .iter()
+            .map(|r| UnicodeWidthStr::width(r.deploy_label.as_str()) + 16)
+            .max()
+            .unwrap_or(16);
+        u16::try_from(widest.clamp(16, 44)).unwrap_or(44)
+    } else if inner.width >= 100 {
+        16
+    } else {
+        13
+    };
     let run_w: u16 = if inner.width >= 100 { 10 } else { 0 };
     // Who changed a flow last, when someone else did: a column where there is room,
     // else only for the selected flow, on the last row.
@@ -216,6 +231,17 @@ fn deploy_label(state: &State, r: &FlowRow, offline: bool) -> String {
         .editor
         .as_ref()
         .is_some_and(|e| e.dirty && &e.spec.flow.id == id);
+    if state.flows.environments.all.len() > 1 && !draft {
+        // Every environment's state; a stored one says when it was last seen.
+        return match (&r.deploy, offline) {
+            (Some(d), true) => format!(
+                "{} (as of {})",
+                r.deploy_label,
+                d.since.with_timezone(&chrono::Local).format("%H:%M")
+            ),
+            _ => r.deploy_label.clone(),
+        };
+    }
     crate::state::flow_editor::deploy_label(r.deploy.as_ref(), r.flow.version, draft, offline)
 }
 

@@ -103,11 +103,13 @@ pub fn draw(
         .min(40);
     // All the height but the status row (Airflow, waits stay visible), at most 100 wide.
     let w = area.width.min(100);
+    // The top row stays visible when it names the environment keys act on.
+    let top = u16::from(state.env.shown());
     let r = Rect::new(
         area.x + (area.width - w) / 2,
-        area.y,
+        area.y + top,
         w,
-        area.height.saturating_sub(1),
+        area.height.saturating_sub(1 + top),
     );
     frame.render_widget(Clear, r);
     let b = block(

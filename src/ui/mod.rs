@@ -18,6 +18,7 @@ pub mod widgets;
 use crate::keymap::Keymap;
 use crate::state::{Pane, Screen, State};
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
@@ -89,18 +90,64 @@ pub fn draw(state: &State, keymap: &Keymap, frame: &mut Frame) -> Screen {
     screen
 }
 
+/// The environment as the top row shows it: its name in its colour (bold), then
+/// "read-only" and "TLS not verified" when they apply. Empty for the implicit
+/// environment of a config without `[environments]` whose TLS is verified.
+pub fn environment_spans(state: &State, theme: &Theme) -> Vec<Span<'static>> {
+    let env = &state.env.current;
+    if !state.env.shown() {
+        return Vec::new();
+    }
+    let name_style = match (state.theme, env.display_color()) {
+        (crate::state::ThemeKind::NoColor, _) => {
+            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        }
+        (_, Some(c)) => Style::new().fg(c).add_modifier(Modifier::BOLD),
+        (_, None) => theme.title,
+    };
+    let mut spans = vec![Span::styled(
+        format!(" {} ", crate::state::text::one_line(&env.name)),
+        name_style,
+    )];
+    if env.read_only {
+        spans.push(Span::styled("· read-only ", theme.header));
+    }
+    if env.insecure_tls {
+        spans.push(Span::styled("· TLS not verified ", theme.error));
+    }
+    spans
+}
+
 fn draw_tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, screen: &mut Screen) {
     let mut x = area.x;
     let brand = " flowdeck ";
-    frame.render_widget(
-        Span::styled(brand, theme.title),
-        Rect::new(x, area.y, brand.len() as u16, 1),
-    );
-    x += brand.len() as u16 + 1;
+    // The environment is never cut for the tabs: it says which Airflow keys act on.
+    // The name of the program gives way first when both do not fit.
+    let env = Line::from(environment_spans(state, theme));
+    let tabs_w: usize = Pane::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!(" {} {} ", i + 1, p.title()).width() + 1)
+        .sum();
+    let crowded =
+        env.width() > 0 && brand.len() + 1 + tabs_w + 1 + env.width() > usize::from(area.width);
+    if !crowded {
+        frame.render_widget(
+            Span::styled(brand, theme.title),
+            Rect::new(x, area.y, brand.len() as u16, 1),
+        );
+        x += brand.len() as u16 + 1;
+    }
+    let env_w = u16::try_from(env.width())
+        .unwrap_or(u16::MAX)
+        .min(area.right().saturating_sub(x));
+    let tabs_right = area
+        .right()
+        .saturating_sub(if env_w > 0 { env_w + 1 } else { 0 });
     for (i, pane) in Pane::ALL.iter().enumerate() {
         let label = format!(" {} {} ", i + 1, pane.title());
         let w = label.width() as u16;
-        if x + w > area.right() {
+        if x + w > tabs_right {
             break;
         }
         let style = if *pane == state.focus {
@@ -112,6 +159,12 @@ fn draw_tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect, screen
         frame.render_widget(Span::styled(label, style), rect);
         screen.tabs.push((rect, *pane));
         x += w + 1;
+    }
+    if env_w > 0 {
+        x = x.min(area.right());
+        let w = env_w.min(area.right() - x);
+        frame.render_widget(env, Rect::new(x, area.y, w, 1));
+        x += w;
     }
     // What each pane holds, so the tabs say something even when not focused.
     let plural = |n: usize, what: &str| {

@@ -149,7 +149,7 @@ fn header(state: &State, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area
         match state.airflow.dag(dag_id) {
             Some(d) if d.is_paused => ("paused in Airflow".into(), theme.warn),
             Some(_) => ("active in Airflow".into(), theme.ok),
-            None if state.airflow.dags_at.is_some() => ("not in Airflow yet".into(), theme.dim),
+            None if state.airflow.knows(dag_id) => ("not in Airflow yet".into(), theme.dim),
             None => ("Airflow not heard from yet".into(), theme.dim),
         }
     };
