@@ -95,6 +95,8 @@ def param(source, arg, kind, default):
         "name": arg.arg,
         "kind": kind,
         "default": None if default is None else default_text(source, default),
+        # The trigger form reads a run parameter's type from it (`int`, `list[str]`).
+        "annotation": None if arg.annotation is None else default_text(source, arg.annotation),
     }
 
 

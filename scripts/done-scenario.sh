@@ -67,7 +67,18 @@ wait_for() {
 }
 now() { date +%s.%N; }
 
-tmux new-session -d -s "$session" -x 160 -y 48 "$bin"
+# A tmux server already running keeps its own environment: hand flowdeck this script's
+# database, config and Airflow through a file only this user can read (not the command
+# line, where `ps` would show the password), or it would use the operator's own.
+envfile="$work/env"
+(
+  umask 077
+  for v in FLOWDECK_DB FLOWDECK_CONFIG FLOWDECK_AIRFLOW_URL FLOWDECK_AIRFLOW_USERNAME \
+    FLOWDECK_AIRFLOW_PASSWORD FLOWDECK_DAGS_FOLDER; do
+    if [ -n "${!v:-}" ]; then printf 'export %s=%q\n' "$v" "${!v}"; fi
+  done >"$envfile"
+)
+tmux new-session -d -s "$session" -x 160 -y 48 bash -c '. "$1" && exec "$2"' done-scenario "$envfile" "$bin"
 start=$(now)
 wait_for "No functions in the library yet"
 
@@ -91,6 +102,8 @@ wait_for "as \`load\`"
 echo "done-scenario: creating flow \"$flow\" with two tasks"
 press 2 a
 type_text "$flow"
+press Enter      # on to the schedule: empty, runs only when triggered
+wait_for "runs only when triggered"
 press Enter
 wait_for "No tasks yet"
 press a

@@ -163,6 +163,34 @@ fn flows_pane(km: &Keymap) -> State {
     s
 }
 
+/// The trigger form of the recorded DAG: `t` read its flow, which has a run parameter.
+fn trigger_form(km: &Keymap) -> State {
+    let mut s = runs_pane(km);
+    s.functions.apply(flowdeck::state::LibraryData {
+        functions: etl_functions(),
+        usage: HashMap::new(),
+    });
+    let fx = press(&mut s, km, "t");
+    let (id, _) = job_of(&fx, |j| matches!(j, Job::LoadFlow { .. }));
+    let mut spec = daily_sales();
+    spec.flow.id = DAG.into();
+    answer(
+        &mut s,
+        km,
+        id,
+        JobResult::FlowLoaded {
+            flow_id: DAG.into(),
+            result: Ok(spec),
+        },
+    );
+    assert!(
+        matches!(s.dialogs.last(), Some(Dialog::TriggerConf(_))),
+        "{:?}",
+        s.dialogs
+    );
+    s
+}
+
 /// A one-line text prompt (the new flow's name).
 fn text_prompt(km: &Keymap) -> State {
     let mut s = flows_pane(km);
@@ -335,6 +363,7 @@ fn states(km: &Keymap) -> Vec<(Context, &'static str, State)> {
         (Context::Editor, "text prompt", text_prompt(km)),
         (Context::Editor, "options editor", options_editor(km)),
         (Context::Editor, "register form", register_form(km)),
+        (Context::Editor, "trigger form", trigger_form(km)),
         (Context::Dialog, "confirm dialog", confirm_dialog(km)),
         (Context::Dialog, "help", help(km)),
         (Context::Dialog, "save dialog", save_dialog(km)),

@@ -262,6 +262,16 @@ fn cases() -> Vec<Case> {
             "must be a JSON object",
         ),
         case(
+            &["run", "trigger", "daily sales", "--param", "region"],
+            1,
+            "--param `region` needs NAME=VALUE",
+        ),
+        case(
+            &["run", "trigger", "daily sales", "--param", "limit=5"],
+            1,
+            "flow `daily sales` has no run parameter `limit`; its run parameters: region",
+        ),
+        case(
             &["run", "trigger", "daily sales", "--wait", "--timeout", "-1"],
             2,
             "from 1 to 86400",

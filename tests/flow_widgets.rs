@@ -860,3 +860,56 @@ fn the_option_reference_lists_what_applies() {
     assert!(!defaults.iter().any(|l| l.starts_with("image ")));
     assert!(text(EditorKind::Code).is_empty());
 }
+
+/// extract → transform → load with extract → load as well: the long edge joins load's
+/// line apart from where transform's own lines turn, so it never reads as leaving
+/// transform; with transform fanning out, no two junctions sit side by side.
+#[test]
+fn a_long_edge_does_not_join_at_another_tasks_junction() {
+    let junctions = ['┬', '┴', '┼', '├', '┤'];
+    for (name, edges) in [
+        ("graph_long_edge_into_a_chain", vec![(0, 1), (1, 2), (0, 2)]),
+        (
+            "graph_long_edge_beside_a_fan_out",
+            vec![(0, 1), (1, 2), (1, 3), (0, 2)],
+        ),
+        (
+            "graph_long_edge_crossing_a_fan_out",
+            vec![(0, 1), (1, 2), (1, 3), (1, 4), (0, 3)],
+        ),
+    ] {
+        let spec = flow_of(5, &edges);
+        let layout = GraphLayout::new(&spec);
+        check_layout(&spec, &layout);
+        let t = draw(70, 12, |f| {
+            f.render_widget(GraphView::new(&layout), f.area())
+        });
+        let buf = buffer(&t);
+        for y in 0..12 {
+            let row: Vec<char> = row_text(buf, y).chars().collect();
+            for (x, pair) in row.windows(2).enumerate() {
+                assert!(
+                    !(junctions.contains(&pair[0]) && junctions.contains(&pair[1])),
+                    "{name}: two junctions side by side at row {y}, column {x}: {}",
+                    row_text(buf, y)
+                );
+            }
+        }
+        // The join into t2 is not where a fan-out would turn (two columns out of a box).
+        let t1_row = (0..12)
+            .map(|y| row_text(buf, y))
+            .find(|r| r.contains("│ t1"))
+            .unwrap_or_default();
+        let after_t1: String = t1_row
+            .split("│ t1")
+            .nth(1)
+            .unwrap_or_default()
+            .chars()
+            .skip_while(|c| *c != '├')
+            .skip(1)
+            .take(2)
+            .collect();
+        assert_eq!(after_t1, "──", "{name}: {t1_row}");
+        insta::assert_snapshot!(name, t.backend());
+    }
+}

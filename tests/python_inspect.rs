@@ -42,6 +42,7 @@ fn p(name: &str, kind: ParamKind, default: Option<&str>) -> Param {
         name: name.into(),
         kind,
         default: default.map(Into::into),
+        annotation: None,
     }
 }
 
@@ -65,6 +66,25 @@ fn reports_parameters_defaults_docstring_and_exact_source() {
     );
     let lines: Vec<&str> = source.lines().collect();
     assert_eq!(f.source, lines[3..10].join("\n"));
+}
+
+/// Annotations as written: the trigger form reads a run parameter's type from them.
+#[test]
+fn reports_annotations_as_written() {
+    let f = only_function(
+        "def f(day: str, limit: int = 100, ids: 'list[int]' = None, *, opt: Optional[dict] = None, plain=1):\n    pass\n",
+    );
+    let annotations: Vec<Option<&str>> = f.params.iter().map(|p| p.annotation.as_deref()).collect();
+    assert_eq!(
+        annotations,
+        [
+            Some("str"),
+            Some("int"),
+            Some("'list[int]'"),
+            Some("Optional[dict]"),
+            None
+        ]
+    );
 }
 
 #[test]

@@ -150,6 +150,9 @@ fn build_a_two_task_flow_by_keys_and_see_it_ready_in_airflow() {
     tmux.send(&["a"]);
     tmux.wait_for(&["New flow"]);
     tmux.type_text(&flow);
+    // Enter goes on to the schedule (empty: manual only); Enter again opens the editor.
+    tmux.send(&["Enter"]);
+    tmux.wait_for(&["runs only when triggered"]);
     tmux.send(&["Enter"]);
     tmux.wait_for(&["draft: a new flow"]);
     tmux.send(&["a"]);

@@ -118,7 +118,8 @@ function = "load"
 [tasks.inputs]
 rows = {{ task = "extract", key = "rows" }}
 total = {{ task = "extract", key = "total" }}
-region = "eu"
+expected_total = {{ param = "expected_total" }}
+region = {{ param = "region" }}
 "#
     );
     let doc_flaky = format!(
@@ -178,8 +179,25 @@ region = "eu"
     tmux.wait_for(&["Runs · e2e tui a", "active in Airflow"]);
     tmux.wait_for(&["No runs yet"]);
 
-    // `t` triggers; the run succeeds and both tasks are in the grid.
+    // `t` shows the run parameters (load reads two) with their types and defaults; a
+    // value that does not fit its type is refused, the right ones go as the run's conf
+    // (load's log below says what it got).
     tmux.send(&["t"]);
+    tmux.wait_for(&[
+        "Trigger e2e tui a",
+        "expected_total",
+        "integer",
+        "default 60",
+    ]);
+    tmux.send(&["C-u"]);
+    tmux.type_text("sixty");
+    tmux.send(&["Tab"]);
+    tmux.type_text("eu");
+    tmux.send(&["C-s"]);
+    tmux.wait_for(&["`expected_total` must be an integer (e.g. 100), not `sixty`"]);
+    tmux.send(&["C-u"]);
+    tmux.type_text("60");
+    tmux.send(&["C-s"]);
     tmux.wait_for(&["triggered run manual__"]);
     // (The grid's legend also reads "■ success": wait for the selected run's row.)
     let screen = tmux.wait_for(&["▶ ■ success", "extract", "load"]);

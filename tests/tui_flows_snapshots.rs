@@ -112,6 +112,41 @@ fn new_flow_prompt_shows_the_id() {
     snap("new_flow_prompt", &mut s, &km, 100, 24);
 }
 
+/// Name and schedule in one form: the schedule is read in words as it is typed, and
+/// Enter on it opens the editor with both.
+#[test]
+fn new_flow_form_reads_the_schedule_as_it_is_typed() {
+    let (mut s, km) = base();
+    s.runs.clock = Some(
+        chrono::DateTime::parse_from_rfc3339("2026-03-01T12:00:00Z")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .with_timezone(&chrono::Utc),
+    );
+    press(&mut s, &km, "a");
+    type_text(&mut s, &km, "nightly load");
+    press(&mut s, &km, "<Enter>");
+    type_text(&mut s, &km, "0 2 * * 1-5");
+    snap("new_flow_form_80x24", &mut s, &km, 80, 24);
+    snap("new_flow_form_160x48", &mut s, &km, 160, 48);
+    // A schedule that cannot fire keeps the form open, on the schedule, saying why.
+    press(&mut s, &km, "<C-u>");
+    type_text(&mut s, &km, "0 0 30 2 *");
+    press(&mut s, &km, "<Enter>");
+    assert!(s.flows.editor.is_none());
+    snap("new_flow_form_error_80x24", &mut s, &km, 80, 24);
+    press(&mut s, &km, "<C-u>");
+    type_text(&mut s, &km, "@daily");
+    press(&mut s, &km, "<Enter>");
+    let ed = s
+        .flows
+        .editor
+        .as_ref()
+        .unwrap_or_else(|| panic!("the editor opens"));
+    assert_eq!(ed.spec.flow.name, "nightly load");
+    assert_eq!(ed.spec.flow.schedule, "@daily");
+    assert!(s.dialogs.is_empty());
+}
+
 #[test]
 fn editor_settings_and_schedule_prompt() {
     let (mut s, km) = base();
@@ -175,6 +210,9 @@ fn options_editor_with_an_error() {
     press(&mut s, &km, "<Enter>");
     type_text(&mut s, &km, "colour = 1");
     snap("options_editor_error", &mut s, &km, 100, 30);
+    // The smallest and a large terminal: the dialog stays inside the pane's frame.
+    snap("options_editor_error_80x24", &mut s, &km, 80, 24);
+    snap("options_editor_error_160x48", &mut s, &km, 160, 48);
 }
 
 #[test]
@@ -443,6 +481,130 @@ fn the_name_column_is_sized_to_the_names_when_schedules_are_short() {
         }
         insta::assert_snapshot!(format!("flows_long_name_{w}x{h}"), screen);
     }
+}
+
+/// An empty literal is no value: for `limit=100` the input goes and the function's
+/// default applies; for `day`, which has no default, it is refused with one line.
+#[test]
+fn an_empty_literal_is_unset_not_an_empty_string() {
+    let (mut s, km) = base();
+    open(&mut s, daily_sales());
+    let limit = |s: &State| {
+        s.flows
+            .editor
+            .as_ref()
+            .and_then(|e| e.spec.task_by_var("extract"))
+            .and_then(|t| t.inputs.get("limit").cloned())
+    };
+    assert!(limit(&s).is_some());
+    // extract's inputs: day, limit, region.
+    press(&mut s, &km, "<Tab> <Enter> j <Enter>");
+    type_text(&mut s, &km, "literal");
+    press(&mut s, &km, "<Enter> <C-u>");
+    let Some(Dialog::Flow(d)) = s.dialogs.last() else {
+        panic!("the literal prompt")
+    };
+    let FlowDialog::Text(p) = &**d else {
+        panic!("the literal prompt, not {d:?}")
+    };
+    assert_eq!(
+        p.check.as_deref(),
+        Ok("empty: no value, the function's default 100 applies (\"\" for an empty string)")
+    );
+    snap("empty_literal_80x24", &mut s, &km, 80, 24);
+    snap("empty_literal_160x48", &mut s, &km, 160, 48);
+    press(&mut s, &km, "<Enter>");
+    assert!(s.dialogs.is_empty(), "{:?}", s.dialogs);
+    assert_eq!(limit(&s), None, "the input is gone, not \"\"");
+
+    // `day` has no default: refused, the prompt stays.
+    press(&mut s, &km, "k <Enter>");
+    type_text(&mut s, &km, "literal");
+    press(&mut s, &km, "<Enter> <C-u> <Enter>");
+    let Some(Dialog::Flow(d)) = s.dialogs.last() else {
+        panic!("the literal prompt stays")
+    };
+    let FlowDialog::Text(p) = &**d else {
+        panic!("the literal prompt, not {d:?}")
+    };
+    assert_eq!(
+        p.check.as_ref().map_err(String::as_str),
+        Err("`day` has no default: type a value (\"\" for an empty string)")
+    );
+}
+
+/// Quitting with unsaved flow edits: the question lists them and offers to save first;
+/// `s` runs the usual save (its diff, `y`) and flowdeck quits once the DAG file is
+/// written. Esc on the diff keeps flowdeck open with the edits.
+#[test]
+fn quit_offers_save_and_quit_for_flow_edits() {
+    let (mut s, km) = base();
+    let spec = daily_sales();
+    open(&mut s, spec.clone());
+    if let Some(ed) = s.flows.editor.as_mut() {
+        ed.spec.flow.description = "changed".into();
+        ed.touch();
+    }
+    // (After any event the state knows the editor holds edits.)
+    flowdeck::state::on_event(&mut s, &km, flowdeck::state::Event::Tick);
+    press(&mut s, &km, "q");
+    let Some(Dialog::Confirm(c)) = s.dialogs.last() else {
+        panic!("the quit question: {:?}", s.dialogs.last())
+    };
+    assert_eq!(
+        c.body,
+        "Not saved: edits to flow `daily sales`.\nQuitting now throws that away."
+    );
+    snap("quit_save_first_80x24", &mut s, &km, 80, 24);
+    snap("quit_save_first_160x48", &mut s, &km, 160, 48);
+
+    let prepared = |spec: &FlowSpec| {
+        JobResult::SavePrepared(Ok(Box::new(flowdeck::state::event::Prepared {
+            old_text: "[flow]\n".into(),
+            new_text: "[flow]\ndescription = \"changed\"\n".into(),
+            old_spec: spec.clone(),
+            spec: spec.clone(),
+            against: "v1 (deployed)".into(),
+            problems: Vec::new(),
+        })))
+    };
+    // Esc on the diff: nothing saved, still running, and a later save does not quit.
+    let fx = press(&mut s, &km, "s");
+    let (id, _) = job_of(&fx, |j| matches!(j, Job::PrepareSave { .. }));
+    answer(&mut s, &km, id, prepared(&spec));
+    press(&mut s, &km, "<Esc>");
+    assert!(!s.quit && s.flows.quit_after_save.is_none());
+
+    // s, then y on the diff: saved, deployed, and flowdeck quits when the file is written.
+    press(&mut s, &km, "q");
+    let fx = press(&mut s, &km, "s");
+    let (id, _) = job_of(&fx, |j| matches!(j, Job::PrepareSave { .. }));
+    answer(&mut s, &km, id, prepared(&spec));
+    let fx = press(&mut s, &km, "y");
+    let (id, _) = job_of(&fx, |j| matches!(j, Job::SaveFlow { .. }));
+    assert!(!s.quit);
+    let mut stored = spec.clone();
+    stored.flow.version = 2;
+    let fx = answer(
+        &mut s,
+        &km,
+        id,
+        JobResult::FlowSaved(Ok(Box::new(flowdeck::store::SaveOutcome {
+            spec: stored.clone(),
+            changed: true,
+            created: false,
+        }))),
+    );
+    job_of(&fx, |j| matches!(j, Job::Deploy { .. }));
+    assert!(!s.quit, "not before the file is written");
+    let written = record(&stored, DeployState::Rendered, "");
+    let fx = flowdeck::state::on_event(
+        &mut s,
+        &km,
+        flowdeck::state::Event::Deploy(Box::new(written)),
+    );
+    assert!(s.quit);
+    assert!(fx.contains(&flowdeck::state::Effect::Quit));
 }
 
 #[test]

@@ -207,6 +207,12 @@ fn daily_sales_is_built_saved_and_rendered_by_keys_alone() {
     h.typed("daily sales");
     let screen = h.screen();
     assert!(screen.contains(&flow_id_for("daily sales")), "{screen}");
+    // Enter goes on to the schedule, read in words as it is typed; Enter opens the editor.
+    h.keys("<Enter>");
+    assert!(h.state.flows.editor.is_none());
+    h.typed("0 2 * * *");
+    let screen = h.screen();
+    assert!(screen.contains("every day at 02:00 UTC"), "{screen}");
     h.keys("<Enter>");
     assert!(h.state.flows.editor.is_some());
     assert!(h.state.unsaved().iter().any(|u| u.contains("daily sales")));
@@ -316,7 +322,7 @@ fn daily_sales_is_built_saved_and_rendered_by_keys_alone() {
     assert!(h.top().is_none());
 
     // The schedule, checked and read as typed.
-    h.keys("<BackTab> j j <Enter>");
+    h.keys("<BackTab> j j <Enter> <C-u>");
     h.typed("0 2 * * *");
     let screen = h.screen();
     assert!(screen.contains("02:00"), "{screen}");
@@ -393,7 +399,7 @@ fn a_cycle_is_refused_and_named() {
     h.register_etl();
     h.keys("2 a");
     h.typed("cyclic");
-    h.keys("<Enter> a");
+    h.keys("<Enter> <Enter> a");
     h.typed("extract");
     h.keys("<Enter> <Enter> a");
     h.typed("load");
@@ -428,7 +434,7 @@ fn a_failed_save_keeps_the_edits_and_leaving_asks_first() {
     h.register_etl();
     h.keys("2 a");
     h.typed("half done");
-    h.keys("<Enter> a");
+    h.keys("<Enter> <Enter> a");
     h.typed("load");
     h.keys("<Enter> <Enter>");
     // load.rows has no value: the save is refused with the reason, edits kept.
@@ -465,7 +471,7 @@ fn create_rename_duplicate_and_delete_from_the_list() {
     h.register_etl();
     h.keys("2 a");
     h.typed("nightly");
-    h.keys("<Enter> a");
+    h.keys("<Enter> <Enter> a");
     h.typed("extract");
     h.keys("<Enter> <Enter> <Enter> <Enter>");
     h.typed("templ");

@@ -9,10 +9,14 @@ use flowdeck::airflow::{
     Dag, DagRun, DagRunState, ImportError, ManualState, PollEvent, RunKey, TaskInfo, TaskInstance,
 };
 use flowdeck::keymap::Keymap;
+use flowdeck::model::sample::{daily_sales, etl_functions};
+use flowdeck::model::{FlowSpec, Input};
 use flowdeck::state::airflow::{AirflowAnswer, AirflowJob};
 use flowdeck::state::dialog::{Dialog, OnYes};
 use flowdeck::state::runs::View;
-use flowdeck::state::{self, Effect, Event, FlowsData, Job, JobId, JobResult, Pane, State};
+use flowdeck::state::{
+    self, Effect, Event, FlowsData, Job, JobId, JobResult, LibraryData, Pane, State,
+};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -92,6 +96,55 @@ fn poll(s: &mut State, km: &Keymap, event: PollEvent) -> Vec<Effect> {
 
 fn answer_airflow(s: &mut State, km: &Keymap, id: JobId, a: AirflowAnswer) -> Vec<Effect> {
     answer(s, km, id, JobResult::Airflow(a))
+}
+
+/// The recorded DAG's flow: daily sales without run parameters.
+fn spec_without_params() -> FlowSpec {
+    let mut spec = daily_sales();
+    spec.flow.id = DAG.into();
+    for t in &mut spec.tasks {
+        t.inputs.retain(|_, i| !matches!(i, Input::Param { .. }));
+    }
+    spec
+}
+
+/// Daily sales reading `region` and, for extract's `limit` (an integer, default 100),
+/// `limit`.
+fn spec_with_params() -> FlowSpec {
+    let mut spec = daily_sales();
+    spec.flow.id = DAG.into();
+    if let Some(t) = spec.tasks.iter_mut().find(|t| t.variable_id == "extract") {
+        t.inputs.insert(
+            "limit".into(),
+            Input::Param {
+                name: "limit".into(),
+            },
+        );
+    }
+    spec
+}
+
+/// `keys` (`t` or `T`) read the flow for its run parameters; the flow read is `spec`.
+fn press_trigger(s: &mut State, km: &Keymap, keys: &str, spec: FlowSpec) -> Vec<Effect> {
+    let fx = press(s, km, keys);
+    let (id, job) = job_of(&fx, |j| matches!(j, Job::LoadFlow { .. }));
+    assert!(
+        matches!(&job, Job::LoadFlow { flow_id } if flow_id == DAG),
+        "{job:?}"
+    );
+    assert!(
+        airflow_jobs(&fx).is_empty(),
+        "nothing is sent before the form"
+    );
+    answer(
+        s,
+        km,
+        id,
+        JobResult::FlowLoaded {
+            flow_id: DAG.into(),
+            result: Ok(spec),
+        },
+    )
 }
 
 fn dag_tasks() -> Vec<TaskInfo> {
@@ -298,7 +351,9 @@ fn a_watched_run_that_finishes_says_so_and_rings() {
 #[test]
 fn trigger_pins_the_new_run_and_asks_for_a_poll() {
     let (mut s, km) = opened();
-    let fx = press(&mut s, &km, "t");
+    // A flow without run parameters is triggered at once.
+    let fx = press_trigger(&mut s, &km, "t", spec_without_params());
+    assert!(s.dialogs.is_empty());
     let (id, job) = one_airflow_job(&fx);
     assert_eq!(
         job,
@@ -337,8 +392,11 @@ fn trigger_pins_the_new_run_and_asks_for_a_poll() {
 #[test]
 fn a_trigger_conf_must_be_a_json_object() {
     let (mut s, km) = opened();
-    press(&mut s, &km, "T");
-    assert!(matches!(s.dialogs.last(), Some(Dialog::TriggerConf(_))));
+    press_trigger(&mut s, &km, "T", spec_without_params());
+    let Some(Dialog::TriggerConf(form)) = s.dialogs.last() else {
+        panic!("T opens the form on its JSON view")
+    };
+    assert!(form.json);
     type_text(&mut s, &km, "\"region\": ");
     let fx = press(&mut s, &km, "<C-s>");
     assert!(airflow_jobs(&fx).is_empty());
@@ -599,7 +657,7 @@ fn new_run() -> DagRun {
 }
 
 fn trigger_new_run(s: &mut State, km: &Keymap) {
-    let fx = press(s, km, "t");
+    let fx = press_trigger(s, km, "t", spec_without_params());
     let (id, _) = one_airflow_job(&fx);
     answer_airflow(
         s,
@@ -715,4 +773,83 @@ fn in_the_task_detail_j_and_k_move_between_the_runs_tasks() {
         s.runs.selected_cell().map(|(_, t)| t).as_deref(),
         Some("extract")
     );
+}
+
+#[test]
+fn t_lists_the_run_parameters_checks_them_and_sends_them_as_the_conf() {
+    let (mut s, km) = opened();
+    s.functions.apply(LibraryData {
+        functions: etl_functions(),
+        usage: HashMap::new(),
+    });
+    // A second `t` before the flow is read asks nothing more: one form.
+    press_trigger(&mut s, &km, "t t", spec_with_params());
+    assert_eq!(s.dialogs.len(), 1);
+    let Some(Dialog::TriggerConf(form)) = s.dialogs.last() else {
+        panic!("a flow with run parameters gets the form")
+    };
+    assert!(!form.json);
+    let names: Vec<&str> = form.params.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["limit", "region"]);
+    // limit feeds `limit=100`: an integer, filled with the function's default.
+    assert_eq!(form.fields[0].text(), "100");
+    assert_eq!(form.fields[1].text(), "");
+    let t = draw(&mut s, &km, 80, 24);
+    insta::assert_snapshot!("runs_trigger_form_80x24", text(&t));
+    let t = draw(&mut s, &km, 160, 48);
+    insta::assert_snapshot!("runs_trigger_form_160x48", text(&t));
+
+    // An integer refuses text, with one line, and nothing is sent.
+    press(&mut s, &km, "<C-u>");
+    type_text(&mut s, &km, "abc");
+    press(&mut s, &km, "<Tab>");
+    type_text(&mut s, &km, "eu");
+    let fx = press(&mut s, &km, "<Enter>");
+    assert!(airflow_jobs(&fx).is_empty());
+    let Some(Dialog::TriggerConf(form)) = s.dialogs.last() else {
+        panic!("the form stays open on an error")
+    };
+    assert_eq!(
+        form.error.as_deref(),
+        Some("`limit` must be an integer (e.g. 100), not `abc`")
+    );
+    assert_eq!(form.focus, 0, "the wrong field has the keys");
+    let t = draw(&mut s, &km, 80, 24);
+    insta::assert_snapshot!("runs_trigger_form_error_80x24", text(&t));
+
+    // F2: the same conf as JSON, for keys the form has no field for.
+    press(&mut s, &km, "<C-u>");
+    type_text(&mut s, &km, "25");
+    press(&mut s, &km, "<F2>");
+    let Some(Dialog::TriggerConf(form)) = s.dialogs.last() else {
+        panic!("still the form")
+    };
+    assert!(form.json);
+    assert_eq!(
+        serde_json::from_str::<Value>(&form.conf.text()).ok(),
+        Some(serde_json::json!({"limit": 25, "region": "eu"}))
+    );
+    let t = draw(&mut s, &km, 80, 24);
+    insta::assert_snapshot!("runs_trigger_form_json_80x24", text(&t));
+    let t = draw(&mut s, &km, 160, 48);
+    insta::assert_snapshot!("runs_trigger_form_json_160x48", text(&t));
+    press(&mut s, &km, "<F2>");
+    let fx = press(&mut s, &km, "<C-s>");
+    let (_, job) = one_airflow_job(&fx);
+    assert_eq!(
+        job,
+        AirflowJob::Trigger {
+            dag_id: DAG.into(),
+            conf: Some(serde_json::json!({"limit": 25, "region": "eu"}))
+        }
+    );
+    assert!(s.dialogs.is_empty());
+
+    // The next trigger of this flow starts from what was sent.
+    press_trigger(&mut s, &km, "t", spec_with_params());
+    let Some(Dialog::TriggerConf(form)) = s.dialogs.last() else {
+        panic!("the form again")
+    };
+    assert_eq!(form.fields[0].text(), "25");
+    assert_eq!(form.fields[1].text(), "eu");
 }

@@ -356,3 +356,69 @@ fn the_status_bar_says_how_airflow_is_and_how_old_that_news_is() {
         s.set_now(t0);
     }
 }
+
+/// Start-up's findings (config warnings, the dags folder, changed sources) are one line
+/// that counts them and names `!`, which lists them by check.
+#[test]
+fn startup_findings_are_one_line_and_bang_lists_them() {
+    use flowdeck::state::dialog::Dialog;
+    use flowdeck::state::event::{ReconcileJob, Reconciled};
+    let km = keymap();
+    let mut s = state_with(5);
+    state::startup_warnings(
+        &mut s,
+        &[
+            "config line 12: unknown action `frobnicate` for key `x`; ignored".into(),
+            "keybindings: `<C-q>` is bound twice in `flows`; the first wins".into(),
+        ],
+    );
+    let fx = state::start(&mut s);
+    for (id, job) in jobs(&fx) {
+        match job {
+            Job::CheckSources => {
+                answer(
+                    &mut s,
+                    &km,
+                    id,
+                    JobResult::SourcesChanged(Ok(vec!["fn_00003".into()])),
+                );
+            }
+            Job::Reconcile(ReconcileJob::Startup) => {
+                answer(
+                    &mut s,
+                    &km,
+                    id,
+                    JobResult::Reconciled {
+                        job: ReconcileJob::Startup,
+                        result: Ok(Reconciled {
+                            findings: vec![
+                                "missing: dag_00000000000000aa.py (flow dag_00000000000000aa)"
+                                    .into(),
+                                "foreign: /dags/x.py (flow id dag_1) belongs to another flowdeck database (12345678…); left alone".into(),
+                            ],
+                            planned: vec!["write dag_00000000000000aa.py".into()],
+                            foreign: 1,
+                            done: vec![],
+                        }),
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+    let shown = s.status.current(s.now).map(|m| m.text.clone());
+    assert_eq!(
+        shown.as_deref(),
+        Some("start-up: 2 warnings, 1 dags folder finding, 1 changed source — ! lists them")
+    );
+    press(&mut s, &km, "!");
+    let Some(Dialog::Message(m)) = s.dialogs.last() else {
+        panic!("! lists the findings")
+    };
+    assert_eq!(m.title, "Start-up findings (4)");
+    assert!(!m.body.contains("foreign"), "{}", m.body);
+    s.status.messages.clear();
+    snap("startup_findings", &mut s, &km);
+    press(&mut s, &km, "<Enter>");
+    assert!(s.dialogs.is_empty());
+}

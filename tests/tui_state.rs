@@ -25,6 +25,7 @@ fn info(name: &str, params: &[&str], doc: Option<&str>) -> FunctionInfo {
                 name: p.to_string(),
                 kind: ParamKind::PositionalOrKeyword,
                 default: None,
+                annotation: None,
             })
             .collect(),
         doc: doc.map(str::to_string),

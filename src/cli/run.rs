@@ -17,6 +17,10 @@ pub enum RunCommand {
         /// Run parameters as a JSON object, e.g. '{"region": "eu"}'
         #[arg(long)]
         conf: Option<String>,
+        /// One run parameter of the flow, checked against its type as the TUI's trigger
+        /// form checks it (`limit=25` for an integer); repeatable, over --conf
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
         /// Wait until the run finishes and report each task
         #[arg(long)]
         wait: bool,
@@ -78,6 +82,7 @@ pub async fn run(command: RunCommand, core: &Core) -> anyhow::Result<i32> {
         RunCommand::Trigger {
             name,
             conf,
+            params,
             wait,
             timeout,
         } => {
@@ -95,6 +100,7 @@ pub async fn run(command: RunCommand, core: &Core) -> anyhow::Result<i32> {
                 }
                 None => None,
             };
+            let conf = with_params(core, &spec, conf, &params)?;
             let dag = super::within(core, "read the flow's DAG", client.get_dag(&spec.flow.id)).await.map_err(|e| {
                 if e.is_not_found() {
                     anyhow::anyhow!("Airflow does not know flow `{}` yet: run `flowdeck flow deploy {} --wait` first", one_line(&spec.flow.name), one_line(&name))
@@ -393,4 +399,57 @@ fn duration(
         (Some(s), None) => format!("{:.0} s…", (chrono::Utc::now() - s).num_seconds()),
         _ => String::new(),
     }
+}
+
+/// `--param NAME=VALUE` over `--conf`: each name must be a run parameter of the flow and
+/// each value fit its type (`model::run_param`); an empty value removes the key.
+fn with_params(
+    core: &Core,
+    spec: &crate::model::FlowSpec,
+    conf: Option<serde_json::Value>,
+    params: &[String],
+) -> anyhow::Result<Option<serde_json::Value>> {
+    use crate::model::run_param::run_params;
+    if params.is_empty() {
+        return Ok(conf);
+    }
+    let known = run_params(spec, &core.store.functions()?);
+    let mut map = match conf {
+        Some(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    for p in params {
+        let Some((name, value)) = p.split_once('=') else {
+            anyhow::bail!(
+                "--param `{}` needs NAME=VALUE, e.g. --param region=eu",
+                one_line(p)
+            );
+        };
+        let Some(rp) = known.iter().find(|r| r.name == name) else {
+            let names: Vec<String> = known.iter().map(|r| one_line(&r.name)).collect();
+            anyhow::bail!(
+                "flow `{}` has no run parameter `{}`; {}",
+                one_line(&spec.flow.name),
+                one_line(name),
+                if names.is_empty() {
+                    "it reads none (give values with --conf)".to_string()
+                } else {
+                    format!("its run parameters: {}", names.join(", "))
+                }
+            );
+        };
+        match rp
+            .kind
+            .parse(name, value)
+            .map_err(|e| anyhow::anyhow!("--param: {e}"))?
+        {
+            Some(v) => {
+                map.insert(name.to_string(), v);
+            }
+            None => {
+                map.remove(name);
+            }
+        }
+    }
+    Ok((!map.is_empty()).then_some(serde_json::Value::Object(map)))
 }

@@ -125,6 +125,11 @@ pub enum Action {
     OptionList,
     /// In a list of functions to register: mark one, to register several at once.
     Mark,
+    /// In the trigger form: switch between the run parameters' fields and the whole
+    /// conf as JSON.
+    ToggleJson,
+    /// List what start-up found (keymap warnings, the dags folder, changed sources).
+    Findings,
     /// Pick the environment (Airflow) to work with.
     Environments,
 }
@@ -194,6 +199,8 @@ impl Action {
         Action::ToggleKind,
         Action::OptionList,
         Action::Mark,
+        Action::ToggleJson,
+        Action::Findings,
         Action::Environments,
     ];
 

@@ -45,6 +45,11 @@ pub struct Param {
     pub kind: ParamKind,
     /// The default's Python source text, when it has one.
     pub default: Option<String>,
+    /// The annotation's Python source text (`int`, `list[str]`), when it has one; the
+    /// trigger form reads a run parameter's type from it. Functions registered before
+    /// annotations were recorded have none until they are re-imported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotation: Option<String>,
 }
 
 impl Param {

@@ -14,6 +14,7 @@ pub mod literal;
 pub mod merge;
 pub mod mode;
 pub mod options;
+pub mod run_param;
 pub mod sample;
 pub mod schedule;
 pub mod task;

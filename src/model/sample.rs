@@ -30,6 +30,7 @@ pub fn function(name: &str, params: &[(&str, Option<&str>)]) -> Function {
                 name: n.to_string(),
                 kind: ParamKind::PositionalOrKeyword,
                 default: d.map(str::to_string),
+                annotation: None,
             })
             .collect(),
         content_hash: "0".repeat(64),

@@ -12,8 +12,8 @@ pub enum Dialog {
     Message(MessageBox),
     Register(Box<RegisterForm>),
     Edit(Box<EditForm>),
-    /// The conf of a run to trigger (Runs pane, `T`).
-    TriggerConf(Box<super::trigger::ConfForm>),
+    /// The run parameters / conf of a run to trigger (Runs pane, `t` / `T`).
+    TriggerConf(Box<super::trigger::TriggerForm>),
     /// The Flows pane's prompts, pickers, options editor, diff and revisions.
     Flow(Box<super::flow_editor::FlowDialog>),
 }
@@ -204,7 +204,7 @@ pub fn multiline_focus(dialog: &Dialog) -> bool {
     match dialog {
         Dialog::Register(f) => f.step == RegisterStep::Details && f.focus == 1,
         Dialog::Edit(f) => f.focus == 1,
-        Dialog::TriggerConf(f) => f.field.multiline,
+        Dialog::TriggerConf(f) => f.json,
         Dialog::Flow(d) => match &**d {
             FlowDialog::Text(p) => p.field.multiline,
             FlowDialog::Options(_) => true,

@@ -359,6 +359,28 @@ pub struct TextPrompt {
     pub purpose: TextPurpose,
     pub note: String,
     pub check: Result<String, String>,
+    /// A second field under the first, with its own reading: the new flow's schedule,
+    /// so a new flow is named and scheduled in one form.
+    pub second: Option<Box<SecondField>>,
+    /// The second field has the keys (Tab / Enter move to it).
+    pub on_second: bool,
+}
+
+/// The second field of a [`TextPrompt`] and its live reading.
+#[derive(Debug, Clone)]
+pub struct SecondField {
+    pub field: Field,
+    pub check: Result<String, String>,
+}
+
+impl TextPrompt {
+    /// The field that has the keys.
+    pub fn focused_mut(&mut self) -> &mut Field {
+        match &mut self.second {
+            Some(s) if self.on_second => &mut s.field,
+            _ => &mut self.field,
+        }
+    }
 }
 
 /// What a picker's choice does.
@@ -552,6 +574,11 @@ pub enum FlowDialog {
 }
 
 impl FlowDialog {
+    /// A form of two fields (Tab switches), not one.
+    pub fn has_second_field(&self) -> bool {
+        matches!(self, FlowDialog::Text(p) if p.second.is_some())
+    }
+
     /// Keys go to a text field (the editor context) rather than to the dialog's keys.
     pub fn takes_text(&self) -> bool {
         matches!(

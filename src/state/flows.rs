@@ -139,6 +139,9 @@ pub struct FlowsState {
     pub select_after_load: Option<String>,
     /// Which environment's deploy state the rows show first.
     pub environments: EnvironmentView,
+    /// "Save and quit" was chosen for this flow: flowdeck quits once its DAG file is
+    /// written (the deploy goes on at the next start if Airflow has not loaded it yet).
+    pub quit_after_save: Option<String>,
 }
 
 impl Default for FlowsState {
@@ -154,11 +157,17 @@ impl Default for FlowsState {
             latest_run: HashMap::new(),
             select_after_load: None,
             environments: EnvironmentView::single(crate::config::environments::IMPLICIT),
+            quit_after_save: None,
         }
     }
 }
 
 impl FlowsState {
+    /// The editor holds edits not saved yet.
+    pub fn editor_dirty(&self) -> bool {
+        self.editor.as_ref().is_some_and(|e| e.dirty)
+    }
+
     pub fn apply(&mut self, mut data: FlowsData) {
         let keep = self
             .select_after_load

@@ -7,7 +7,7 @@ use super::event::Prepared;
 use super::flow_editor::{
     check_schedule_text, describe_literal, free_variable_id, parse_date, parse_literal, parse_tags,
     DiffDialog, Editor, FlowDialog, FlowYes, OptionsDialog, OptionsTarget, PickItem, PickPurpose,
-    Picker, RevisionsDialog, Section, Setting, TextPrompt, TextPurpose, TextView,
+    Picker, RevisionsDialog, SecondField, Section, Setting, TextPrompt, TextPurpose, TextView,
 };
 use super::flows::Deploying;
 use super::input::Field;
@@ -87,6 +87,10 @@ pub(super) fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) ->
         Action::Add => {
             let mut p = prompt("New flow", "", TextPurpose::NewFlow);
             p.note = "The id comes from the name and never changes, even after a rename.".into();
+            p.second = Some(Box::new(SecondField {
+                field: Field::single(field_label(&TextPurpose::Setting(Setting::Schedule)), ""),
+                check: Ok(String::new()),
+            }));
             push_prompt(state, p);
         }
         Action::Promote => super::promote::start(state, fx),
@@ -179,6 +183,8 @@ fn prompt(title: &str, text: &str, purpose: TextPurpose) -> TextPrompt {
         purpose,
         note: String::new(),
         check: Ok(String::new()),
+        second: None,
+        on_second: false,
     }
 }
 
@@ -204,7 +210,17 @@ fn field_label(purpose: &TextPurpose) -> &'static str {
 
 fn push_prompt(state: &mut State, mut p: TextPrompt) {
     p.check = check_text(state, &p);
+    if let Some(second) = &mut p.second {
+        second.check = check_second(state, &second.field.text());
+    }
     push(state, FlowDialog::Text(p));
+}
+
+/// The live check of a prompt's second field (the new flow's schedule), read in words
+/// with its next runs as typed.
+fn check_second(state: &State, text: &str) -> Result<String, String> {
+    let today = state.runs.wall_now().date_naive();
+    check_schedule_text(text, today, state.runs.wall_now())
 }
 
 /// The live check of a prompt: the reading of what is typed, or what is wrong with it.
@@ -224,7 +240,38 @@ fn check_text(state: &State, p: &TextPrompt) -> Result<String, String> {
         TextPurpose::Setting(setting) => check_setting(state, *setting, &text),
         TextPurpose::NewTask { .. } => check_task_id(state, &text, None),
         TextPurpose::RenameTask { task_id } => check_task_id(state, &text, Some(task_id)),
+        TextPurpose::Literal { task_id, param } if text.trim().is_empty() => {
+            empty_literal(state, task_id, param)
+        }
         purpose => check_input_text(purpose, &text),
+    }
+}
+
+/// An empty literal is no value, never `""` in disguise: the input is removed, so the
+/// function's default applies — as an empty field in Airflow's own forms means "not
+/// set". A parameter without a default cannot be left empty (the task would fail with
+/// a missing argument at run time); `""` is how to pass an empty string.
+fn empty_literal(state: &State, task_id: &str, param: &str) -> Result<String, String> {
+    let function_param = state
+        .flows
+        .editor
+        .as_ref()
+        .and_then(|ed| ed.spec.task(task_id))
+        .and_then(|t| t.function_id.as_ref())
+        .and_then(|fid| state.functions.rows.iter().find(|r| &r.function.id == fid))
+        .and_then(|r| r.function.param(param).cloned());
+    match function_param {
+        Some(p) => match &p.default {
+            Some(d) => Ok(format!(
+                "empty: no value, the function's default {} applies (\"\" for an empty string)",
+                one_line(d)
+            )),
+            None => Err(format!(
+                "`{}` has no default: type a value (\"\" for an empty string)",
+                one_line(param)
+            )),
+        },
+        None => Ok("empty: the input is removed (\"\" for an empty string)".into()),
     }
 }
 
@@ -392,7 +439,7 @@ pub(super) fn raw_key(state: &mut State, ev: KeyEvent) -> bool {
 pub(super) fn type_into(state: &mut State, ev: KeyEvent) {
     // Feed the key first, then re-check: the check reads the rest of the state.
     let retyped = match top(state) {
-        Some(FlowDialog::Text(p)) => p.field.input(ev).then(|| p.clone()),
+        Some(FlowDialog::Text(p)) => p.focused_mut().input(ev).then(|| p.clone()),
         Some(FlowDialog::Pick(p)) => {
             if p.filter.input(ev) {
                 p.refilter();
@@ -403,8 +450,15 @@ pub(super) fn type_into(state: &mut State, ev: KeyEvent) {
     };
     if let Some(snapshot) = retyped {
         let check = check_text(state, &snapshot);
+        let second = snapshot
+            .second
+            .as_ref()
+            .map(|s| check_second(state, &s.field.text()));
         if let Some(FlowDialog::Text(p)) = top(state) {
             p.check = check;
+            if let (Some(s), Some(c)) = (&mut p.second, second) {
+                s.check = c;
+            }
         }
     }
 }
@@ -433,6 +487,14 @@ pub(super) fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effe
                 state.info("F1 lists the options in an options editor (o on a task)");
             }
             Action::Submit if p.field.multiline => p.field.newline(),
+            // Two fields: Tab / BackTab switch; Enter on the first goes to the second.
+            Action::Complete | Action::PrevField if p.second.is_some() => {
+                p.on_second = !p.on_second;
+            }
+            // (A name that is wrong stays: the accept below says why.)
+            Action::Submit if p.second.is_some() && !p.on_second && p.check.is_ok() => {
+                p.on_second = true;
+            }
             Action::Submit | Action::Save => {
                 let p = p.clone();
                 accept_text(state, p, fx);
@@ -481,6 +543,7 @@ pub(super) fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effe
                 }
                 Action::Cancel | Action::Back => {
                     state.dialogs.pop();
+                    state.flows.quit_after_save = None;
                     state.info("not saved; your edits are kept");
                 }
                 // `p`: save and deploy, but leave it paused in Airflow (no run starts).
@@ -544,16 +607,34 @@ fn accept_text(state: &mut State, p: TextPrompt, fx: &mut Vec<Effect>) {
     if let Err(e) = check {
         if let Some(FlowDialog::Text(t)) = top(state) {
             t.check = Err(e);
+            t.on_second = false;
         }
         return;
     }
+    let schedule = match &p.second {
+        Some(s) => match check_second(state, &s.field.text()) {
+            Ok(_) => s.field.text().trim().to_string(),
+            Err(e) => {
+                if let Some(FlowDialog::Text(t)) = top(state) {
+                    t.on_second = true;
+                    if let Some(s) = &mut t.second {
+                        s.check = Err(e);
+                    }
+                }
+                return;
+            }
+        },
+        None => String::new(),
+    };
     let text = p.field.text();
     let trimmed = text.trim().to_string();
     state.dialogs.pop();
     match p.purpose {
         TextPurpose::NewFlow => {
             let today = chrono::Utc::now().date_naive();
-            state.flows.editor = Some(Editor::new_flow(&trimmed, today));
+            let mut ed = Editor::new_flow(&trimmed, today);
+            ed.spec.flow.schedule = schedule;
+            state.flows.editor = Some(ed);
             state.focus = Pane::Flows;
             state.info(format!(
                 "new flow `{}` ({}): add tasks with a, Ctrl-s saves and deploys",
@@ -655,6 +736,10 @@ fn accept_text(state: &mut State, p: TextPrompt, fx: &mut Vec<Effect>) {
             Ok(())
         }),
         // A literal is text: the task receives what was typed. `t` makes it a template.
+        // Empty: no value (the check said what applies instead).
+        TextPurpose::Literal { task_id, param } if trimmed.is_empty() => {
+            set_input(state, &task_id, &param, None);
+        }
         TextPurpose::Literal { task_id, param } => {
             let value = parse_literal(&text).unwrap_or(Literal::Str(text.clone()));
             set_input(
@@ -1755,8 +1840,34 @@ pub(super) fn on_health(state: &mut State, health: &AirflowHealth, fx: &mut Vec<
 const PENDING_LABEL: &str = "deploying flows saved while Airflow was away";
 
 /// A deploy moved on.
-pub(super) fn on_deploy(state: &mut State, record: DeployRecord) {
+pub(super) fn on_deploy(state: &mut State, record: DeployRecord, fx: &mut Vec<Effect>) {
+    if record.state != DeployState::Saved {
+        quit_if_saved(state, &record.flow_id, fx);
+    }
     state.flows.apply_deploy(record);
+}
+
+/// "Save and quit" in the quit question: the usual save (checks, the diff, `y`), then
+/// quit once the DAG file is written. A refusal on the way (a problem, the diff
+/// cancelled, a conflict) leaves flowdeck open with the edits.
+pub(super) fn save_then_quit(state: &mut State, fx: &mut Vec<Effect>) {
+    let Some(id) = state.flows.editor.as_ref().map(|e| e.spec.flow.id.clone()) else {
+        return;
+    };
+    state.flows.quit_after_save = Some(id);
+    save(state, fx);
+    if state.flows.editor.as_ref().is_none_or(|e| e.busy.is_none()) {
+        state.flows.quit_after_save = None;
+    }
+}
+
+/// The save of "save and quit" reached the dags folder: quit.
+fn quit_if_saved(state: &mut State, flow_id: &str, fx: &mut Vec<Effect>) {
+    if state.flows.quit_after_save.as_deref() == Some(flow_id) {
+        state.flows.quit_after_save = None;
+        state.quit = true;
+        fx.push(Effect::Quit);
+    }
 }
 
 pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>) {
@@ -1785,10 +1896,17 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
                     format!("{e}\n\nYour edits are kept."),
                 )),
             }
+            // Refused before the diff: "save and quit" stays open to fix it.
+            if !matches!(top(state), Some(FlowDialog::Diff(_))) {
+                state.flows.quit_after_save = None;
+            }
         }
         JobResult::FlowSaved(result) => {
             if let Some(ed) = state.flows.editor.as_mut() {
                 ed.busy = None;
+            }
+            if result.is_err() {
+                state.flows.quit_after_save = None;
             }
             match result {
                 Ok(outcome) => saved(state, *outcome, fx),
@@ -1802,6 +1920,11 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
             }
         }
         JobResult::Deployed { flow_id, result } => {
+            match &result {
+                Ok(_) => quit_if_saved(state, &flow_id, fx),
+                // Not written: stay, and say why (the save itself is kept).
+                Err(_) => state.flows.quit_after_save = None,
+            }
             let started = state.flows.deploying.remove(&flow_id).map(|d| d.started);
             let name = state
                 .flows

@@ -340,12 +340,24 @@ pub(super) fn on_job(state: &mut State, result: JobResult, fx: &mut Vec<Effect>)
             state.error(format!("cannot load the library: {e}"));
         }
         JobResult::SourcesChanged(Ok(ids)) => {
-            // The list marks them (!) and the detail offers the re-import; a message
-            // here would push out start-up warnings about the config.
+            // The list marks them (!) and the detail offers the re-import; start-up's
+            // line counts them with its other findings.
             tracing::info!(
                 changed = ids.len(),
                 "source files changed since registration"
             );
+            let items = ids
+                .iter()
+                .filter_map(|id| state.functions.rows.iter().find(|r| &r.function.id == id))
+                .map(|r| {
+                    format!(
+                        "`{}`: {} changed",
+                        one_line(&r.function.name),
+                        one_line(&r.function.source_path)
+                    )
+                })
+                .collect();
+            super::findings::report(state, super::findings::Source::Sources, items);
             state.functions.changed = ids.into_iter().collect::<HashSet<_>>();
         }
         JobResult::SourcesChanged(Err(e)) => {

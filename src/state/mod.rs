@@ -27,6 +27,7 @@ pub mod command;
 pub mod dialog;
 pub mod environment;
 pub mod event;
+pub mod findings;
 pub mod flow_editor;
 pub mod flows;
 pub mod functions;
@@ -199,6 +200,8 @@ pub struct State {
     pub terminated: bool,
     /// Who else works on this database, and what they changed last.
     pub team: team::TeamState,
+    /// What start-up found (`!` lists it).
+    pub findings: findings::Findings,
     /// The config's environments and the one shown (see [`environment`]).
     pub env: environment::Environments,
     next_job: u64,
@@ -225,6 +228,7 @@ impl State {
             quit: false,
             terminated: false,
             team: team::TeamState::default(),
+            findings: findings::Findings::default(),
             env: environment::Environments::implicit(&init.airflow_url),
             next_job: 1,
         }
@@ -416,14 +420,25 @@ impl State {
             return;
         }
         self.help = None;
+        // Each item names what is unsaved ("edits to flow `x`", "the text in …"), some
+        // plural, some not: the sentence after the list needs no number agreement.
+        let list = if unsaved.len() == 1 {
+            format!("Not saved: {}.", unsaved[0])
+        } else {
+            format!(
+                "Not saved:\n{}",
+                unsaved
+                    .iter()
+                    .map(|u| format!("• {u}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        };
+        // With flow edits the dialog also offers to save them first (its foot).
         self.dialogs.push(Dialog::Confirm(Confirm {
             title: "Quit flowdeck?".into(),
-            body: format!(
-                "Not saved: {}.\nQuitting now loses {}.",
-                unsaved.join("; "),
-                if unsaved.len() == 1 { "it" } else { "them" }
-            ),
-            yes: "quit".into(),
+            body: format!("{list}\nQuitting now throws that away."),
+            yes: "quit without saving".into(),
             on_yes: OnYes::Quit,
         }));
     }
@@ -468,7 +483,7 @@ pub fn on_event(state: &mut State, keymap: &Keymap, event: Event) -> Vec<Effect>
             state.status.health = Some((h, state.now));
         }
         Event::Airflow(poll) => runs::on_poll(state, *poll, &mut fx),
-        Event::Deploy(record) => flows_actions::on_deploy(state, *record),
+        Event::Deploy(record) => flows_actions::on_deploy(state, *record, &mut fx),
         Event::Job(id, result) => on_job(state, id, *result, &mut fx),
         Event::Store(update) => live::on_store(state, *update, &mut fx),
         Event::Drafts(drafts) => live::on_drafts(state, drafts),
@@ -635,6 +650,11 @@ fn dialog_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
             }
             Action::Cancel | Action::Back => {
                 state.dialogs.pop();
+            }
+            // Quitting with unsaved flow edits: save them first (the usual diff and y).
+            Action::Save if c.on_yes == OnYes::Quit && state.flows.editor_dirty() => {
+                state.dialogs.pop();
+                flows_actions::save_then_quit(state, fx);
             }
             Action::Help => state.help = Some(Help::default()),
             // Enter never confirms (a reflex must not delete or quit): say which key does.
@@ -822,6 +842,7 @@ fn pane_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
         Action::FocusFlows => state.focus = Pane::Flows,
         Action::FocusRuns => state.focus = Pane::Runs,
         Action::Refresh => refresh(state, fx),
+        Action::Findings => findings::show(state),
         Action::Environments => environment::open_picker(state),
         Action::CommandLine => {
             state.prompt = Some(Prompt {
@@ -964,6 +985,11 @@ fn on_job(state: &mut State, id: JobId, result: JobResult, fx: &mut Vec<Effect>)
             state.flows.loading = functions::Loading::Failed(e.clone());
             state.error(format!("cannot load flows: {e}"));
         }
+        r @ JobResult::FlowLoaded { .. }
+            if state.runs.trigger_load.is_some_and(|(job, _)| job == id) =>
+        {
+            runs::on_trigger_flow(state, r, fx)
+        }
         other if other.is_flows() => flows_actions::on_job(state, other, fx),
         other => functions_actions::on_job(state, other, fx),
     }
@@ -1028,6 +1054,7 @@ fn after_change(state: &mut State, fx: &mut Vec<Effect>) {
 /// Keymap hints for the status bar, for whatever has the keys now.
 pub fn hints<'k>(state: &State, keymap: &'k Keymap) -> Vec<(Key, &'k str)> {
     let multiline = state.dialogs.last().is_some_and(dialog::multiline_focus);
+    let trigger = matches!(state.dialogs.last(), Some(Dialog::TriggerConf(_)));
     // The log viewer's hints are its own keys and the global ones: the Runs pane's
     // (trigger, clear…) still work there but are about the run, not the log.
     let mut contexts = state.contexts();
@@ -1041,6 +1068,9 @@ pub fn hints<'k>(state: &State, keymap: &'k Keymap) -> Vec<(Key, &'k str)> {
         .map(|(k, h)| match keymap.lookup(&state.contexts(), k) {
             // In a text of several lines Enter breaks the line and C-s finishes it.
             Some(Action::Submit) if multiline => (k, "new line"),
+            // The trigger form's C-s sends the run, whichever view.
+            Some(Action::Save) if trigger => (k, "trigger"),
+            Some(Action::Submit) if trigger => (k, "next"),
             Some(Action::Save) if multiline => (k, "done"),
             _ => (k, h),
         })
@@ -1060,9 +1090,15 @@ fn relevant(state: &State, keymap: &Keymap, key: Key) -> bool {
         return match d {
             Dialog::Confirm(_) => !matches!(action, Action::Submit),
             Dialog::Message(_) | Dialog::Register(_) => !matches!(action, Action::Confirm),
-            Dialog::Edit(_) | Dialog::TriggerConf(_) => true,
-            // No paths to complete and no second field in the Flows dialogs.
-            Dialog::Flow(_) => !matches!(action, Action::Complete | Action::PrevField),
+            Dialog::Edit(_) => true,
+            // The JSON view has one field: nothing to move to.
+            Dialog::TriggerConf(f) => {
+                !(f.json && matches!(action, Action::Complete | Action::PrevField))
+            }
+            // No paths to complete; a second field only in the new-flow form.
+            Dialog::Flow(f) => {
+                !matches!(action, Action::Complete | Action::PrevField) || f.has_second_field()
+            }
         };
     }
     if state.prompt.is_some() {
@@ -1085,16 +1121,10 @@ fn relevant(state: &State, keymap: &Keymap, key: Key) -> bool {
     }
 }
 
-/// Messages shown once at start-up (keymap warnings, a log file that cannot be written).
+/// Warnings of start-up (keymap, config, a log file that cannot be written): counted in
+/// the start-up line, listed by `!`.
 pub fn startup_warnings(state: &mut State, warnings: &[String]) {
-    match warnings {
-        [] => {}
-        [one] => state.warn(one.clone()),
-        [first, rest @ ..] => state.warn(format!(
-            "{first} (and {} more warnings in the log)",
-            rest.len()
-        )),
-    }
+    findings::report(state, findings::Source::Config, warnings.to_vec());
 }
 
 impl MessageBox {

@@ -1,5 +1,5 @@
-//! The dags folder against the saved flows, in the TUI: a one-line summary at start-up,
-//! and `:reconcile`, which lists exactly what a repair would change and asks first.
+//! The dags folder against the saved flows, in the TUI: start-up findings (counted in
+//! one line, listed by `!`, see [`super::findings`]), and `:reconcile`, which lists exactly what a repair would change and asks first.
 //! Files of other flowdeck databases are only ever counted, never offered for repair.
 
 use super::dialog::{Confirm, Dialog, OnYes};
@@ -32,24 +32,31 @@ pub(super) fn on_reconciled(
         String::new()
     };
     match job {
-        ReconcileJob::Startup if !r.planned.is_empty() => state.warn(format!(
-            "dags folder: {} change{} to make (missing, stale or orphaned DAG files){foreign} — :reconcile lists them and asks first",
-            r.planned.len(),
-            if r.planned.len() == 1 { "" } else { "s" }
-        )),
-        ReconcileJob::Startup if r.findings.len() > r.foreign => state.warn(format!(
-            "dags folder: {}",
-            r.findings.first().cloned().unwrap_or_default()
-        )),
-        ReconcileJob::Startup if r.foreign > 0 => {
-            state.info(format!("dags folder matches every flow{foreign}"))
+        ReconcileJob::Startup => {
+            // Other databases' files are only counted: nothing to do about them here.
+            let items: Vec<String> = r
+                .findings
+                .iter()
+                .filter(|l| !l.starts_with("foreign:"))
+                .cloned()
+                .collect();
+            if items.is_empty() && r.foreign > 0 {
+                state.info(format!("dags folder matches every flow{foreign}"));
+                // Said after the summary line: say that again, it is what to act on.
+                super::findings::say_again(state);
+            }
+            super::findings::report(state, super::findings::Source::DagsFolder, items);
         }
-        ReconcileJob::Startup => {}
-        ReconcileJob::Check if r.planned.is_empty() => {
-            state.info(format!("nothing to repair: the dags folder matches every flow{foreign}"))
-        }
+        ReconcileJob::Check if r.planned.is_empty() => state.info(format!(
+            "nothing to repair: the dags folder matches every flow{foreign}"
+        )),
         ReconcileJob::Check => {
-            let mut body: Vec<String> = r.planned.iter().take(LISTED).map(|l| format!("• {l}")).collect();
+            let mut body: Vec<String> = r
+                .planned
+                .iter()
+                .take(LISTED)
+                .map(|l| format!("• {l}"))
+                .collect();
             if r.planned.len() > LISTED {
                 body.push(format!("• … and {} more", r.planned.len() - LISTED));
             }

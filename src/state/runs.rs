@@ -9,8 +9,7 @@
 
 use super::airflow::{AirflowAnswer, AirflowJob};
 use super::dialog::{Confirm, Dialog, MessageBox, OnYes};
-use super::input::Field;
-pub use super::trigger::ConfForm;
+pub use super::trigger::TriggerForm;
 use super::{Effect, Job, Pane, State};
 use crate::airflow::{DagRun, ManualState, PollEvent, RunKey, TaskInstance};
 use crate::keymap::{Action, Context};
@@ -88,7 +87,11 @@ pub struct RunsState {
     pub widgets: RefCell<Widgets>,
     pub detail: Option<Detail>,
     pub log: Option<LogPane>,
+    /// The conf last sent or typed in the trigger form, per flow (JSON text).
     pub conf_drafts: HashMap<String, String>,
+    /// The flow being read for the trigger form (`t` / `T`), and whether the form
+    /// opens on its JSON view.
+    pub trigger_load: Option<(super::JobId, bool)>,
     /// Runs triggered from here: followed (and announced when they finish) even while
     /// the pane is not shown.
     pub pinned: Vec<RunKey>,
@@ -660,8 +663,8 @@ pub fn action(state: &mut State, action: Action, fx: &mut Vec<Effect>) -> bool {
         return true;
     }
     match action {
-        Action::Trigger => trigger(state, None, fx),
-        Action::TriggerWithConf => open_conf(state),
+        Action::Trigger => open_trigger(state, false, fx),
+        Action::TriggerWithConf => open_trigger(state, true, fx),
         Action::TogglePause => toggle_pause(state, fx),
         Action::ImportErrors => show_import_errors(state),
         Action::ClearTask | Action::ClearDownstream => {
@@ -937,65 +940,161 @@ pub fn trigger(state: &mut State, conf: Option<Value>, fx: &mut Vec<Effect>) {
     ));
 }
 
-fn open_conf(state: &mut State) {
+/// `t` / `T`: reads the flow for its run parameters; the form opens when it is read
+/// ([`on_trigger_flow`]).
+fn open_trigger(state: &mut State, json: bool, fx: &mut Vec<Effect>) {
+    if state.runs.trigger_load.is_some() {
+        // Read already (a second `t` before the form opened): one form, one answer.
+        return;
+    }
     let Some(dag_id) = shown_dag(state) else {
         return;
     };
-    let text = state
-        .runs
-        .conf_drafts
-        .get(&dag_id)
-        .cloned()
-        .unwrap_or_else(|| "{\n  \n}".to_string());
-    let mut field = Field::multi("conf (a JSON object)", &text);
-    if !state.runs.conf_drafts.contains_key(&dag_id) {
-        // Inside the braces, ready to type.
-        field.area.move_cursor(tui_textarea::CursorMove::Jump(1, 2));
-    }
-    state.dialogs.push(Dialog::TriggerConf(Box::new(ConfForm {
-        flow_name: flow_name(state, &dag_id),
-        dag_id,
-        field,
-        error: None,
-    })));
+    let (id, e) = state.start_job(
+        "reading the run parameters",
+        true,
+        Job::LoadFlow { flow_id: dag_id },
+    );
+    state.runs.trigger_load = Some((id, json));
+    fx.push(e);
 }
 
-/// Keys of the conf dialog: Enter is a new line (JSON spans lines), Ctrl-s triggers.
+/// The flow of a trigger is read: the form with its run parameters. `t` on a flow
+/// without any triggers at once, as Airflow's own form does for a DAG without params.
+pub fn on_trigger_flow(state: &mut State, result: super::JobResult, fx: &mut Vec<Effect>) {
+    let Some((_, json)) = state.runs.trigger_load.take() else {
+        return;
+    };
+    let super::JobResult::FlowLoaded { flow_id, result } = result else {
+        return;
+    };
+    let params = match result {
+        Ok(spec) => {
+            let library: Vec<_> = state
+                .functions
+                .rows
+                .iter()
+                .map(|r| r.function.clone())
+                .collect();
+            super::trigger::run_params(&spec, &library)
+        }
+        Err(e) => {
+            // A flow only Airflow knows (deleted here): the JSON conf still works.
+            if !json {
+                state.warn(format!("cannot read the flow's run parameters: {e}"));
+            }
+            Vec::new()
+        }
+    };
+    if params.is_empty() && !json {
+        trigger(state, None, fx);
+        return;
+    }
+    let last: Option<serde_json::Map<String, Value>> = state
+        .runs
+        .conf_drafts
+        .get(&flow_id)
+        .and_then(|t| serde_json::from_str(t).ok());
+    let mut form = TriggerForm::new(
+        flow_id.clone(),
+        flow_name(state, &flow_id),
+        params,
+        last.as_ref(),
+    );
+    if json {
+        match state.runs.conf_drafts.get(&flow_id) {
+            // A draft that is not an object is shown as it was left.
+            Some(text) if last.is_none() => {
+                form.conf.set_text(text);
+                form.json = true;
+            }
+            _ => {
+                let _ = form.toggle_json();
+                form.json = true;
+            }
+        }
+    }
+    state.dialogs.push(Dialog::TriggerConf(Box::new(form)));
+}
+
+/// Keys of the trigger form. Fields: Enter or Tab goes to the next field, Enter on the
+/// last triggers. JSON: Enter is a new line (JSON spans lines). `C-s` triggers from
+/// anywhere, `F2` switches the views.
 pub fn conf_form_action(state: &mut State, action: Action, fx: &mut Vec<Effect>) {
     let Some(Dialog::TriggerConf(form)) = state.dialogs.last_mut() else {
         return;
     };
-    match action {
-        Action::Submit => form.field.newline(),
-        Action::Save => match form.parse() {
-            Ok(conf) => {
-                let dag_id = form.dag_id.clone();
-                let text = form.field.text();
-                state.runs.conf_drafts.insert(dag_id.clone(), text);
-                state.dialogs.pop();
-                let label = format!("triggering {}", flow_name(state, &dag_id));
-                fx.push(airflow_job(
-                    state,
-                    label,
-                    false,
-                    AirflowJob::Trigger { dag_id, conf },
-                ));
-            }
-            Err(e) => form.error = Some(e),
-        },
-        Action::Cancel => {
-            let text = form.field.text();
-            let dag_id = form.dag_id.clone();
-            state.runs.conf_drafts.insert(dag_id, text);
-            state.dialogs.pop();
+    let send = match action {
+        Action::Submit if form.json => {
+            form.conf.newline();
+            false
         }
-        _ => {}
+        Action::Submit => {
+            let last = form.focus + 1 >= form.fields.len();
+            if !last {
+                form.next_field();
+            }
+            last
+        }
+        Action::Complete | Action::MoveDown if !form.json => {
+            form.next_field();
+            false
+        }
+        Action::PrevField | Action::MoveUp if !form.json => {
+            form.prev_field();
+            false
+        }
+        Action::ToggleJson => {
+            if let Err(e) = form.toggle_json() {
+                form.error = Some(e);
+            }
+            false
+        }
+        Action::Save => true,
+        Action::Cancel => {
+            let draft = form.draft().map(|text| (form.dag_id.clone(), text));
+            state.dialogs.pop();
+            if let Some((dag_id, text)) = draft {
+                state.runs.conf_drafts.insert(dag_id, text);
+            }
+            return;
+        }
+        _ => false,
+    };
+    if !send {
+        return;
+    }
+    match form.conf() {
+        Ok(conf) => {
+            let dag_id = form.dag_id.clone();
+            let text = conf
+                .as_ref()
+                .map_or_else(|| "{}".to_string(), Value::to_string);
+            state.runs.conf_drafts.insert(dag_id.clone(), text);
+            state.dialogs.pop();
+            let label = format!("triggering {}", flow_name(state, &dag_id));
+            fx.push(airflow_job(
+                state,
+                label,
+                false,
+                AirflowJob::Trigger { dag_id, conf },
+            ));
+        }
+        Err(e) => form.error = Some(e),
     }
 }
 
-/// Keys typed into the conf dialog.
-pub fn type_into_conf(form: &mut ConfForm, ev: KeyEvent) {
-    if form.field.input(ev) {
+/// Keys typed into the trigger form: Up/Down move between the fields.
+pub fn type_into_conf(form: &mut TriggerForm, ev: KeyEvent) {
+    use crossterm::event::KeyCode;
+    if !form.json {
+        match ev.code {
+            KeyCode::Down => return form.next_field(),
+            KeyCode::Up => return form.prev_field(),
+            _ => {}
+        }
+    }
+    if form.field_mut().is_some_and(|f| f.input(ev)) {
         form.error = None;
     }
 }

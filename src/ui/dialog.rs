@@ -5,7 +5,9 @@ use super::form::{busy_line, field, foot, key};
 use super::theme::Theme;
 use super::{block, ellipsize, popup, wrapped_rows};
 use crate::keymap::{Action, Context, Keymap};
-use crate::state::dialog::{Confirm, Dialog, EditForm, MessageBox, RegisterForm, RegisterStep};
+use crate::state::dialog::{
+    Confirm, Dialog, EditForm, MessageBox, OnYes, RegisterForm, RegisterStep,
+};
 use crate::state::list::clamp_offset;
 use crate::state::{ListArea, Pane, Screen, State};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -23,7 +25,10 @@ pub fn draw(
     screen: &mut Screen,
 ) {
     match d {
-        Dialog::Confirm(c) => confirm(c, keymap, theme, frame, area),
+        Dialog::Confirm(c) => {
+            let save_first = c.on_yes == OnYes::Quit && state.flows.editor_dirty();
+            confirm(c, save_first, keymap, theme, frame, area)
+        }
         Dialog::Message(m) => message(m, keymap, theme, frame, area),
         Dialog::Register(f) => register(f, state, keymap, theme, frame, area, screen),
         Dialog::Edit(f) => edit(f, state, keymap, theme, frame, area),
@@ -36,7 +41,16 @@ pub(super) fn width_for(area: Rect, want: u16) -> u16 {
     want.min(area.width.saturating_sub(4))
 }
 
-fn confirm(c: &Confirm, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
+/// A yes/no question; `save_first`: quitting with flow edits also offers to save them
+/// (the save's diff and `y`, then quit).
+fn confirm(
+    c: &Confirm,
+    save_first: bool,
+    keymap: &Keymap,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
     let w = width_for(area, 68);
     let body_h = wrapped_rows(&c.body, w.saturating_sub(4));
     let r = popup(frame, area, w, body_h + 4);
@@ -60,7 +74,15 @@ fn confirm(c: &Confirm, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area:
         Paragraph::new(c.body.as_str()).wrap(Wrap { trim: false }),
         body,
     );
-    let line = Line::from(vec![
+    let mut spans = Vec::new();
+    if save_first {
+        spans.push(Span::styled(
+            key(keymap, Context::Dialog, Action::Save),
+            theme.key,
+        ));
+        spans.push(Span::raw(" save, then quit    "));
+    }
+    spans.extend([
         // Only `confirm` (y) says yes: an Enter pressed one time too many must not delete.
         Span::styled(key(keymap, Context::Dialog, Action::Confirm), theme.key),
         Span::styled(format!(" {}", c.yes), theme.error),
@@ -68,6 +90,7 @@ fn confirm(c: &Confirm, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area:
         Span::styled(key(keymap, Context::Dialog, Action::Cancel), theme.key),
         Span::raw(" cancel"),
     ]);
+    let line = Line::from(spans);
     frame.render_widget(line, buttons);
 }
 

@@ -574,7 +574,81 @@ pub fn draw_dialog(
     }
 }
 
+/// A prompt's reading: `✓ reading` (a second line dimmer) or `✗ problem`.
+fn check_lines<'a>(check: &Result<String, String>, theme: &Theme) -> Vec<Line<'a>> {
+    match check {
+        Ok(reading) if reading.is_empty() => vec![Line::raw("")],
+        Ok(reading) => reading
+            .lines()
+            .enumerate()
+            .map(|(i, l)| {
+                if i == 0 {
+                    Line::styled(format!("✓ {}", one_line(l)), theme.ok)
+                } else {
+                    Line::styled(format!("  {}", one_line(l)), theme.dim)
+                }
+            })
+            .collect(),
+        Err(e) => vec![Line::styled(format!("✗ {}", one_line(e)), theme.error)],
+    }
+}
+
+/// The new-flow form: the name and the schedule, each with its reading as typed.
+fn two_field_prompt(
+    p: &TextPrompt,
+    second: &crate::state::flow_editor::SecondField,
+    keymap: &Keymap,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) {
+    let r = popup(frame, area, 72, 14);
+    let b = block(format!(" {} ", ellipsize(&p.title, 66)), true, theme);
+    let inner = b.inner(r).inner(Margin::new(1, 0));
+    frame.render_widget(b, r);
+    let [f1, c1, f2, c2, note, foot_row] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(1),
+        Constraint::Length(3),
+        Constraint::Length(2),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    field(&p.field, !p.on_second, theme, frame, f1);
+    frame.render_widget(Paragraph::new(check_lines(&p.check, theme)), c1);
+    field(&second.field, p.on_second, theme, frame, f2);
+    frame.render_widget(
+        Paragraph::new(check_lines(&second.check, theme)).wrap(Wrap { trim: false }),
+        c2,
+    );
+    frame.render_widget(
+        Paragraph::new(p.note.as_str())
+            .style(theme.dim)
+            .wrap(Wrap { trim: true }),
+        note,
+    );
+    let keys: &[(Action, &str)] = if p.on_second {
+        &[
+            (Action::Submit, "create"),
+            (Action::Complete, "other field"),
+            (Action::Cancel, "cancel"),
+        ]
+    } else {
+        &[
+            (Action::Submit, "next"),
+            (Action::Complete, "other field"),
+            (Action::Save, "create"),
+            (Action::Cancel, "cancel"),
+        ]
+    };
+    frame.render_widget(foot(keymap, Context::Editor, keys, theme), foot_row);
+}
+
 fn text_prompt(p: &TextPrompt, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
+    if let Some(second) = &p.second {
+        return two_field_prompt(p, second, keymap, theme, frame, area);
+    }
     let field_h = if p.field.multiline { 8 } else { 3 };
     let r = popup(frame, area, 72, field_h + 8);
     let b = block(format!(" {} ", ellipsize(&p.title, 66)), true, theme);
@@ -589,22 +663,10 @@ fn text_prompt(p: &TextPrompt, keymap: &Keymap, theme: &Theme, frame: &mut Frame
     .areas(inner);
     field(&p.field, true, theme, frame, f);
     // A reading may add a second line (a schedule's next runs), shown dimmer.
-    let lines: Vec<Line> = match &p.check {
-        Ok(reading) if reading.is_empty() => vec![Line::raw("")],
-        Ok(reading) => reading
-            .lines()
-            .enumerate()
-            .map(|(i, l)| {
-                if i == 0 {
-                    Line::styled(format!("✓ {}", one_line(l)), theme.ok)
-                } else {
-                    Line::styled(format!("  {}", one_line(l)), theme.dim)
-                }
-            })
-            .collect(),
-        Err(e) => vec![Line::styled(format!("✗ {}", one_line(e)), theme.error)],
-    };
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), check);
+    frame.render_widget(
+        Paragraph::new(check_lines(&p.check, theme)).wrap(Wrap { trim: true }),
+        check,
+    );
     frame.render_widget(
         Paragraph::new(p.note.as_str())
             .style(theme.dim)

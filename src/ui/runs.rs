@@ -1,10 +1,10 @@
 //! The Runs pane: runs of the flow selected in the Flows pane — the runs list and the
-//! runs × tasks grid, the task detail, the log viewer — and the trigger-conf dialog.
+//! runs × tasks grid, the task detail, the log viewer — and the trigger form.
 
 use super::theme::Theme;
 use super::{block, ellipsize};
 use crate::keymap::{Action, Context, Keymap};
-use crate::state::runs::{ConfForm, RunsState, View};
+use crate::state::runs::{RunsState, TriggerForm, View};
 use crate::state::status::age;
 use crate::state::{Screen, State};
 use crate::ui::widgets::runs::{Grid, LogView, RunsList, TaskDetail};
@@ -183,9 +183,12 @@ fn draw_log(rs: &RunsState, theme: &Theme, frame: &mut Frame, area: Rect) {
     );
 }
 
-/// The trigger-with-conf dialog: a JSON editor and what is wrong with its text.
-pub fn conf_dialog(f: &ConfForm, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let r = super::popup(frame, area, 70, 16);
+/// The trigger form: the run parameters (name, type, value, default and who reads it)
+/// or the whole conf as JSON, what is wrong with it, and its keys.
+pub fn conf_dialog(f: &TriggerForm, keymap: &Keymap, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let rows = u16::try_from(f.fields.len()).unwrap_or(u16::MAX);
+    let height = if f.json { 16 } else { rows.saturating_add(6) };
+    let r = super::popup(frame, area, 96, height);
     let b = block(
         format!(
             " Trigger {} ",
@@ -196,31 +199,125 @@ pub fn conf_dialog(f: &ConfForm, keymap: &Keymap, theme: &Theme, frame: &mut Fra
     );
     let inner = b.inner(r).inner(ratatui::layout::Margin::new(1, 0));
     frame.render_widget(b, r);
-    let [editor, error, foot] = Layout::vertical([
-        Constraint::Min(3),
+    let [head, body, error, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
         Constraint::Length(2),
         Constraint::Length(1),
     ])
     .areas(inner);
-    let mut ta = f.field.area.clone();
-    ta.set_block(block(format!(" {} ", f.field.label), true, theme));
-    ta.set_cursor_line_style(Style::new());
-    ta.set_cursor_style(theme.cursor);
-    ta.set_style(theme.text);
-    frame.render_widget(&ta, editor);
+    let other_view = if f.json { "fields" } else { "JSON" };
+    let head_text = if f.json {
+        "The whole conf as JSON; every key is sent.".to_string()
+    } else {
+        "Run parameters, sent as the run's conf; an empty value is not sent.".to_string()
+    };
+    frame.render_widget(
+        Line::styled(ellipsize(&head_text, usize::from(head.width)), theme.dim),
+        head,
+    );
+    if f.json {
+        let mut ta = f.conf.area.clone();
+        ta.set_block(block(format!(" {} ", f.conf.label), true, theme));
+        ta.set_cursor_line_style(Style::new());
+        ta.set_cursor_style(theme.cursor);
+        ta.set_style(theme.text);
+        frame.render_widget(&ta, body);
+    } else {
+        param_rows(f, theme, frame, body);
+    }
     if let Some(e) = &f.error {
         frame.render_widget(
             Paragraph::new(Line::styled(e.as_str(), theme.error)).wrap(Wrap { trim: true }),
             error,
         );
+    } else if !f.json && !f.extra.is_empty() {
+        let keys: Vec<String> = f
+            .extra
+            .keys()
+            .map(|k| crate::model::text::one_line(k))
+            .collect();
+        frame.render_widget(
+            Line::styled(
+                ellipsize(
+                    &format!("also sent (typed as JSON): {}", keys.join(", ")),
+                    usize::from(error.width),
+                ),
+                theme.dim,
+            ),
+            error,
+        );
     }
+    let mut items = vec![(Action::Save, "trigger")];
+    if !f.json {
+        items.push((Action::Complete, "next"));
+    }
+    items.push((Action::ToggleJson, other_view));
+    items.push((Action::Cancel, "cancel"));
     frame.render_widget(
-        Line::from(vec![
-            Span::styled(key(keymap, Context::Editor, Action::Save), theme.key),
-            Span::raw(" trigger    "),
-            Span::styled(key(keymap, Context::Editor, Action::Cancel), theme.key),
-            Span::raw(" cancel    empty = no conf"),
-        ]),
+        super::form::foot(keymap, Context::Editor, &items, theme),
         foot,
     );
+}
+
+/// One row per run parameter: name, type, the value being typed, then its default and
+/// the inputs that read it. Rows scroll to keep the focused one in view.
+fn param_rows(f: &TriggerForm, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let name_w = f
+        .params
+        .iter()
+        .map(|p| p.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 20);
+    let name_w = u16::try_from(name_w).unwrap_or(20);
+    let type_w = 13;
+    let value_w = area.width.saturating_sub(name_w + type_w + 4).clamp(8, 22);
+    let visible = usize::from(area.height.max(1));
+    let first = f.focus.saturating_sub(visible.saturating_sub(1));
+    for (row, (i, (p, field))) in f
+        .params
+        .iter()
+        .zip(&f.fields)
+        .enumerate()
+        .skip(first)
+        .take(visible)
+        .enumerate()
+    {
+        let y = area.y + u16::try_from(row).unwrap_or(0);
+        let focused = i == f.focus;
+        let [name, kind, value, note] = Layout::horizontal([
+            Constraint::Length(name_w + 1),
+            Constraint::Length(type_w + 1),
+            Constraint::Length(value_w + 2),
+            Constraint::Min(0),
+        ])
+        .areas(Rect::new(area.x, y, area.width, 1));
+        frame.render_widget(
+            Line::styled(
+                ellipsize(&crate::model::text::one_line(&p.name), usize::from(name_w)),
+                if focused { theme.title } else { theme.text },
+            ),
+            name,
+        );
+        frame.render_widget(Line::styled(p.kind.label(), theme.dim), kind);
+        let mut ta = field.area.clone();
+        ta.set_cursor_line_style(Style::new());
+        ta.set_cursor_style(if focused { theme.cursor } else { Style::new() });
+        // Underlined: where a value goes, also while it is empty.
+        ta.set_style(
+            if focused { theme.selected } else { theme.text }
+                .add_modifier(ratatui::style::Modifier::UNDERLINED),
+        );
+        frame.render_widget(&ta, Rect::new(value.x, y, value_w, 1));
+        let default = match &p.default {
+            Some(d) => format!("default {}", crate::model::text::one_line(d)),
+            None => "no default".to_string(),
+        };
+        let note_text = format!("{default} · {}", p.used_by.join(", "));
+        frame.render_widget(
+            Line::styled(ellipsize(&note_text, usize::from(note.width)), theme.dim),
+            note,
+        );
+    }
 }

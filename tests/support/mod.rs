@@ -15,6 +15,7 @@ pub fn functions() -> Vec<Function> {
         name: "kwargs".into(),
         kind: ParamKind::VarKeyword,
         default: None,
+        annotation: None,
     }];
     fns.push(any);
     fns

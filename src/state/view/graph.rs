@@ -1026,21 +1026,58 @@ fn route_gap(lnodes: &[LNode], order: &[Vec<usize>], ys: &[i64], l: usize) -> Ve
         .filter(|k| indegree[k.2] == 0)
         .collect();
     let mut min_track = vec![0usize; sources.len()];
+    // A source joining the straight line of another feeder of its box joins it one
+    // column further on: at the first track the join would look like a fan-out of the
+    // straight source (every fan-out turns there).
+    for (i, s) in sources.iter().enumerate() {
+        let joins_straight = lnodes[s.node].succs.iter().any(|&(v, _)| {
+            feeders
+                .get(&v)
+                .is_some_and(|fs| fs.iter().any(|&f| f != i && spans[f].is_none()))
+        });
+        if spans[i].is_some() && joins_straight {
+            min_track[i] = 1;
+        }
+    }
     let mut tracks: Vec<Vec<(i64, i64)>> = Vec::new();
+    // Sources on each track, to keep feeders of one box apart.
+    let mut on_track: Vec<Vec<usize>> = Vec::new();
+    let targets: Vec<HashSet<usize>> = sources
+        .iter()
+        .map(|s| lnodes[s.node].succs.iter().map(|&(v, _)| v).collect())
+        .collect();
     while !pending.is_empty() {
         let next = ready.pop_first().or_else(|| pending.first().copied());
         let Some(k) = next else { break };
         pending.remove(&k);
         let i = k.2;
         let (lo, hi) = spans[i].unwrap_or((0, 0));
-        let free = |t: &Vec<(i64, i64)>| t.iter().all(|&(a, b)| b < lo || a > hi);
-        let t = (min_track[i]..tracks.len())
-            .find(|&t| free(&tracks[t]))
-            .unwrap_or(tracks.len().max(min_track[i]));
+        let free = |t: usize| {
+            tracks
+                .get(t)
+                .is_none_or(|t| t.iter().all(|&(a, b)| b < lo || a > hi))
+        };
+        // Two sources feeding one box merge into one line before its arrow; on adjacent
+        // tracks that join would sit right against the other source's corner and read
+        // as its junction (extract→load seeming to leave transform). A free column
+        // between them keeps the join apart.
+        let beside_a_cofeeder = |t: usize| {
+            [t.checked_sub(1), Some(t + 1)]
+                .into_iter()
+                .flatten()
+                .filter_map(|n| on_track.get(n))
+                .flatten()
+                .any(|&j| !targets[i].is_disjoint(&targets[j]))
+        };
+        let t = (min_track[i]..)
+            .find(|&t| free(t) && !beside_a_cofeeder(t))
+            .unwrap_or(min_track[i]);
         while tracks.len() <= t {
             tracks.push(Vec::new());
+            on_track.push(Vec::new());
         }
         tracks[t].push((lo, hi));
+        on_track[t].push(i);
         sources[i].track = Some(t);
         for &f in &after[i] {
             min_track[f] = min_track[f].max(t + 1);
