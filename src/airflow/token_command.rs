@@ -10,6 +10,21 @@ use crate::model::text::{cut, one_line};
 /// The widest a line of the command's stderr is shown in a message, in columns.
 const STDERR_SHOWN: usize = 200;
 
+/// Kills a process group when dropped (unless emptied first).
+struct GroupGuard(Option<libc::pid_t>);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            // SAFETY: killpg only sends a signal; the group is the one `run` created
+            // (process_group(0) makes its id the child's pid).
+            unsafe {
+                libc::killpg(pid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
 /// Runs `command` with `sh -c` (stdin closed, in its own process group) and returns the
 /// token it printed on stdout, trimmed. The command gets at most `limit` (the request
 /// timeout, `timeout_secs`); then it and everything it started are killed.
@@ -32,18 +47,16 @@ pub(crate) async fn run(command: &str, limit: Duration) -> Result<String, String
     let child = cmd
         .spawn()
         .map_err(|e| format!("could not be started with sh: {e}"))?;
-    let pid = child.id();
+    // Until it has ended by itself, its whole group is killed however this function
+    // ends: on timeout, and when a caller's own time limit drops this future.
+    let mut group = GroupGuard(child.id().and_then(|p| libc::pid_t::try_from(p).ok()));
     let output = match tokio::time::timeout(limit, child.wait_with_output()).await {
-        Ok(Ok(output)) => output,
+        Ok(Ok(output)) => {
+            group.0 = None;
+            output
+        }
         Ok(Err(e)) => return Err(format!("failed while its output was read: {e}")),
         Err(_) => {
-            if let Some(pid) = pid.and_then(|p| libc::pid_t::try_from(p).ok()) {
-                // SAFETY: killpg only sends a signal; the group is the one this
-                // function created (process_group(0) makes its id the child's pid).
-                unsafe {
-                    libc::killpg(pid, libc::SIGKILL);
-                }
-            }
             return Err(format!(
                 "printed no token within {} s (timeout_secs); it must finish by itself, without asking anything",
                 limit.as_secs().max(1)

@@ -124,7 +124,7 @@ pub fn check_airflow_url(url: &str) -> Result<(), String> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| format!("is not a URL ({e}); use one like http://127.0.0.1:8080",))?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err("contains a user name or password; remove it from the URL and set FLOWDECK_AIRFLOW_USERNAME and FLOWDECK_AIRFLOW_PASSWORD instead".into());
+        return Err("contains a user name or password; remove it from the URL and give them as the environment's `username` and `password_env` (or, without [environments], FLOWDECK_AIRFLOW_USERNAME and FLOWDECK_AIRFLOW_PASSWORD)".into());
     }
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!(

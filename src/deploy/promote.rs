@@ -106,7 +106,10 @@ pub fn plan(
         (Some(r), None) => format!("{}: v{} {}", target.name, r.version, r.state.label()),
         (None, None) => format!("not deployed to {} yet", target.name),
     };
-    let before = match running {
+    // Compared with what the target runs, else with what its DAG file holds (a version
+    // written there but not confirmed), else with nothing.
+    let target_has = running.or(target_record.as_ref().map(|r| r.version));
+    let before = match target_has {
         Some(v) => store.revision(flow_id, v)?.map(|r| r.text()),
         None => None,
     }
