@@ -246,12 +246,13 @@ fn one_flow_runs_on_airflow_3_and_2_and_is_promoted_from_one_to_the_other() {
         "{revisions}"
     );
 
-    // `flow rm` deletes the flow and the current environment's DAG file; the other
-    // environment's file is this test's to remove.
+    // `flow rm` deletes the flow and its DAG file in every environment it was
+    // deployed to, so it keeps running nowhere.
     let id = flowdeck::model::ids::flow_id_for(&name);
-    env.ok(&["--env", "af2", "flow", "rm", &name]);
+    let removed = env.ok(&["--env", "af2", "flow", "rm", &name]);
+    assert!(removed.contains("removed its DAG file in af3"), "{removed}");
     assert!(!dags2.join(format!("{id}.py")).exists());
-    std::fs::remove_file(env.dags.join(format!("{id}.py"))).unwrap();
+    assert!(!env.dags.join(format!("{id}.py")).exists());
 }
 
 /// A TOML basic string of `s`.
