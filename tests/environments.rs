@@ -155,6 +155,16 @@ fn deploy_state_is_kept_per_environment_and_promote_deploys_the_ready_version() 
     assert_eq!(json["environments"].as_array().unwrap().len(), 2);
     assert_eq!(json["healthy"], false);
 
+    // v2 saved since is not "stale" in prod: a repair never deploys it there.
+    let report = fx.ok(&["--env", "prod", "flow", "reconcile"]);
+    assert!(report.contains("nothing to repair"), "{report}");
+    fx.ok(&["--env", "prod", "flow", "reconcile", "--repair", "--yes"]);
+    let prod_file = std::fs::read_to_string(fx.dir.join(format!("prod-dags/{id}.py"))).unwrap();
+    assert!(
+        prod_file.contains("# flowdeck-flow-version: 1"),
+        "{prod_file}"
+    );
+
     // Revisions say which environment ran which version.
     let revisions = fx.ok(&["flow", "revisions", "daily sales"]);
     assert!(revisions.contains("ready in dev"), "{revisions}");

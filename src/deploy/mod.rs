@@ -117,6 +117,22 @@ impl Deployer {
             })?)
     }
 
+    /// The version of a flow this environment's record is about (its revision), or the
+    /// saved flow when there is no record or no such revision.
+    fn as_deployed_here(
+        &self,
+        saved: FlowSpec,
+        record: Option<&DeployRecord>,
+    ) -> Result<FlowSpec, Error> {
+        match record {
+            Some(r) if r.version != saved.flow.version => Ok(self
+                .store
+                .revision(&saved.flow.id, r.version)?
+                .map_or(saved, |rev| rev.spec)),
+            _ => Ok(saved),
+        }
+    }
+
     /// [`Deployer::write`] for a given version of a flow (the saved one, or a
     /// revision when promoting exactly what another environment runs).
     pub fn write_spec(&self, spec: &FlowSpec) -> Result<Written, Error> {
@@ -239,9 +255,20 @@ impl Deployer {
     /// maybe unpause) someone's flow behind their back.
     pub fn reconcile(&self) -> Result<render::ReconcileReport, Error> {
         render::create_dags_folder(&self.dags_folder)?;
-        let flows = self.store.flow_specs()?;
-        let functions = self.store.functions()?;
         let deploys = self.store.deploys_in(&self.environment)?;
+        // Each flow as deployed here: a version saved since (not deployed, or deployed
+        // only to another environment) does not make this folder's file "stale", and a
+        // repair never deploys it behind a promote.
+        let flows = self
+            .store
+            .flow_specs()?
+            .into_iter()
+            .map(|spec| {
+                let record = deploys.get(&spec.flow.id);
+                self.as_deployed_here(spec, record)
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let functions = self.store.functions()?;
         let mut report = render::reconcile(&self.dags_folder, &flows, &functions, &self.renderer)?;
         report.missing.retain(|r| {
             deploys
@@ -270,7 +297,10 @@ impl Deployer {
         let report = &report.only(confirmed);
         let mut lines = Vec::new();
         for rendered in report.missing.iter().chain(&report.stale) {
-            let written = self.write(&rendered.flow_id)?;
+            let saved = self.saved(&rendered.flow_id)?;
+            let record = self.store.deploy_in(&rendered.flow_id, &self.environment)?;
+            let spec = self.as_deployed_here(saved, record.as_ref())?;
+            let written = self.write_spec(&spec)?;
             lines.push(format!(
                 "wrote {}",
                 self.dags_folder.join(&written.rendered.file_name).display()
