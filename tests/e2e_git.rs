@@ -351,8 +351,8 @@ fn a_flow_deployed_through_git_is_ready_runs_survives_others_pushes_and_rolls_ba
     );
     let revisions = env.ok(&["flow", "revisions", &name]);
     assert!(
-        revisions.contains(&format!(" in {}", &rollback_commit[..10]))
-            && revisions.contains(&format!(" in {}", &v1_commit[..10])),
+        revisions.contains(&format!("(commit {})", &rollback_commit[..10]))
+            && revisions.contains(&format!("(commit {})", &v1_commit[..10])),
         "{revisions}"
     );
 
