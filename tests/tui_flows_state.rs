@@ -556,7 +556,7 @@ fn promote_deploys_the_ready_version_to_the_next_environment_after_asking() {
     h.register_etl();
     h.keys("2 a");
     h.typed("nightly");
-    h.keys("<Enter> a");
+    h.keys("<Enter> <Enter> a");
     h.typed("extract");
     h.keys("<Enter> <Enter> <Enter> <Enter>");
     h.typed("templ");
