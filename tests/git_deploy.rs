@@ -536,3 +536,71 @@ fn a_bundle_version_pushed_by_someone_else_later_is_fetched_and_counts_as_contai
     let first = git(&r.remote, &["rev-list", "--max-parents=0", "main"]);
     assert!(!repo.contains_fetching(&first, &ours));
 }
+
+#[test]
+fn operators_pushing_to_one_remote_at_the_same_moment_all_land() {
+    // Several operators (own clone, own database, own flow) deploy at once: the server
+    // takes one push at a time, and a push that loses the race for the branch's ref
+    // lock ("failed to update ref") is fetched, replayed and pushed again like any
+    // push rejected because the remote moved on.
+    let dir = tempfile::tempdir().unwrap();
+    let first = Repo::new(dir.path());
+    let operators: Vec<(Fx, String)> = (0..4)
+        .map(|i| {
+            let home = dir.path().join(format!("op{i}"));
+            let mut fx = Fx::new(&home);
+            let clone = home.join("clone");
+            git(
+                dir.path(),
+                &[
+                    "clone",
+                    "-q",
+                    first.remote.to_str().unwrap(),
+                    clone.to_str().unwrap(),
+                ],
+            );
+            git(&clone, &["config", "user.name", &format!("Op {i}")]);
+            git(&clone, &["config", "user.email", &format!("op{i}@example.com")]);
+            std::fs::write(
+                fx.config(),
+                format!(
+                    "[environments.prod]\nurl = \"http://127.0.0.1:9\"\ngit = {{ path = \"{}\", branch = \"main\", dags_subdir = \"dags\" }}\n",
+                    clone.display()
+                ),
+            )
+            .unwrap();
+            fx.env.push(("FLOWDECK_DAGS_FOLDER".into(), UNSET.into()));
+            fx.env.push(("FLOWDECK_AIRFLOW_URL".into(), UNSET.into()));
+            let etl = fx.file(&format!("inputs/etl{i}.py"), etl_source().as_bytes());
+            fx.ok(&["function", "add", &etl, "--function", "extract"]);
+            fx.ok(&["function", "add", &etl, "--function", "load"]);
+            let name = format!("sales {i}");
+            let doc = daily_sales().replace("name = \"daily sales\"", &format!("name = \"{name}\""));
+            let doc = fx.file("inputs/flow.toml", doc.as_bytes());
+            fx.ok(&["flow", "import", &doc]);
+            (fx, name)
+        })
+        .collect();
+    let children: Vec<_> = operators
+        .iter()
+        .map(|(fx, name)| {
+            fx.command(&["flow", "deploy", name])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{text}");
+        assert!(!text.contains("not pushed"), "{text}");
+    }
+    // Every operator's deploy is on the remote branch, none lost.
+    let log = git(&first.remote, &["log", "--format=%an", "main"]);
+    for i in 0..4 {
+        assert!(log.contains(&format!("Op {i}")), "{log}");
+    }
+}

@@ -727,7 +727,12 @@ impl Repo {
                 rebased,
                 upstream: self.upstream(),
             };
-            if status_line.starts_with('!') && status_line.contains("[rejected]") {
+            // Another push updated the branch between the remote's advertisement and
+            // our update (its ref lock): the same as a moved-on remote.
+            let raced = status_line.contains("[remote rejected]")
+                && (status_line.contains("failed to update ref")
+                    || String::from_utf8_lossy(&out.stderr).contains("cannot lock ref"));
+            if status_line.starts_with('!') && (status_line.contains("[rejected]") || raced) {
                 // The remote has commits this clone lacks: fetch and replay ours.
                 match self.fetch() {
                     Ok(()) => {}
