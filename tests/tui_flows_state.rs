@@ -175,6 +175,18 @@ impl Harness {
         }
     }
 
+    /// A new flow "nightly" with one extract task (day from a template), saved and
+    /// its DAG file written, by keys from the Functions pane.
+    fn save_nightly(&mut self) {
+        self.keys("2 a");
+        self.typed("nightly");
+        self.keys("<Enter> <Enter> a");
+        self.typed("extract");
+        self.keys("<Enter> <Enter> <Enter> <Enter>");
+        self.typed("templ");
+        self.keys("<Enter> <Enter> <Esc> <C-s> y <Esc>");
+    }
+
     fn typed(&mut self, text: &str) {
         let fx = type_text(&mut self.state, &self.km, text);
         self.run(fx);
@@ -469,13 +481,7 @@ fn create_rename_duplicate_and_delete_from_the_list() {
     }
     let mut h = Harness::new();
     h.register_etl();
-    h.keys("2 a");
-    h.typed("nightly");
-    h.keys("<Enter> <Enter> a");
-    h.typed("extract");
-    h.keys("<Enter> <Enter> <Enter> <Enter>");
-    h.typed("templ");
-    h.keys("<Enter> <Enter> <Esc> <C-s> y <Esc>");
+    h.save_nightly();
     assert!(
         h.state.flows.editor.is_none(),
         "{:?} {:?}",
@@ -554,13 +560,7 @@ fn promote_deploys_the_ready_version_to_the_next_environment_after_asking() {
     }
     let mut h = Harness::new();
     h.register_etl();
-    h.keys("2 a");
-    h.typed("nightly");
-    h.keys("<Enter> <Enter> a");
-    h.typed("extract");
-    h.keys("<Enter> <Enter> <Enter> <Enter>");
-    h.typed("templ");
-    h.keys("<Enter> <Enter> <Esc> <C-s> y <Esc>");
+    h.save_nightly();
     let id = flow_id_for("nightly");
 
     // One environment: P says what promote needs.

@@ -32,6 +32,9 @@ pub enum Error {
     Airflow(#[from] airflow::Error),
     #[error(transparent)]
     Promote(#[from] promote::Error),
+    /// An action refused before anything changed; the sentence says why and what to do.
+    #[error("{0}")]
+    Refused(String),
     #[error(transparent)]
     Git(#[from] git::Error),
     #[error("Airflow has not loaded flow `{flow}` after {waited} s: {reason}")]
@@ -459,17 +462,16 @@ impl Deployer {
                 continue;
             }
             env.check_writable().map_err(|e| {
-                promote::Error::Refused(format!(
+                Error::Refused(format!(
                     "not removed: the flow is deployed in {}, and {e}",
                     env.name
                 ))
             })?;
             if env.git.is_some() {
-                return Err(promote::Error::Refused(format!(
+                return Err(Error::Refused(format!(
                     "not removed: the flow is deployed through Git in {0}; remove it from there (flowdeck --env {0} flow rm …), which also removes it everywhere else",
                     env.name
-                ))
-                .into());
+                )));
             }
             deployed.push(env);
         }
